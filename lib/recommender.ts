@@ -1,0 +1,60 @@
+/** `createRecommender`: validates at the edge, then forwards to the worker engine. */
+import { WorkerClient } from './worker-client';
+import { resolveOptions, type ResolvedOptions } from './options';
+import {
+  validateEvents, validateExportData, validateHistoryOptions, validateIds, validateImportOptions, validateItems,
+  validateRecommendOptions, validateSimilarOptions, checkId,
+} from './validate';
+import { TastebudError } from './errors';
+import type { Info, Recommender, RecommenderOptions } from './types';
+import { VERSION } from './version';
+
+function defaultWorker(options: ResolvedOptions): Worker {
+  if (options.workerUrl !== undefined) return new Worker(options.workerUrl, { type: 'module', name: 'tastebud' });
+  // Written literally so that bundlers (vite, webpack, rollup) find and bundle the worker.
+  return new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'tastebud' });
+}
+
+async function requestPersistence(): Promise<void> {
+  try {
+    if (typeof navigator !== 'undefined' && navigator.storage?.persist) await navigator.storage.persist();
+  } catch {
+    // Refusal is reported by info().storage.persisted; it is not an error.
+  }
+}
+
+/**
+ * Starts the engine worker (backend self-test, database) and resolves once it is
+ * ready. Rejects with `TastebudError`: `invalid-argument` for bad options,
+ * `backend-unavailable` when no backend passes its self-test, `storage-unavailable`
+ * when IndexedDB cannot be opened.
+ */
+export async function createRecommender(options?: RecommenderOptions): Promise<Recommender> {
+  const resolved = resolveOptions(options);
+  if (typeof Worker === 'undefined') {
+    throw new TastebudError('unsupported', 'tastebud runs in browsers with module Web Workers; this environment has no Worker.');
+  }
+  if (resolved.persist) await requestPersistence();
+  const clientOptions = {
+    createWorker: () => defaultWorker(resolved),
+    config: { userId: resolved.userId, dbName: resolved.dbName, backends: resolved.backends, models: resolved.models, version: VERSION },
+    timeoutMs: resolved.timeoutMs,
+    ...(resolved.onProgress ? { onProgress: resolved.onProgress } : {}),
+  };
+  const client = new WorkerClient(clientOptions);
+  await client.start();
+
+  return {
+    upsertItems: async (items) => client.call('upsertItems', validateItems(items)),
+    removeItems: async (ids) => client.call('removeItems', validateIds(ids)),
+    track: async (events) => client.call('track', validateEvents(events)),
+    recommend: async (opts) => client.call('recommend', validateRecommendOptions(opts)),
+    similar: async (itemId, opts) => client.call('similar', checkId(itemId, 'itemId'), validateSimilarOptions(opts)),
+    history: async (opts) => client.call('history', validateHistoryOptions(opts)),
+    exportData: async () => client.call('exportData'),
+    importData: async (data, opts) => client.call('importData', validateExportData(data), validateImportOptions(opts)),
+    forget: async () => client.call('forget'),
+    info: async (): Promise<Info> => ({ ...(await client.call('info')), workerRestarts: client.restarts }),
+    dispose: async () => client.dispose(),
+  };
+}

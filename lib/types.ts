@@ -1,0 +1,206 @@
+/**
+ * Public types shared by the page and the worker. Leaf module: no imports of ours
+ * except the error code union.
+ */
+import type { TastebudErrorCode } from './errors';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+export type EventType = 'view' | 'click' | 'like' | 'dislike' | 'rate' | 'purchase' | 'skip';
+
+/** JSON-safe value: what `meta` may hold (it is stored and exported as JSON). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface Item {
+  /** Non-empty, at most 512 characters, no control characters. */
+  id: string;
+  /** Title, description, plot… used by the text model. */
+  text?: string;
+  /** Image URL or image Blob, used by the image model. */
+  image?: string | Blob;
+  /** Free tags (genres, categories) used by filters and the tag profile. */
+  tags?: string[];
+  /** JSON-safe data returned with the item; tastebud never interprets it. */
+  meta?: Record<string, JsonValue>;
+}
+
+export interface TrackEvent {
+  itemId: string;
+  type: EventType;
+  /** For `rate`: the rating, 1..5 by default. Optional weight for the others. */
+  value?: number;
+  /** Milliseconds since the epoch; defaults to now. */
+  at?: number;
+}
+
+/** An event as stored: always has a time and the user it belongs to. */
+export interface StoredEvent {
+  itemId: string;
+  type: EventType;
+  value?: number;
+  at: number;
+}
+
+export type ReasonSource = 'sequence' | 'co-occurrence' | 'tags' | 'content-text' | 'content-image' | 'popular' | 'catalog';
+
+export interface Reason {
+  /** Which signal this reason comes from. */
+  source: ReasonSource;
+  /** Short, true UI text, e.g. `Because you liked Alien`. */
+  text: string;
+  /** History items that contributed most (ids), when the signal has them. */
+  itemIds?: string[];
+  /** Share of the final score this signal contributed, 0..1. */
+  weight: number;
+}
+
+export interface Recommendation {
+  itemId: string;
+  score: number;
+  /** Strongest first; the first one is the dominant signal. */
+  reasons: Reason[];
+}
+
+export interface RecommendOptions {
+  /** How many results, 1..1000. Default 10. */
+  k?: number;
+  /** Item ids never to return. */
+  exclude?: string[];
+  /** Only items with at least one of these tags. */
+  tags?: string[];
+  /** Never items with any of these tags. */
+  excludeTags?: string[];
+  /** Leave out items the user already interacted with. Default true. */
+  excludeSeen?: boolean;
+  /** 0 = pure relevance, 1 = maximal variety (MMR over tags). Default 0. */
+  diversity?: number;
+}
+
+export interface SimilarOptions {
+  k?: number;
+  exclude?: string[];
+}
+
+export interface HistoryOptions {
+  /** At most this many events, newest first. Default 100, max 100000. */
+  limit?: number;
+  /** Only events strictly before this time (ms since epoch). */
+  before?: number;
+}
+
+export interface ExportData {
+  format: 'tastebud-export';
+  version: 1;
+  userId: string;
+  exportedAt: number;
+  events: StoredEvent[];
+}
+
+export interface ImportOptions {
+  /** `merge` adds the events (skipping exact duplicates); `replace` swaps the user's history. Default `merge`. */
+  mode?: 'merge' | 'replace';
+}
+
+export interface ImportResult {
+  imported: number;
+  skippedDuplicates: number;
+}
+
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  /** Why the backend was rejected. */
+  reason?: string;
+  /** Time taken by set-up plus the self-test. */
+  ms: number;
+}
+
+export interface ModelInfo {
+  kind: 'sequence' | 'text' | 'image' | 'popularity' | 'cooccurrence';
+  name: string;
+  version: string;
+  status: 'ready' | 'error' | 'not-configured';
+  bytes?: number;
+  loadMs?: number;
+  error?: string;
+}
+
+export interface Info {
+  version: string;
+  userId: string;
+  dbName: string;
+  backend: BackendName;
+  backendsTried: BackendAttempt[];
+  models: ModelInfo[];
+  counts: { items: number; events: number; userEvents: number; vectors: number; unknownHistoryItems: number };
+  storage: { usage?: number; quota?: number; persisted: boolean | 'unknown' };
+  /** Live tfjs tensors and their bytes in the worker: must not grow over time. */
+  memory: { tensors: number; bytes: number };
+  workerRestarts: number;
+}
+
+export interface ProgressEvent {
+  task: 'backend' | 'load-model' | 'upsert-items' | 'import';
+  done: number;
+  total: number;
+  message?: string;
+}
+
+export interface ModelUrls {
+  /** URL of a sequence model's manifest.json (trained by the CLI). */
+  sequence?: string;
+  /** URL of a text model's manifest.json. */
+  text?: string;
+  /** URL of an image model's manifest.json. */
+  image?: string;
+  /** Popularity counts: URL of a JSON `{ "counts": { itemId: n } }`, or the counts themselves. */
+  popularity?: string | Record<string, number>;
+  /** Item-to-item co-occurrence: URL of JSON `{ "neighbors": { itemId: [[otherId, weight], …] } }`, or the object. */
+  cooccurrence?: string | CooccurrenceTable;
+}
+
+export interface CooccurrenceTable {
+  neighbors: Record<string, Array<[string, number]>>;
+}
+
+export interface RecommenderOptions {
+  /** Profile on this origin; each userId's data is isolated. Default `default`. */
+  userId?: string;
+  /** IndexedDB database name. Default `tastebud`. */
+  dbName?: string;
+  /** Backends to try in order; each must pass a self-test. Default `['webgpu', 'webgl', 'cpu']`. */
+  backends?: BackendName[];
+  /** Where the models are. Default: none (popularity, co-occurrence and tags only). */
+  models?: ModelUrls;
+  /** Ask the browser to keep this origin's storage under pressure. Default false. */
+  persist?: boolean;
+  /** Per-call timeout in ms, after which the call rejects with code `timeout`. Default 30000. */
+  timeoutMs?: number;
+  /** Long work reports progress here. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Override the worker script URL (CDNs, strict CSP). Default: the bundled worker. */
+  workerUrl?: string | URL;
+}
+
+export interface Recommender {
+  upsertItems(items: Item[]): Promise<{ upserted: number }>;
+  removeItems(ids: string[]): Promise<{ removed: number }>;
+  track(events: TrackEvent | TrackEvent[]): Promise<{ stored: number }>;
+  recommend(options?: RecommendOptions): Promise<Recommendation[]>;
+  similar(itemId: string, options?: SimilarOptions): Promise<Recommendation[]>;
+  history(options?: HistoryOptions): Promise<StoredEvent[]>;
+  exportData(): Promise<ExportData>;
+  importData(data: ExportData, options?: ImportOptions): Promise<ImportResult>;
+  forget(): Promise<void>;
+  info(): Promise<Info>;
+  dispose(): Promise<void>;
+}
+
+/** Shape of a TastebudError after crossing the worker boundary (structured-clone safe). */
+export interface SerializedError {
+  isTastebudError: true;
+  code: TastebudErrorCode;
+  message: string;
+  field?: string;
+  stack?: string;
+}

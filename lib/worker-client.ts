@@ -1,0 +1,161 @@
+/**
+ * Owns the engine worker on the page side: starts it lazily, puts a timeout on
+ * every call, notices when the worker dies (error event, or the release of the
+ * Web Lock the worker holds for its whole life), rejects every pending call at
+ * once when it does — comlink leaves them hanging — and starts a fresh worker on
+ * the next call.
+ */
+import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { TastebudError } from './errors';
+import { installErrorTransfer } from './transfer';
+import type { EngineApi, EngineConfig, InitResult } from '../workers/protocol';
+import type { ProgressEvent } from './types';
+
+type Method = Exclude<keyof EngineApi, 'init'>;
+type Result<M extends Method> = Awaited<ReturnType<EngineApi[M]>>;
+
+interface Session {
+  worker: Worker;
+  remote: Remote<EngineApi>;
+  ready: Promise<InitResult>;
+  pending: Set<(err: TastebudError) => void>;
+  lockAbort: AbortController;
+  dead: boolean;
+}
+
+export interface WorkerClientOptions {
+  createWorker: () => Worker;
+  config: EngineConfig;
+  timeoutMs: number;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+const PING_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => TastebudError): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(onTimeout()), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class WorkerClient {
+  private session: Session | null = null;
+  private disposed = false;
+  private starts = 0;
+
+  constructor(private readonly options: WorkerClientOptions) {
+    installErrorTransfer();
+  }
+
+  /** How many times a fresh worker replaced one that died. */
+  get restarts(): number {
+    return Math.max(0, this.starts - 1);
+  }
+
+  /** Starts the worker if needed and resolves once its engine is initialised. */
+  async start(): Promise<InitResult> {
+    if (this.disposed) throw new TastebudError('disposed', 'This recommender was disposed; create a new one with createRecommender().');
+    if (!this.session) this.session = this.spawn();
+    return this.track(this.session, this.session.ready);
+  }
+
+  async call<M extends Method>(method: M, ...args: Parameters<EngineApi[M]>): Promise<Result<M>> {
+    await this.start();
+    const session = this.session;
+    if (!session) throw new TastebudError('worker-crashed', 'The tastebud worker stopped while starting; try again.');
+    const fn = session.remote[method] as unknown as (...a: Parameters<EngineApi[M]>) => Promise<Result<M>>;
+    const call = this.track(session, fn(...args));
+    return withTimeout(call, this.options.timeoutMs, () => {
+      void this.checkAlive(session);
+      return new TastebudError('timeout', `${method}() did not finish within ${this.options.timeoutMs} ms; raise timeoutMs or make the call smaller.`);
+    });
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    const session = this.session;
+    // Stop watching first: the worker ending now is expected, not a crash.
+    session?.lockAbort.abort();
+    if (session && !session.dead) {
+      try {
+        await withTimeout(session.remote.dispose(), PING_TIMEOUT_MS, () => new TastebudError('timeout', 'dispose timed out'));
+      } catch {
+        // The worker is terminated below either way.
+      }
+    }
+    this.disposed = true;
+    if (session) this.kill(session, new TastebudError('disposed', 'The recommender was disposed while this call was running.'));
+  }
+
+  private spawn(): Session {
+    this.starts += 1;
+    const worker = this.options.createWorker();
+    const remote = wrap<EngineApi>(worker);
+    const lockName = `tastebud-worker-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const session: Session = {
+      worker, remote, pending: new Set(), lockAbort: new AbortController(), dead: false,
+      ready: Promise.resolve({ backend: 'cpu' }),
+    };
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      this.crash(session, `the worker failed: ${event.message || 'script error (could the worker script not load?)'}`);
+    });
+    const { onProgress } = this.options;
+    const config: EngineConfig = { ...this.options.config, lifeLockName: lockName };
+    session.ready = withTimeout(
+      remote.init(config, onProgress ? proxy(onProgress) : undefined),
+      this.options.timeoutMs,
+      () => new TastebudError('timeout', `The tastebud worker did not start within ${this.options.timeoutMs} ms.`),
+    ).then((result) => {
+      this.watchLife(session, lockName);
+      return result;
+    }, (err: unknown) => {
+      // A worker that failed to initialise is useless; the next call starts a fresh one.
+      this.kill(session, null);
+      throw err;
+    });
+    return session;
+  }
+
+  private watchLife(session: Session, lockName: string): void {
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    if (!locks) return;
+    // Granted only once the worker's own hold on this lock ends, i.e. when it dies.
+    locks.request(lockName, { signal: session.lockAbort.signal }, () => {
+      this.crash(session, 'the worker stopped unexpectedly');
+    }).catch(() => { /* aborted: we stopped the worker ourselves */ });
+  }
+
+  private track<T>(session: Session, promise: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onCrash = (err: TastebudError): void => reject(err);
+      session.pending.add(onCrash);
+      promise.then(resolve, reject).finally(() => session.pending.delete(onCrash));
+    });
+  }
+
+  private async checkAlive(session: Session): Promise<void> {
+    if (session.dead) return;
+    try {
+      await withTimeout(session.remote.ping(), PING_TIMEOUT_MS, () => new TastebudError('timeout', 'ping'));
+    } catch {
+      this.crash(session, `the worker did not answer a ping within ${PING_TIMEOUT_MS} ms`);
+    }
+  }
+
+  private crash(session: Session, why: string): void {
+    if (session.dead) return;
+    this.kill(session, new TastebudError('worker-crashed', `The tastebud worker crashed (${why}); the call was not completed. The next call starts a fresh worker.`));
+  }
+
+  private kill(session: Session, err: TastebudError | null): void {
+    if (session.dead) return;
+    session.dead = true;
+    if (this.session === session) this.session = null;
+    session.lockAbort.abort();
+    try { session.remote[releaseProxy](); } catch { /* already gone */ }
+    session.worker.terminate();
+    if (err) for (const reject of [...session.pending]) reject(err);
+    session.pending.clear();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * E2E in Debian's Chromium (/usr/bin/chromium; Playwright's own browser download
+ * does not work here). One project per backend; each test asserts which backend
+ * was actually chosen. The harness is built by `npm run build:e2e` and served by
+ * `vite preview --mode e2e`.
+ */
+import { defineConfig } from '@playwright/test';
+import type { BackendName } from './lib/types';
+
+export interface BackendFixtureOptions {
+  backends: BackendName[];
+  expectedBackend: BackendName;
+}
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BASE_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'];
+const WEBGL_ARGS = ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'];
+
+export default defineConfig<BackendFixtureOptions>({
+  testDir: './e2e',
+  testMatch: /.*\.spec\.ts/,
+  timeout: 120_000,
+  expect: { timeout: 20_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results/e2e.json' }]] : 'list',
+  outputDir: 'test-results/artifacts',
+  webServer: {
+    command: 'npx vite preview --mode e2e',
+    url: 'http://127.0.0.1:4173/',
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000,
+  },
+  use: {
+    baseURL: 'http://127.0.0.1:4173/',
+    headless: true,
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    {
+      name: 'webgpu',
+      use: { backends: ['webgpu', 'webgl', 'cpu'], expectedBackend: 'webgpu', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS] } },
+    },
+    {
+      name: 'webgl',
+      use: { backends: ['webgl', 'cpu'], expectedBackend: 'webgl', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] } },
+    },
+    {
+      name: 'cpu',
+      use: { backends: ['cpu'], expectedBackend: 'cpu', launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
+    },
+  ],
+});

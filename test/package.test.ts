@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { VERSION } from '../lib/version';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+test('lib/version.ts matches package.json', () => {
+  assert.equal(VERSION, pkg.version);
+});
+
+test('package.json is publishable as an ESM library with types', () => {
+  assert.equal(pkg.name, 'tastebud');
+  assert.equal(pkg.type, 'module');
+  const exp = (pkg.exports as Record<string, Record<string, string>>)['.']!;
+  assert.ok(exp.types && exp.import, 'exports["."] has types and import');
+  assert.equal(pkg.sideEffects, false);
+  assert.deepEqual(pkg.files, ['dist', 'README.md']);
+  const deps = Object.keys(pkg.dependencies as object);
+  for (const d of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'idb', 'comlink']) assert.ok(deps.includes(d), d);
+});

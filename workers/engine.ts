@@ -1,0 +1,243 @@
+/**
+ * The engine behind the worker façade: owns tfjs, the database connection and
+ * the in-memory catalog. Methods receive arguments already validated on the page.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { TastebudError, toTastebudError } from '../lib/errors';
+import { validateExportData } from '../lib/validate';
+import type { BackendAttempt, BackendName, CooccurrenceTable, ModelInfo, ProgressEvent } from '../lib/types';
+import type { EngineApi, EngineConfig, ProgressCallback } from './protocol';
+import { selectBackend } from './backend';
+import { Database } from './storage/db';
+import { addEvents, countAllEvents, countUserEvents, readHistory, readSeenItemIds } from './storage/events';
+import { countItems, countVectors, deleteItems, putItems, readAllItems } from './storage/items';
+import { exportUser, forgetUser, importUser } from './storage/portability';
+import { loadCooccurrence, loadPopularity } from './models/tables';
+import { buildCatalog, type Catalog } from './ranking/catalog';
+import { buildProfile } from './ranking/profile';
+import { cooccurrenceSignal, indexCooccurrence, popularitySignal, tagSignal, type NeighborIndex } from './ranking/signals';
+import { DEFAULT_WEIGHTS, rank } from './ranking/rank';
+import { similarItems } from './ranking/similar';
+
+/** How many recent events shape the profile; older ones have decayed to ~nothing. */
+const PROFILE_WINDOW = 500;
+
+interface CatalogState {
+  catalog: Catalog;
+  neighbors: NeighborIndex;
+}
+
+interface State {
+  config: EngineConfig;
+  db: Database;
+  backend: BackendName;
+  attempts: BackendAttempt[];
+  models: ModelInfo[];
+  popularity: Map<string, number>;
+  cooccurrence?: CooccurrenceTable;
+  catalog: Promise<CatalogState> | null;
+  channel: BroadcastChannel | null;
+  lastUnknownItems: number;
+  onProgress?: ProgressCallback;
+}
+
+async function holdLifeLock(name: string | undefined): Promise<void> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  if (!name || !locks) return;
+  await new Promise<void>((granted) => {
+    // Held until this worker dies; the page watches for its release.
+    void locks.request(name, () => { granted(); return new Promise<never>(() => {}); });
+  });
+}
+
+async function loadTable<T>(kind: ModelInfo['kind'], source: string | object | undefined, load: () => Promise<T>, models: ModelInfo[]): Promise<T | undefined> {
+  if (source === undefined) return undefined;
+  const started = performance.now();
+  const name = typeof source === 'string' ? source : 'inline';
+  try {
+    const value = await load();
+    models.push({ kind, name, version: '1', status: 'ready', loadMs: Math.round(performance.now() - started) });
+    return value;
+  } catch (err) {
+    models.push({ kind, name, version: '1', status: 'error', error: toTastebudError(err).message });
+    return undefined;
+  }
+}
+
+export function createEngine(): EngineApi {
+  let state: State | null = null;
+
+  const need = (): State => {
+    if (!state) throw new TastebudError('internal', 'The engine was used before init(); this is a tastebud bug.');
+    return state;
+  };
+
+  const progress = (event: ProgressEvent): void => {
+    try { void state?.onProgress?.(event); } catch { /* a throwing callback must not break the engine */ }
+  };
+
+  const catalogState = (s: State): Promise<CatalogState> => {
+    if (!s.catalog) {
+      const loading = readAllItems(s.db).then((records) => {
+        const catalog = buildCatalog(records);
+        return { catalog, neighbors: indexCooccurrence(s.cooccurrence, catalog) };
+      });
+      s.catalog = loading;
+      loading.catch(() => { if (s.catalog === loading) s.catalog = null; });
+    }
+    return s.catalog;
+  };
+
+  const itemsChanged = (s: State): void => {
+    s.catalog = null;
+    s.channel?.postMessage({ type: 'items-changed' });
+  };
+
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toTastebudError(err);
+    }
+  };
+
+  return {
+    async init(config, onProgress) {
+      await holdLifeLock(config.lifeLockName);
+      const choice = await selectBackend(config.backends);
+      const db = new Database(config.dbName);
+      await db.get();
+      const s: State = {
+        config, db, backend: choice.backend, attempts: choice.attempts, models: [], popularity: new Map(),
+        catalog: null, channel: null, lastUnknownItems: 0,
+      };
+      if (onProgress) s.onProgress = onProgress;
+      state = s;
+      progress({ task: 'backend', done: 1, total: 1, message: `using ${choice.backend}` });
+      s.popularity = (await loadTable('popularity', config.models.popularity, () => loadPopularity(config.models.popularity!), s.models)) ?? new Map();
+      s.cooccurrence = await loadTable('cooccurrence', config.models.cooccurrence, () => loadCooccurrence(config.models.cooccurrence!), s.models);
+      for (const kind of ['sequence', 'text', 'image'] as const) {
+        if (config.models[kind] !== undefined) {
+          s.models.push({ kind, name: config.models[kind]!, version: '', status: 'error', error: `${kind} models are not supported by this build yet` });
+        }
+      }
+      if (typeof BroadcastChannel !== 'undefined') {
+        s.channel = new BroadcastChannel(`tastebud:${config.dbName}`);
+        s.channel.onmessage = (event: MessageEvent<{ type?: string }>) => {
+          if (event.data?.type === 'items-changed') s.catalog = null;
+        };
+      }
+      return { backend: choice.backend };
+    },
+
+    async ping() { return 'pong'; },
+
+    upsertItems: (items) => guard(async () => {
+      const s = need();
+      progress({ task: 'upsert-items', done: 0, total: items.length });
+      await putItems(s.db, items);
+      itemsChanged(s);
+      progress({ task: 'upsert-items', done: items.length, total: items.length });
+      return { upserted: items.length };
+    }),
+
+    removeItems: (ids) => guard(async () => {
+      const s = need();
+      const removed = await deleteItems(s.db, ids);
+      itemsChanged(s);
+      return { removed };
+    }),
+
+    track: (events) => guard(async () => {
+      const s = need();
+      return { stored: await addEvents(s.db, s.config.userId, events) };
+    }),
+
+    recommend: (options) => guard(async () => {
+      const s = need();
+      const { catalog, neighbors } = await catalogState(s);
+      const history = await readHistory(s.db, s.config.userId, PROFILE_WINDOW);
+      const profile = buildProfile(history, catalog);
+      s.lastUnknownItems = profile.unknownItems;
+      const exclude = new Set(options.exclude ?? []);
+      if (options.excludeSeen !== false) for (const id of await readSeenItemIds(s.db, s.config.userId)) exclude.add(id);
+      const ownCounts = new Map<number, number>();
+      for (const [idx, w] of profile.itemWeights) if (w > 0) ownCounts.set(idx, 1);
+      return rank({
+        catalog,
+        signals: {
+          popularity: popularitySignal(s.popularity, ownCounts, catalog),
+          cooccurrence: cooccurrenceSignal(neighbors, profile, catalog.items.length),
+          tags: tagSignal(profile, catalog),
+        },
+        weights: DEFAULT_WEIGHTS,
+        k: options.k ?? 10,
+        exclude,
+        ...(options.tags ? { includeTags: options.tags } : {}),
+        ...(options.excludeTags ? { excludeTags: options.excludeTags } : {}),
+        diversity: options.diversity ?? 0,
+        explain: { catalog, itemVerbs: profile.itemVerbs, tagAffinity: profile.tagAffinity },
+      });
+    }),
+
+    similar: (itemId, options) => guard(async () => {
+      const s = need();
+      const { catalog, neighbors } = await catalogState(s);
+      const itemIndex = catalog.index.get(itemId);
+      if (itemIndex === undefined) throw new TastebudError('not-found', `itemId: no item ${JSON.stringify(itemId)} in the catalog; add it with upsertItems() first.`, { field: 'itemId' });
+      return similarItems({
+        catalog, neighbors, itemIndex, k: options.k ?? 10, exclude: new Set(options.exclude ?? []),
+        weights: { cooccurrence: DEFAULT_WEIGHTS.cooccurrence, tags: DEFAULT_WEIGHTS.tags },
+      });
+    }),
+
+    history: (options) => guard(async () => readHistory(need().db, need().config.userId, options.limit ?? 100, options.before)),
+
+    exportData: () => guard(async () => exportUser(need().db, need().config.userId)),
+
+    importData: (data, options) => guard(async () => {
+      const s = need();
+      // The page validated it already; the worker checks again before it trusts data from a file.
+      const clean = validateExportData(data);
+      progress({ task: 'import', done: 0, total: clean.events.length });
+      const result = await importUser(s.db, s.config.userId, clean, options.mode ?? 'merge');
+      progress({ task: 'import', done: clean.events.length, total: clean.events.length });
+      return result;
+    }),
+
+    forget: () => guard(async () => {
+      const s = need();
+      await forgetUser(s.db, s.config.userId);
+    }),
+
+    info: () => guard(async () => {
+      const s = need();
+      const [items, events, userEvents, vectors] = await Promise.all([
+        countItems(s.db), countAllEvents(s.db), countUserEvents(s.db, s.config.userId), countVectors(s.db),
+      ]);
+      const storage: { usage?: number; quota?: number; persisted: boolean | 'unknown' } = { persisted: 'unknown' };
+      try {
+        const estimate = await navigator.storage?.estimate();
+        if (estimate?.usage !== undefined) storage.usage = estimate.usage;
+        if (estimate?.quota !== undefined) storage.quota = estimate.quota;
+        if (navigator.storage?.persisted) storage.persisted = await navigator.storage.persisted();
+      } catch { /* estimate is best effort */ }
+      return {
+        version: s.config.version, userId: s.config.userId, dbName: s.config.dbName,
+        backend: s.backend, backendsTried: s.attempts, models: s.models,
+        counts: { items, events, userEvents, vectors, unknownHistoryItems: s.lastUnknownItems },
+        storage,
+        memory: { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes },
+      };
+    }),
+
+    async dispose() {
+      const s = state;
+      state = null;
+      if (!s) return;
+      s.channel?.close();
+      await s.db.close();
+      tf.disposeVariables();
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/** Worker entry: exposes the engine façade, and nothing else, over comlink. */
+import { expose } from 'comlink';
+import { installErrorTransfer } from '../lib/transfer';
+import { createEngine } from './engine';
+
+installErrorTransfer();
+// An async failure nobody awaited must not be mistaken by the page for a crash.
+self.addEventListener('unhandledrejection', (event) => event.preventDefault());
+expose(createEngine());

@@ -1,0 +1,41 @@
+/**
+ * The worker's one façade, as seen from the page. Leaf module: types only.
+ * Every argument has been validated on the page before it is sent.
+ */
+import type {
+  BackendName, ExportData, HistoryOptions, ImportOptions, ImportResult, Info, Item, ModelUrls, ProgressEvent,
+  Recommendation, RecommendOptions, SimilarOptions, StoredEvent, TrackEvent,
+} from '../lib/types';
+
+export interface EngineConfig {
+  userId: string;
+  dbName: string;
+  backends: BackendName[];
+  models: ModelUrls;
+  /** Library version, reported by info(). */
+  version: string;
+  /** Name of a Web Lock the worker holds for its whole life, so the page notices when it dies. */
+  lifeLockName?: string;
+}
+
+export interface InitResult {
+  backend: BackendName;
+}
+
+export type ProgressCallback = (event: ProgressEvent) => void;
+
+export interface EngineApi {
+  init(config: EngineConfig, onProgress?: ProgressCallback): Promise<InitResult>;
+  ping(): Promise<'pong'>;
+  upsertItems(items: Item[]): Promise<{ upserted: number }>;
+  removeItems(ids: string[]): Promise<{ removed: number }>;
+  track(events: TrackEvent[]): Promise<{ stored: number }>;
+  recommend(options: RecommendOptions): Promise<Recommendation[]>;
+  similar(itemId: string, options: SimilarOptions): Promise<Recommendation[]>;
+  history(options: HistoryOptions): Promise<StoredEvent[]>;
+  exportData(): Promise<ExportData>;
+  importData(data: ExportData, options: ImportOptions): Promise<ImportResult>;
+  forget(): Promise<void>;
+  info(): Promise<Omit<Info, 'workerRestarts'>>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,164 @@
+/**
+ * The IndexedDB schema and connection. Only workers/storage/ touches the database.
+ * Migrations are `if (oldVersion < N)` steps so every older database upgrades.
+ *
+ * Schema history:
+ *  1 — items, events (by-user-time), profiles.
+ *  2 — vectors (by-item), models, meta; events get the by-user-item index.
+ */
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { TastebudError, isDomException, toTastebudError } from '../../lib/errors';
+import type { EventType, JsonValue } from '../../lib/types';
+
+export const DB_VERSION = 2;
+
+export interface ItemRecord {
+  id: string;
+  text?: string;
+  image?: string | Blob;
+  tags: string[];
+  meta?: Record<string, JsonValue>;
+  /** Hash of text + image reference: a changed item re-encodes, an unchanged one does not. */
+  contentHash: string;
+  updatedAt: number;
+}
+
+export interface EventRecord {
+  seq?: number;
+  userId: string;
+  itemId: string;
+  type: EventType;
+  value?: number;
+  at: number;
+}
+
+export interface ProfileRecord {
+  userId: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface VectorRecord {
+  itemId: string;
+  /** e.g. `text:sif-glove@1` */
+  model: string;
+  contentHash: string;
+  vector: Float32Array;
+}
+
+export interface ModelRecord {
+  /** The manifest URL it was loaded from. */
+  url: string;
+  version: string;
+  manifest: unknown;
+  files: Record<string, ArrayBuffer>;
+  storedAt: number;
+}
+
+export interface TastebudSchema extends DBSchema {
+  items: { key: string; value: ItemRecord };
+  events: { key: number; value: EventRecord; indexes: { 'by-user-time': [string, number]; 'by-user-item': [string, string] } };
+  profiles: { key: string; value: ProfileRecord };
+  vectors: { key: [string, string, string]; value: VectorRecord; indexes: { 'by-item': string } };
+  models: { key: string; value: ModelRecord };
+  meta: { key: string; value: { key: string; value: JsonValue } };
+}
+
+export type TastebudDb = IDBPDatabase<TastebudSchema>;
+
+function upgrade(db: IDBPDatabase<TastebudSchema>, oldVersion: number, tx: IDBPTransaction<TastebudSchema, StoreNames<TastebudSchema>[], 'versionchange'>): void {
+  if (oldVersion < 1) {
+    db.createObjectStore('items', { keyPath: 'id' });
+    const events = db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
+    events.createIndex('by-user-time', ['userId', 'at']);
+    db.createObjectStore('profiles', { keyPath: 'userId' });
+  }
+  if (oldVersion < 2) {
+    const vectors = db.createObjectStore('vectors', { keyPath: ['itemId', 'model', 'contentHash'] });
+    vectors.createIndex('by-item', 'itemId');
+    db.createObjectStore('models', { keyPath: 'url' });
+    db.createObjectStore('meta', { keyPath: 'key' });
+    tx.objectStore('events').createIndex('by-user-item', ['userId', 'itemId']);
+  }
+}
+
+/**
+ * A connection that closes itself when another tab upgrades the schema
+ * (`versionchange`) and reopens on the next use.
+ */
+export class Database {
+  private connection: Promise<TastebudDb> | null = null;
+
+  constructor(readonly name: string) {}
+
+  get(): Promise<TastebudDb> {
+    if (!this.connection) {
+      const opening = this.open();
+      this.connection = opening;
+      // Cached load promises drop rejections, so the next call tries again.
+      opening.catch(() => { if (this.connection === opening) this.connection = null; });
+    }
+    return this.connection;
+  }
+
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = null;
+    if (connection) (await connection.catch(() => null))?.close();
+  }
+
+  private async open(): Promise<TastebudDb> {
+    if (typeof indexedDB === 'undefined') {
+      throw new TastebudError('storage-unavailable', 'IndexedDB is not available here (private mode or a blocked origin?); tastebud cannot keep history without it.');
+    }
+    const drop = (db: TastebudDb): void => {
+      db.close();
+      if (this.connection) this.connection = null;
+    };
+    try {
+      const db: TastebudDb = await openDB<TastebudSchema>(this.name, DB_VERSION, {
+        upgrade: (database, oldVersion, _newVersion, tx) => upgrade(database, oldVersion, tx),
+        blocking: () => drop(db),
+        terminated: () => { this.connection = null; },
+      });
+      return db;
+    } catch (err) {
+      if (isDomException(err, 'VersionError')) {
+        throw new TastebudError('storage-unavailable', `Database "${this.name}" was created by a newer tastebud (schema > ${DB_VERSION}) in another tab; reload this page to use the new version.`, { cause: err });
+      }
+      throw new TastebudError('storage-unavailable', `Could not open IndexedDB database "${this.name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+}
+
+/** Maps a failed write to a TastebudError; a transaction that failed wrote nothing. */
+export function writeError(err: unknown, what: string): TastebudError {
+  if (err instanceof TastebudError) return err;
+  const e = err as { name?: string; message?: string; target?: { error?: unknown } } | null;
+  const inner = e?.name === 'AbortError' && e.target?.error ? e.target.error : err;
+  if (isDomException(inner, 'QuotaExceededError') || isDomException(err, 'QuotaExceededError')) {
+    return new TastebudError('quota', `Storage quota exceeded while ${what}; nothing from this call was written. Free space or call forget().`, { cause: err });
+  }
+  return toTastebudError(err, 'storage-unavailable');
+}
+
+/** A request whose failure is reported through `tx.done` instead (so it is not an unhandled rejection). */
+export function queued(request: Promise<unknown>): void {
+  request.catch(() => undefined);
+}
+
+/**
+ * Runs `body` in the transaction and waits for it to commit. Any failure aborts
+ * the whole transaction (nothing half-written) and becomes a TastebudError.
+ */
+export async function commit<T>(tx: { abort(): void; done: Promise<void> }, what: string, body: () => Promise<T>): Promise<T> {
+  try {
+    const result = await body();
+    await tx.done;
+    return result;
+  } catch (err) {
+    try { tx.abort(); } catch { /* already finished */ }
+    await tx.done.catch(() => undefined);
+    throw writeError(err, what);
+  }
+}

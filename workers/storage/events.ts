@@ -1,0 +1,64 @@
+/** A user's events: append in one transaction, read newest first, count. */
+import { commit, queued, type Database, type EventRecord } from './db';
+import type { StoredEvent, TrackEvent } from '../../lib/types';
+
+export function toStored(record: EventRecord): StoredEvent {
+  const out: StoredEvent = { itemId: record.itemId, type: record.type, at: record.at };
+  if (record.value !== undefined) out.value = record.value;
+  return out;
+}
+
+/** Appends all events in one transaction: either all are stored or none. */
+export async function addEvents(database: Database, userId: string, events: TrackEvent[], now = Date.now()): Promise<number> {
+  const db = await database.get();
+  const tx = db.transaction(['events', 'profiles'], 'readwrite');
+  await commit(tx, `storing ${events.length} event(s)`, async () => {
+    const store = tx.objectStore('events');
+    for (const e of events) {
+      const record: EventRecord = { userId, itemId: e.itemId, type: e.type, at: e.at ?? now };
+      if (e.value !== undefined) record.value = e.value;
+      queued(store.add(record));
+    }
+    const profiles = tx.objectStore('profiles');
+    const profile = await profiles.get(userId);
+    queued(profiles.put({ userId, createdAt: profile?.createdAt ?? now, updatedAt: now }));
+  });
+  return events.length;
+}
+
+/** Newest first, at most `limit`, optionally strictly before a time. */
+export async function readHistory(database: Database, userId: string, limit: number, before?: number): Promise<StoredEvent[]> {
+  const db = await database.get();
+  const upper = before === undefined ? [userId, Infinity] : [userId, before];
+  const range = IDBKeyRange.bound([userId, -Infinity], upper, false, before !== undefined);
+  const out: StoredEvent[] = [];
+  let cursor = await db.transaction('events').store.index('by-user-time').openCursor(range, 'prev');
+  while (cursor && out.length < limit) {
+    out.push(toStored(cursor.value));
+    cursor = await cursor.continue();
+  }
+  return out;
+}
+
+export async function countUserEvents(database: Database, userId: string): Promise<number> {
+  const db = await database.get();
+  return db.countFromIndex('events', 'by-user-time', IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]));
+}
+
+export async function countAllEvents(database: Database): Promise<number> {
+  const db = await database.get();
+  return db.count('events');
+}
+
+/** Every distinct item id in the user's history (for "exclude seen"), newest history not required. */
+export async function readSeenItemIds(database: Database, userId: string): Promise<Set<string>> {
+  const db = await database.get();
+  const seen = new Set<string>();
+  const range = IDBKeyRange.bound([userId, ''], [userId, '\uffff\uffff']);
+  let cursor = await db.transaction('events').store.index('by-user-item').openKeyCursor(range, 'nextunique');
+  while (cursor) {
+    seen.add((cursor.key as [string, string])[1]);
+    cursor = await cursor.continue();
+  }
+  return seen;
+}
