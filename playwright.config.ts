@@ -42,14 +42,23 @@ export default defineConfig<BackendFixtureOptions>({
   projects: [
     {
       name: 'webgpu',
+      testIgnore: /packed\.spec\.ts/,
       use: { backends: ['webgpu', 'webgl', 'cpu'], expectedBackend: 'webgpu', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS] } },
     },
     {
       name: 'webgl',
+      testIgnore: /packed\.spec\.ts/,
       use: { backends: ['webgl', 'cpu'], expectedBackend: 'webgl', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] } },
     },
     {
       name: 'cpu',
+      testIgnore: /packed\.spec\.ts/,
+      use: { backends: ['cpu'], expectedBackend: 'cpu', launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
+    },
+    {
+      // The npm-packed tarball in a separate vite app (needs `npm run build` first).
+      name: 'packed',
+      testMatch: /packed\.spec\.ts/,
       use: { backends: ['cpu'], expectedBackend: 'cpu', launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
     },
   ],

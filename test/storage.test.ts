@@ -105,8 +105,21 @@ test('another tab upgrading the schema closes this connection, which reopens on 
   const name = `versionchange-${process.pid}`;
   const db = new Database(name);
   await addEvents(db, 'ann', [{ itemId: 'a', type: 'like', at: 1 }]);
-  // A newer tastebud in another tab bumps the version: ours must not block it.
+  // A newer tastebud in another tab adds a store: ours must not block it...
   const newer = await openDB(name, DB_VERSION + 1, { upgrade(d) { d.createObjectStore('future'); } });
   newer.close();
-  await assert.rejects(db.get().then(() => readHistory(db, 'ann', 1)), (err: unknown) => err instanceof TastebudError && err.code === 'storage-unavailable' && /newer/.test(err.message));
+  // ...and ours keeps working on the newer (superset) schema.
+  await addEvents(db, 'ann', [{ itemId: 'b', type: 'like', at: 2 }]);
+  assert.deepEqual((await readHistory(db, 'ann', 10)).map((e) => e.itemId), ['b', 'a']);
+  assert.equal((await db.get()).version, DB_VERSION + 1);
+  await db.close();
+});
+
+test('a newer schema that dropped what we need gives a clear storage-unavailable error', async () => {
+  const name = `incompatible-${process.pid}`;
+  const db = new Database(name);
+  await addEvents(db, 'ann', [{ itemId: 'a', type: 'like', at: 1 }]);
+  const newer = await openDB(name, DB_VERSION + 1, { upgrade(d) { d.deleteObjectStore('meta'); } });
+  newer.close();
+  await assert.rejects(readHistory(db, 'ann', 1), (err: unknown) => err instanceof TastebudError && err.code === 'storage-unavailable' && /meta/.test(err.message) && /reload/.test(err.message));
 });

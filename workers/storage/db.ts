@@ -66,6 +66,11 @@ export interface TastebudSchema extends DBSchema {
 
 export type TastebudDb = IDBPDatabase<TastebudSchema>;
 
+/** Stores and indexes this version reads and writes; a newer schema must keep them. */
+const REQUIRED: ReadonlyArray<readonly [StoreNames<TastebudSchema>, string?]> = [
+  ['items'], ['events', 'by-user-time'], ['events', 'by-user-item'], ['profiles'], ['vectors', 'by-item'], ['models'], ['meta'],
+];
+
 function upgrade(db: IDBPDatabase<TastebudSchema>, oldVersion: number, tx: IDBPTransaction<TastebudSchema, StoreNames<TastebudSchema>[], 'versionchange'>): void {
   if (oldVersion < 1) {
     db.createObjectStore('items', { keyPath: 'id' });
@@ -111,23 +116,43 @@ export class Database {
     if (typeof indexedDB === 'undefined') {
       throw new TastebudError('storage-unavailable', 'IndexedDB is not available here (private mode or a blocked origin?); tastebud cannot keep history without it.');
     }
-    const drop = (db: TastebudDb): void => {
-      db.close();
-      if (this.connection) this.connection = null;
+    const callbacks = {
+      blocking: (): void => this.dropConnection(),
+      terminated: (): void => { this.connection = null; },
     };
     try {
-      const db: TastebudDb = await openDB<TastebudSchema>(this.name, DB_VERSION, {
+      return await openDB<TastebudSchema>(this.name, DB_VERSION, {
         upgrade: (database, oldVersion, _newVersion, tx) => upgrade(database, oldVersion, tx),
-        blocking: () => drop(db),
-        terminated: () => { this.connection = null; },
+        ...callbacks,
       });
-      return db;
     } catch (err) {
-      if (isDomException(err, 'VersionError')) {
-        throw new TastebudError('storage-unavailable', `Database "${this.name}" was created by a newer tastebud (schema > ${DB_VERSION}) in another tab; reload this page to use the new version.`, { cause: err });
-      }
+      if (isDomException(err, 'VersionError')) return this.openNewer(err, callbacks);
       throw new TastebudError('storage-unavailable', `Could not open IndexedDB database "${this.name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
+  }
+
+  /**
+   * Another tab runs a newer tastebud whose schema is already in this database.
+   * Newer schemas only add stores and indexes, so if everything this version
+   * needs is there we keep working on it instead of failing the user.
+   */
+  private async openNewer(cause: unknown, callbacks: { blocking(): void; terminated(): void }): Promise<TastebudDb> {
+    const db = await openDB<TastebudSchema>(this.name, undefined, callbacks);
+    const missing = REQUIRED.filter(([store, index]) => {
+      if (!db.objectStoreNames.contains(store)) return true;
+      return index !== undefined && !(db.transaction(store).store.indexNames as DOMStringList).contains(index);
+    });
+    if (missing.length === 0) return db;
+    db.close();
+    throw new TastebudError('storage-unavailable',
+      `Database "${this.name}" was changed by a newer tastebud (schema ${db.version} > ${DB_VERSION}) in another tab and lacks ${missing.map((m) => m.join('.')).join(', ')}; reload this page to use the new version.`,
+      { cause });
+  }
+
+  private dropConnection(): void {
+    const connection = this.connection;
+    this.connection = null;
+    void connection?.then((db) => db.close(), () => undefined);
   }
 }
 
