@@ -6,13 +6,30 @@ import {
   validateRecommendOptions, validateSimilarOptions, checkId,
 } from './validate';
 import { TastebudError } from './errors';
-import type { Info, Recommender, RecommenderOptions } from './types';
+import type { Info, ModelUrls, Recommender, RecommenderOptions } from './types';
 import { VERSION } from './version';
 
 function defaultWorker(options: ResolvedOptions): Worker {
   if (options.workerUrl !== undefined) return new Worker(options.workerUrl, { type: 'module', name: 'tastebud' });
   // Written literally so that bundlers (vite, webpack, rollup) find and bundle the worker.
   return new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'tastebud' });
+}
+
+/** The worker resolves URLs against its own script, so relative model URLs are made absolute here. */
+function absoluteModelUrls(models: ModelUrls): ModelUrls {
+  const base = typeof location !== 'undefined' ? location.href : undefined;
+  const abs = (url: string): string => {
+    try {
+      return new URL(url, base).href;
+    } catch {
+      throw new TastebudError('invalid-argument', `options.models: ${JSON.stringify(url.slice(0, 100))} is not a valid URL`, { field: 'options.models' });
+    }
+  };
+  const out: ModelUrls = {};
+  for (const [key, value] of Object.entries(models) as Array<[keyof ModelUrls, ModelUrls[keyof ModelUrls]]>) {
+    (out as Record<string, unknown>)[key] = typeof value === 'string' ? abs(value) : value;
+  }
+  return out;
 }
 
 async function requestPersistence(): Promise<void> {
@@ -37,7 +54,7 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
   if (resolved.persist) await requestPersistence();
   const clientOptions = {
     createWorker: () => defaultWorker(resolved),
-    config: { userId: resolved.userId, dbName: resolved.dbName, backends: resolved.backends, models: resolved.models, version: VERSION },
+    config: { userId: resolved.userId, dbName: resolved.dbName, backends: resolved.backends, models: absoluteModelUrls(resolved.models), version: VERSION },
     timeoutMs: resolved.timeoutMs,
     ...(resolved.onProgress ? { onProgress: resolved.onProgress } : {}),
   };

@@ -14,9 +14,10 @@ import { countItems, countVectors, deleteItems, putItems, readAllItems } from '.
 import { exportUser, forgetUser, importUser } from './storage/portability';
 import { loadCooccurrence, loadPopularity } from './models/tables';
 import { buildCatalog, type Catalog } from './ranking/catalog';
-import { buildProfile } from './ranking/profile';
-import { cooccurrenceSignal, indexCooccurrence, popularitySignal, tagSignal, type NeighborIndex } from './ranking/signals';
-import { DEFAULT_WEIGHTS, rank } from './ranking/rank';
+import { indexCooccurrence, type NeighborIndex } from './ranking/signals';
+import { DEFAULT_WEIGHTS } from './ranking/rank';
+import { ModelRegistry } from './models/registry';
+import { recommendFor } from './recommend';
 import { similarItems } from './ranking/similar';
 
 /** How many recent events shape the profile; older ones have decayed to ~nothing. */
@@ -33,6 +34,7 @@ interface State {
   backend: BackendName;
   attempts: BackendAttempt[];
   models: ModelInfo[];
+  registry: ModelRegistry;
   popularity: Map<string, number>;
   cooccurrence?: CooccurrenceTable;
   catalog: Promise<CatalogState> | null;
@@ -109,6 +111,7 @@ export function createEngine(): EngineApi {
       await db.get();
       const s: State = {
         config, db, backend: choice.backend, attempts: choice.attempts, models: [], popularity: new Map(),
+        registry: new ModelRegistry(db, config.models, progress),
         catalog: null, channel: null, lastUnknownItems: 0,
       };
       if (onProgress) s.onProgress = onProgress;
@@ -116,11 +119,8 @@ export function createEngine(): EngineApi {
       progress({ task: 'backend', done: 1, total: 1, message: `using ${choice.backend}` });
       s.popularity = (await loadTable('popularity', config.models.popularity, () => loadPopularity(config.models.popularity!), s.models)) ?? new Map();
       s.cooccurrence = await loadTable('cooccurrence', config.models.cooccurrence, () => loadCooccurrence(config.models.cooccurrence!), s.models);
-      for (const kind of ['sequence', 'text', 'image'] as const) {
-        if (config.models[kind] !== undefined) {
-          s.models.push({ kind, name: config.models[kind]!, version: '', status: 'error', error: `${kind} models are not supported by this build yet` });
-        }
-      }
+      // Start loading now; recommend() waits for it, createRecommender() does not.
+      void s.registry.sequence();
       if (typeof BroadcastChannel !== 'undefined') {
         s.channel = new BroadcastChannel(`tastebud:${config.dbName}`);
         s.channel.onmessage = (event: MessageEvent<{ type?: string }>) => {
@@ -155,29 +155,12 @@ export function createEngine(): EngineApi {
 
     recommend: (options) => guard(async () => {
       const s = need();
-      const { catalog, neighbors } = await catalogState(s);
-      const history = await readHistory(s.db, s.config.userId, PROFILE_WINDOW);
-      const profile = buildProfile(history, catalog);
-      s.lastUnknownItems = profile.unknownItems;
-      const exclude = new Set(options.exclude ?? []);
-      if (options.excludeSeen !== false) for (const id of await readSeenItemIds(s.db, s.config.userId)) exclude.add(id);
-      const ownCounts = new Map<number, number>();
-      for (const [idx, w] of profile.itemWeights) if (w > 0) ownCounts.set(idx, 1);
-      return rank({
-        catalog,
-        signals: {
-          popularity: popularitySignal(s.popularity, ownCounts, catalog),
-          cooccurrence: cooccurrenceSignal(neighbors, profile, catalog.items.length),
-          tags: tagSignal(profile, catalog),
-        },
-        weights: DEFAULT_WEIGHTS,
-        k: options.k ?? 10,
-        exclude,
-        ...(options.tags ? { includeTags: options.tags } : {}),
-        ...(options.excludeTags ? { excludeTags: options.excludeTags } : {}),
-        diversity: options.diversity ?? 0,
-        explain: { catalog, itemVerbs: profile.itemVerbs, tagAffinity: profile.tagAffinity },
-      });
+      const [{ catalog, neighbors }, sequence, history, seen] = await Promise.all([
+        catalogState(s), s.registry.sequence(), readHistory(s.db, s.config.userId, PROFILE_WINDOW), readSeenItemIds(s.db, s.config.userId),
+      ]);
+      const outcome = await recommendFor({ catalog, neighbors, popularity: s.popularity, history, seen, ...(sequence ? { sequence } : {}) }, options);
+      s.lastUnknownItems = outcome.profile.unknownItems + outcome.unknownToModel;
+      return outcome.results;
     }),
 
     similar: (itemId, options) => guard(async () => {
@@ -224,7 +207,7 @@ export function createEngine(): EngineApi {
       } catch { /* estimate is best effort */ }
       return {
         version: s.config.version, userId: s.config.userId, dbName: s.config.dbName,
-        backend: s.backend, backendsTried: s.attempts, models: s.models,
+        backend: s.backend, backendsTried: s.attempts, models: [...s.models, ...s.registry.info()],
         counts: { items, events, userEvents, vectors, unknownHistoryItems: s.lastUnknownItems },
         storage,
         memory: { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes },
@@ -236,6 +219,7 @@ export function createEngine(): EngineApi {
       state = null;
       if (!s) return;
       s.channel?.close();
+      await s.registry.dispose();
       await s.db.close();
       tf.disposeVariables();
     },

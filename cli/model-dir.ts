@@ -1,0 +1,67 @@
+/**
+ * Writing and reading model directories in Node: every file's sha256 and
+ * size go into manifest.json; reading verifies them (`model-integrity`).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TastebudError } from '../lib/errors';
+import { MANIFEST_FORMAT_VERSION, type ManifestFile, type ModelKind, type ModelManifest, parseManifest, verifyFile } from '../workers/models/manifest';
+
+export interface ModelFileContent { path: string; bytes: Uint8Array }
+
+export interface WriteModelOptions {
+  kind: ModelKind;
+  name: string;
+  config: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  license?: string;
+}
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** Writes files then manifest.json (atomically renamed), returns the manifest. */
+export function writeModelDir(dir: string, files: readonly ModelFileContent[], opts: WriteModelOptions): ModelManifest {
+  mkdirSync(dir, { recursive: true });
+  const entries: ManifestFile[] = [];
+  for (const f of files) {
+    const tmp = join(dir, `${f.path}.tmp`);
+    writeFileSync(tmp, f.bytes);
+    renameSync(tmp, join(dir, f.path));
+    entries.push({ path: f.path, sha256: sha(f.bytes), bytes: f.bytes.byteLength });
+  }
+  const version = sha(new TextEncoder().encode(entries.map((e) => e.sha256).join(''))).slice(0, 16);
+  const manifest: ModelManifest = {
+    formatVersion: MANIFEST_FORMAT_VERSION, kind: opts.kind, name: opts.name, version,
+    files: entries, config: opts.config, createdAt: new Date().toISOString(),
+  };
+  if (opts.license) manifest.license = opts.license;
+  if (opts.metadata) manifest.metadata = opts.metadata;
+  const tmp = join(dir, 'manifest.json.tmp');
+  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(tmp, join(dir, 'manifest.json'));
+  return manifest;
+}
+
+/** Reads and verifies a model directory. */
+export async function readModelDir(dir: string): Promise<{ manifest: ModelManifest; files: Map<string, ArrayBuffer> }> {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) throw new TastebudError('model-load', `No manifest.json in ${dir}: not a model directory (train one with: tastebud train --interactions <file> --out ${dir})`, { field: 'model' });
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new TastebudError('model-load', `${path} is not valid JSON`, { field: 'manifest', cause: err });
+  }
+  const manifest = parseManifest(json);
+  const files = new Map<string, ArrayBuffer>();
+  for (const entry of manifest.files) {
+    const p = join(dir, entry.path);
+    if (!existsSync(p)) throw new TastebudError('model-integrity', `Model file ${entry.path} listed in the manifest is missing from ${dir}`, { field: entry.path });
+    const buf = readFileSync(p);
+    const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    await verifyFile(entry, ab);
+    files.set(entry.path, ab);
+  }
+  return { manifest, files };
+}

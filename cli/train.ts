@@ -1,0 +1,118 @@
+/** `tastebud train`: read interactions, leave-one-out split, train with early stopping, write a model directory. */
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { TastebudError } from '../lib/errors';
+import { VOCAB_FILE, WEIGHTS_FILE, encodeWeights, type SequenceModelConfig } from '../workers/models/sequence/artifacts';
+import { scoreHistories } from '../workers/models/sequence/infer';
+import { initSasrecParams, type ParamMap, type SasrecConfig, sasrecParamShapes } from '../workers/models/sequence/sasrec';
+import { type TrainOptions, trainSequenceModel } from '../workers/models/sequence/train';
+import { num, required, resolveInteractions } from './args';
+import { setupBackend } from './backend';
+import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from './data';
+import { evaluateLeaveOneOut, popularityScorer, round4 } from './metrics';
+import { trainMfCommand } from './mf';
+import { writeModelDir } from './model-dir';
+import { createProgress } from './progress';
+
+export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-100k> --out <dir> [options]
+  --model sasrec|mf         model family (default sasrec; gru is not available yet)
+  --data-dir <dir>          where dataset names are looked up (default ../shared/datasets)
+  --dim 64 --max-len 200 --blocks 2 --heads 1 --dropout 0.2
+  --epochs 200 --batch-size 128 --lr 0.001 --negatives 0 (0 = full softmax, N = sampled softmax)
+  --eval-every 1 --patience 5 (validations without improvement) --max-minutes 120
+  --seed 42 --backend wasm|cpu --quiet
+  mf only: --factors 50 --epochs 40 --lr 0.007 --reg 0.05 --folds 5 (k-fold RMSE) --json <file> [--out <dir>]`;
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      interactions: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, 'data-dir': { type: 'string' },
+      dim: { type: 'string' }, 'max-len': { type: 'string' }, blocks: { type: 'string' }, heads: { type: 'string' }, dropout: { type: 'string' },
+      epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, negatives: { type: 'string' },
+      'eval-every': { type: 'string' }, patience: { type: 'string' }, 'max-minutes': { type: 'string' }, seed: { type: 'string' },
+      backend: { type: 'string' }, quiet: { type: 'boolean' }, folds: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' },
+      json: { type: 'string' },
+    },
+    strict: true,
+  });
+  const model = values.model ?? 'sasrec';
+  const file = resolveInteractions(required(values.interactions, 'interactions', TRAIN_USAGE), values['data-dir']);
+  if (model === 'mf') { await trainMfCommand(file, values); return; }
+  if (model === 'gru') throw new TastebudError('unsupported', '--model gru is not implemented yet; use --model sasrec', { field: 'model' });
+  if (model !== 'sasrec') throw new TastebudError('invalid-argument', `--model must be sasrec or mf, got "${model}"`, { field: 'model' });
+  const out = required(values.out, 'out', TRAIN_USAGE);
+  const dim = num(values.dim, 'dim', 64, { int: true, min: 2, max: 1024 });
+  const heads = num(values.heads, 'heads', 1, { int: true, min: 1, max: 64 });
+  if (dim % heads !== 0) throw new TastebudError('invalid-argument', `--dim (${dim}) must be a multiple of --heads (${heads})`, { field: 'heads' });
+  const maxLen = num(values['max-len'], 'max-len', 200, { int: true, min: 2, max: 4096 });
+  const blocks = num(values.blocks, 'blocks', 2, { int: true, min: 1, max: 24 });
+  const dropout = num(values.dropout, 'dropout', 0.2, { min: 0, max: 0.95 });
+  const opts: TrainOptions = {
+    epochs: num(values.epochs, 'epochs', 200, { int: true, min: 1 }),
+    batchSize: num(values['batch-size'], 'batch-size', 128, { int: true, min: 1 }),
+    lr: num(values.lr, 'lr', 1e-3, { min: 0 }),
+    seed: num(values.seed, 'seed', 42, { int: true }),
+    sampledNegatives: num(values.negatives, 'negatives', 0, { int: true, min: 0 }),
+    evalEvery: num(values['eval-every'], 'eval-every', 1, { int: true, min: 1 }),
+    patience: num(values.patience, 'patience', 5, { int: true, min: 1 }),
+    maxSeconds: 60 * num(values['max-minutes'], 'max-minutes', 120, { min: 0 }),
+  };
+  const backend = await setupBackend(values.backend ?? 'wasm');
+  const progress = createProgress(opts.epochs, values.quiet === true);
+  const t0 = Date.now();
+  const log = await readInteractions(file);
+  for (const w of log.warnings) progress.log(`warning: ${w}`);
+  const vocab = buildVocabulary(log);
+  const { seqs } = toSequences(log, vocab);
+  const split = leaveOneOut(seqs);
+  if (split.evalUsers.length === 0) throw new TastebudError('invalid-argument', `${file}: no user has the 3 interactions needed for a leave-one-out split`, { field: 'interactions' });
+  progress.log(`read ${log.fingerprint.interactions} interactions, ${seqs.length} users, ${vocab.length} items in ${((Date.now() - t0) / 1000).toFixed(1)}s; backend ${backend}`);
+
+  const config: SasrecConfig = { architecture: 'sasrec', numItems: vocab.length, dim, maxLen, blocks, heads, dropout };
+  const params = initSasrecParams(config, opts.seed);
+  const scorer = (p: ParamMap) => (h: readonly Int32Array[]): Float32Array => scoreHistories(p, config, h).scores;
+  const popularity = popularityScorer(split.train, vocab.length);
+  const popValid = evaluateLeaveOneOut(popularity, vocab.length, seqs, split.evalUsers, 'valid');
+  progress.log(`popularity baseline: valid NDCG@10 ${popValid.ndcg10.toFixed(4)} HR@10 ${popValid.hr10.toFixed(4)}`);
+
+  const baseMetadata = {
+    data: log.fingerprint,
+    split: 'leave-one-out (last = test, second-to-last = validation)',
+    training: { ...opts, backend, cpus: cpus().length },
+  };
+  const save = (metadata: Record<string, unknown>): void => {
+    const tensors = sasrecParamShapes(config).map(([name, shape]) => ({ name, shape, data: (params.get(name) as { dataSync(): Float32Array }).dataSync() }));
+    const { specs, bytes } = encodeWeights(tensors);
+    const full: SequenceModelConfig = { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE };
+    writeModelDir(out, [
+      { path: WEIGHTS_FILE, bytes },
+      { path: VOCAB_FILE, bytes: new TextEncoder().encode(JSON.stringify(vocab)) },
+    ], { kind: 'sequence', name: 'sasrec', config: full as unknown as Record<string, unknown>, metadata: { ...baseMetadata, ...metadata } });
+  };
+
+  let best = -Infinity;
+  const result = await trainSequenceModel(params, config, split.train, opts, {
+    onStep: (i) => progress.step(i),
+    onEpoch: (i) => progress.epoch(i),
+    validate: (p) => {
+      const m = evaluateLeaveOneOut(scorer(p), vocab.length, seqs, split.evalUsers, 'valid');
+      if (m.ndcg10 > best) {
+        best = m.ndcg10;
+        save({ checkpoint: { validNdcg10: m.ndcg10, validHr10: m.hr10, elapsedSeconds: (Date.now() - t0) / 1000 } });
+      }
+      return m.ndcg10;
+    },
+  });
+  progress.stop();
+  const valid = evaluateLeaveOneOut(scorer(params), vocab.length, seqs, split.evalUsers, 'valid');
+  const test = evaluateLeaveOneOut(scorer(params), vocab.length, seqs, split.evalUsers, 'test');
+  const popTest = evaluateLeaveOneOut(popularity, vocab.length, seqs, split.evalUsers, 'test');
+  const metrics = {
+    trainSeconds: Math.round(result.seconds), epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedBy: result.stoppedBy,
+    valid: round4(valid), test: round4(test), popularity: { valid: round4(popValid), test: round4(popTest) },
+    history: result.history.map((h) => ({ epoch: h.epoch, loss: Math.round(h.loss * 1e4) / 1e4, seconds: Math.round(h.seconds), valid: h.valid === undefined ? null : Math.round(h.valid * 1e4) / 1e4 })),
+  };
+  save({ metrics });
+  process.stdout.write(`${JSON.stringify({ out, backend, ...metrics, history: undefined }, null, 2)}\n`);
+}

@@ -1,0 +1,73 @@
+/**
+ * Writes a small synthetic SASRec model (deterministic weights, no training, no
+ * MovieLens) into the e2e harness, plus golden scores computed here in Node on
+ * tfjs's cpu backend. The browser tests load it on every backend and must match
+ * the golden scores (max abs diff ≤ 1e-3).
+ *   node --import tsx e2e/make-fixture-model.ts
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeModelDir } from '../cli/model-dir';
+import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
+import { loadSequenceModel } from '../workers/models/sequence/index';
+import { readModelDir } from '../cli/model-dir';
+
+const out = join(import.meta.dirname, 'harness/public/models/tiny-sasrec');
+const NUM_ITEMS = 60;
+export const FIXTURE_HISTORY = ['m3', 'm17', 'm42', 'm8', 'm25'];
+
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend('cpu');
+  const config: SasrecConfig = { architecture: 'sasrec', numItems: NUM_ITEMS, dim: 16, maxLen: 20, blocks: 2, heads: 2, dropout: 0 };
+  const rand = random(7);
+  const tensors = sasrecParamShapes(config).map(([name, shape]) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    const isGamma = name.endsWith('gamma');
+    const isBias = /\.(b[a-z0-9]*|beta)$/.test(name);
+    for (let i = 0; i < n; i++) data[i] = isGamma ? 1 + (rand() - 0.5) * 0.2 : (rand() * 2 - 1) * (isBias ? 0.1 : 0.6);
+    return { name, shape, data };
+  });
+  const { specs, bytes } = encodeWeights(tensors);
+  const vocab = Array.from({ length: NUM_ITEMS }, (_, i) => `m${i + 1}`);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  writeModelDir(out, [
+    { path: WEIGHTS_FILE, bytes },
+    { path: VOCAB_FILE, bytes: new TextEncoder().encode(JSON.stringify(vocab)) },
+  ], {
+    kind: 'sequence', name: 'sasrec',
+    config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
+    metadata: { note: 'synthetic e2e fixture: random weights, not trained' },
+  });
+  const { manifest, files } = await readModelDir(out);
+  const model = await loadSequenceModel(manifest, files);
+  const history = Int32Array.from(FIXTURE_HISTORY.map((id) => vocab.indexOf(id) + 1));
+  const { scores, contributions } = model.score(history);
+  model.dispose();
+  let max = -Infinity;
+  for (let m = 1; m <= NUM_ITEMS; m++) max = Math.max(max, scores[m]!);
+  const relative = vocab.map((id, i) => ({ itemId: id, score: Math.exp(scores[i + 1]! - max) }));
+  writeFileSync(join(out, 'golden.json'), JSON.stringify({ history: FIXTURE_HISTORY, relative, contributions: [...contributions] }, null, 2));
+  // A tampered copy for the integrity test: same manifest, one flipped byte.
+  const tampered = join(out, '..', 'tampered-sasrec');
+  rmSync(tampered, { recursive: true, force: true });
+  mkdirSync(tampered, { recursive: true });
+  for (const f of ['manifest.json', VOCAB_FILE]) copyFileSync(join(out, f), join(tampered, f));
+  const flipped = new Uint8Array(bytes);
+  flipped[100] = flipped[100]! ^ 0xff;
+  writeFileSync(join(tampered, WEIGHTS_FILE), flipped);
+  console.log(`wrote ${out} (${bytes.byteLength} weight bytes) and golden scores`);
+}
+
+await main();

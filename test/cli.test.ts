@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const dir = mkdtempSync(join(tmpdir(), 'tastebud-cli-'));
+
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/index.ts', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const noStack = (s: string): void => assert.doesNotMatch(s, /\n\s+at .+:\d+:\d+/);
+
+test('bad input files and flags: one clear line, exit 1, no stack trace', () => {
+  const bad = join(dir, 'bad.csv');
+  writeFileSync(bad, 'user,item,rating\n1,2,4\n1,3,not-a-number\n');
+  let r = cli('train', '--interactions', bad, '--out', join(dir, 'm'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /error \(invalid-argument\): .*bad\.csv:3: rating "not-a-number" is not a number/);
+  noStack(r.stderr);
+  r = cli('train', '--interactions', join(dir, 'missing.csv'), '--out', join(dir, 'm'));
+  assert.match(r.stderr, /not found/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--dim', 'big');
+  assert.match(r.stderr, /--dim must be an integer/);
+  r = cli('train', '--bogus');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /error \(invalid-argument\): Unknown option '--bogus'/);
+  noStack(r.stderr);
+  r = cli('eval', '--model', dir, '--interactions', bad);
+  assert.match(r.stderr, /error \(model-load\): No manifest\.json/);
+  r = cli('frobnicate');
+  assert.equal(r.code, 1);
+});
+
+test('train then eval a tiny model on synthetic sequences', () => {
+  const lines: string[] = [];
+  for (let u = 1; u <= 40; u++) for (let i = 0; i < 8; i++) lines.push(`u${u} ${100 + ((u + i) % 10)}`);
+  const file = join(dir, 'seq.txt');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const out = join(dir, 'model');
+  const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '3', '--batch-size', '16', '--lr', '0.01', '--quiet');
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as { epochs: number; test: { ndcg10: number }; popularity: { test: { hr10: number } } };
+  assert.equal(summary.epochs, 3);
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { kind: string; name: string; files: Array<{ path: string; sha256: string }>; metadata: { data: { sha256: string; users: number }; metrics: unknown } };
+  assert.equal(manifest.kind, 'sequence');
+  assert.equal(manifest.name, 'sasrec');
+  assert.deepEqual(manifest.files.map((f) => f.path).sort(), ['vocab.json', 'weights.bin']);
+  assert.equal(manifest.metadata.data.users, 40);
+  assert.ok(manifest.metadata.metrics);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'vocab.json'), 'utf8')), Array.from({ length: 10 }, (_, i) => String(100 + i)));
+  const json = join(dir, 'eval.json');
+  const e = cli('eval', '--model', out, '--interactions', file, '--json', json);
+  assert.equal(e.code, 0, e.stderr);
+  assert.match(e.stdout, /NDCG@10/);
+  assert.ok(existsSync(json));
+  const report = JSON.parse(readFileSync(json, 'utf8')) as { users: number; metrics: { model: { ndcg10: number }; popularity: { hr10: number } } };
+  assert.equal(report.users, 40);
+  assert.ok(Math.abs(report.metrics.model.ndcg10 - summary.test.ndcg10) < 1e-3);
+  assert.equal(report.metrics.popularity.hr10, summary.popularity.test.hr10);
+});

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
+import { loadSequenceModel } from '../workers/models/sequence/index';
+import { loadSasrecServer } from '../workers/models/sasrec-serve';
+import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
+
+function fixture(seed: number): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
+  const config: SasrecConfig = { architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0 };
+  let s = seed;
+  const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
+  const tensors = sasrecParamShapes(config).map(([name, shape]) => {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => (rand() * 2 - 1) * 0.7);
+    return { name, shape, data };
+  });
+  const { specs, bytes } = encodeWeights(tensors);
+  const vocab = new TextEncoder().encode(JSON.stringify(Array.from({ length: 30 }, (_, i) => `item${i}`)));
+  const manifest: ModelManifest = {
+    formatVersion: MANIFEST_FORMAT_VERSION, kind: 'sequence', name: 'sasrec', version: 'test', files: [],
+    config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
+  };
+  return { manifest, files: new Map([[WEIGHTS_FILE, bytes.slice().buffer], [VOCAB_FILE, vocab.slice().buffer]]) };
+}
+
+test('serving forward (plain tf ops) equals the training forward, incl. attention', async () => {
+  await tf.setBackend('cpu');
+  const { manifest, files } = fixture(3);
+  const reference = await loadSequenceModel(manifest, files);
+  const server = await loadSasrecServer(manifest, files);
+  for (const history of [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]]) {
+    const h = Int32Array.from(history);
+    const want = reference.score(h);
+    const got = await server.score(h);
+    let maxDiff = 0;
+    for (let i = 1; i < want.scores.length; i++) maxDiff = Math.max(maxDiff, Math.abs(want.scores[i]! - got.scores[i]!));
+    assert.ok(maxDiff < 1e-4, `scores differ by ${maxDiff} for history ${history}`);
+    assert.equal(got.contributions.length, want.contributions.length);
+    want.contributions.forEach((c, i) => assert.ok(Math.abs(c - got.contributions[i]!) < 1e-4));
+  }
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 20; i++) await server.score(Int32Array.from([1, 2, 3, i + 1]));
+  assert.equal(tf.memory().numTensors, before, 'no tensor leak');
+  await assert.rejects(server.score(Int32Array.from([0])), /not a model item index/);
+  reference.dispose();
+  server.dispose();
+});

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { readModelDir, writeModelDir } from '../cli/model-dir';
+import { TastebudError } from '../lib/errors';
+import { causalAttention } from '../workers/models/sequence/attention';
+import { VOCAB_FILE, WEIGHTS_FILE, decodeWeights, encodeWeights } from '../workers/models/sequence/artifacts';
+import { loadSequenceModel } from '../workers/models/sequence/index';
+import { gatherRows, matMulT, softmaxCrossEntropy } from '../workers/models/sequence/ops';
+import { initSasrecParams, type SasrecConfig, sasrecParamShapes } from '../workers/models/sequence/sasrec';
+import { makeBatches, rng, trainSequenceModel } from '../workers/models/sequence/train';
+import { scoreHistories } from '../workers/models/sequence/infer';
+
+before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
+
+const maxAbs = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.abs(tf.sub(a, b)).max().dataSync()[0] as number);
+
+test('causal attention matches a tfjs reference, forward and gradients', () => {
+  const B = 2, L = 5, D = 8, H = 2, dh = D / H;
+  const lengths = Int32Array.from([5, 3]);
+  const [q, k, v, w] = [1, 2, 3, 4].map((s) => tf.randomNormal([B, L, D], 0, 1, 'float32', s)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const bias = new Float32Array(B * L * L);
+  const rowMask = new Float32Array(B * L);
+  for (let b = 0; b < B; b++) for (let i = 0; i < L; i++) {
+    rowMask[b * L + i] = i >= L - (lengths[b] as number) ? 1 : 0;
+    for (let j = 0; j < L; j++) bias[(b * L + i) * L + j] = j > i || j < L - (lengths[b] as number) ? -1e9 : 0;
+  }
+  const ref = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor): tf.Tensor => {
+    const split = (t: tf.Tensor): tf.Tensor4D => tf.transpose(t.reshape([B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const p = tf.softmax(tf.add(tf.mul(tf.matMul(split(a), split(bb), false, true), 1 / Math.sqrt(dh)), tf.tensor(bias, [B, 1, L, L])));
+    return tf.mul(tf.transpose(tf.matMul(p as tf.Tensor4D, split(c)), [0, 2, 1, 3]).reshape([B, L, D]), tf.tensor(rowMask, [B, L, 1]));
+  };
+  const mine = causalAttention(q, k, v, lengths, H, true);
+  assert.ok(maxAbs(mine.out, ref(q, k, v)) < 1e-5);
+  const last = mine.lastAttention as Float32Array;
+  assert.ok(Math.abs(last.slice(0, 5).reduce((s, x) => s + x, 0) - 1) < 1e-5);
+  assert.deepEqual([...last.slice(5, 7)], [0, 0]); // padding of row 2
+  const g1 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(causalAttention(a, bb, c, lengths, H).out, w)))([q, k, v]);
+  const g2 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(ref(a, bb, c), w)))([q, k, v]);
+  g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-4, `grad ${i}`));
+});
+
+test('fused softmax cross-entropy, gather and matmul gradients match tfjs', () => {
+  const h = tf.randomNormal([7, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
+  const E = tf.randomNormal([6, 4], 0, 1, 'float32', 6) as tf.Tensor2D;
+  const targets = Int32Array.from([1, 2, 3, 4, 5, 1, 2]);
+  const mine = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.mul(softmaxCrossEntropy(a as tf.Tensor2D, b as tf.Tensor2D, { targets, excludeColumn: 0, chunkRows: 3 }), 2.5);
+  const ref = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+    const logits = tf.matMul(a, b, false, true).slice([0, 1], [7, 5]);
+    return tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(Array.from(targets, (t) => t - 1), 'int32'), 5), logits), 2.5);
+  };
+  assert.ok(maxAbs(mine(h, E), ref(h, E)) < 1e-5);
+  const g1 = tf.grads(mine)([h, E]);
+  const g2 = tf.grads(ref)([h, E]);
+  g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-5));
+  const T = tf.randomNormal([5, 3]);
+  const ids = Int32Array.from([0, 2, 2, 4]);
+  const ga = tf.grads((t: tf.Tensor) => tf.sum(tf.square(gatherRows(t, ids))))([T])[0] as tf.Tensor;
+  const gb = tf.grads((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, tf.tensor1d(ids, 'int32')))))([T])[0] as tf.Tensor;
+  assert.ok(maxAbs(ga, gb) < 1e-6);
+  const A = tf.randomNormal([2, 3, 4]);
+  const Bm = tf.randomNormal([2, 5, 4]);
+  const m1 = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(matMulT(x, y, false, true))))([A, Bm]);
+  const m2 = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, false, true))))([A, Bm]);
+  m1.forEach((g, i) => assert.ok(maxAbs(g, m2[i] as tf.Tensor) < 1e-4));
+});
+
+test('batches are left-padded next-item pairs bucketed by length', () => {
+  const seqs = [Int32Array.from([1, 2, 3, 4]), Int32Array.from([5, 6]), Int32Array.from([7])];
+  const batches = makeBatches(seqs, 2, 8, rng(1));
+  assert.equal(batches.length, 1);
+  const b = batches[0];
+  assert.ok(b);
+  assert.equal(b.len, 2);
+  const rows = [0, 1].map((r) => ({ ids: [...b.ids.slice(r * 2, r * 2 + 2)], targets: [...b.targets.slice(r * 2, r * 2 + 2)] }));
+  assert.deepEqual(rows.sort((x, y) => x.ids[1]! - y.ids[1]!), [{ ids: [2, 3], targets: [3, 4] }, { ids: [0, 5], targets: [0, 6] }]);
+});
+
+const cycle = (n: number, start: number, len: number): Int32Array => Int32Array.from({ length: len }, (_, i) => 1 + ((start + i) % n));
+
+test('a tiny SASRec learns a deterministic cycle; save, load, score, no leaks', async () => {
+  const n = 8;
+  const config: SasrecConfig = { architecture: 'sasrec', numItems: n, dim: 16, maxLen: 6, blocks: 1, heads: 2, dropout: 0 };
+  const params = initSasrecParams(config, 7);
+  const seqs = Array.from({ length: 32 }, (_, u) => cycle(n, u % n, 5 + (u % 4)));
+  const result = await trainSequenceModel(params, config, seqs, {
+    epochs: 60, batchSize: 16, lr: 0.02, seed: 3, sampledNegatives: 0, evalEvery: 60, patience: 5, maxSeconds: 120,
+  }, { validate: () => 1 });
+  assert.equal(result.epochs, 60);
+  const top = (scores: Float32Array): number => { let best = 1; for (let j = 2; j <= n; j++) if ((scores[j] as number) > (scores[best] as number)) best = j; return best; };
+  assert.equal(top(scoreHistories(params, config, [Int32Array.from([3, 4, 5])]).scores), 6);
+
+  // round trip through a model directory
+  const tensors = sasrecParamShapes(config).map(([name, shape]) => ({ name, shape, data: params.get(name)!.dataSync() as Float32Array }));
+  const { specs, bytes } = encodeWeights(tensors);
+  assert.equal(decodeWeights(specs, bytes.buffer as ArrayBuffer).get('item_emb')?.data.length, (n + 1) * 16);
+  const dir = mkdtempSync(join(tmpdir(), 'tastebud-model-'));
+  const vocab = Array.from({ length: n }, (_, i) => `item-${i + 1}`);
+  writeModelDir(dir, [{ path: WEIGHTS_FILE, bytes }, { path: VOCAB_FILE, bytes: new TextEncoder().encode(JSON.stringify(vocab)) }], {
+    kind: 'sequence', name: 'sasrec', config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
+  });
+  const { manifest, files } = await readModelDir(dir);
+  const tensorsBeforeLoad = tf.memory().numTensors;
+  const model = await loadSequenceModel(manifest, files);
+  assert.equal(tf.memory().numTensors, tensorsBeforeLoad + sasrecParamShapes(config).length);
+  assert.deepEqual(model.itemIds, vocab);
+  assert.equal(model.maxLen, 6);
+  const history = Int32Array.from([8, 1, 2, 3, 4, 5, 6, 7, 8, 1]);
+  const before = tf.memory().numTensors;
+  const out = model.score(history);
+  for (let i = 0; i < 20; i++) model.score(history);
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(out.scores.length, n + 1);
+  assert.equal(out.contributions.length, 6);
+  assert.ok(out.contributions.every((c) => c >= 0));
+  assert.ok(Math.abs(out.contributions.reduce((s, c) => s + c, 0) - 1) < 1e-4);
+  assert.equal(top(out.scores), 2);
+  const direct = scoreHistories(params, config, [history.subarray(4)]).scores;
+  assert.ok(out.scores.every((s, i) => Math.abs(s - (direct[i] as number)) < 1e-4));
+  assert.deepEqual([...model.score(new Int32Array(0)).contributions], []);
+  assert.throws(() => model.score(Int32Array.from([0])), (e: unknown) => e instanceof TastebudError && e.code === 'invalid-argument');
+  // fine-tuning changes the weights, reset restores them
+  const loss = model.fineTune(Int32Array.from([1, 2, 3, 4]), { steps: 2, lr: 1e-2 });
+  assert.ok(Number.isFinite(loss));
+  assert.equal(tf.memory().numTensors, before);
+  model.reset();
+  assert.ok(model.score(history).scores.every((s, i) => Math.abs(s - (out.scores[i] as number)) < 1e-5));
+  model.dispose();
+  assert.equal(tf.memory().numTensors, tensorsBeforeLoad);
+  for (const v of params.values()) v.dispose();
+
+  // tampering is detected
+  writeFileSync(join(dir, WEIGHTS_FILE), new Uint8Array(bytes.byteLength));
+  await assert.rejects(readModelDir(dir), (e: unknown) => e instanceof TastebudError && e.code === 'model-integrity');
+});

@@ -1,0 +1,108 @@
+/**
+ * Sequence-model artifacts: weight (de)serialisation and the manifest's
+ * `config` for kind 'sequence'. Layout of a model directory:
+ *   manifest.json  – envelope (workers/models/manifest.ts); `config` below
+ *   weights.bin    – float32 little-endian, tensors concatenated in
+ *                    `config.weights.specs` order (tfjs weight-spec style)
+ *   vocab.json     – JSON array of original item ids (strings);
+ *                    vocab[i] is model item i + 1 (0 = padding)
+ * Browser-safe: no Node imports.
+ */
+import { TastebudError } from '../../../lib/errors';
+import type { SasrecConfig } from './sasrec';
+
+export interface WeightSpec { name: string; shape: number[]; dtype: 'float32' }
+
+export interface SequenceModelConfig extends SasrecConfig {
+  weights: { path: string; dtype: 'float32'; byteOrder: 'little-endian'; specs: WeightSpec[] };
+  /** Path (in `files`) of the vocabulary JSON array. */
+  vocabulary: string;
+}
+
+export const WEIGHTS_FILE = 'weights.bin';
+export const VOCAB_FILE = 'vocab.json';
+
+const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Concatenates tensors (given as Float32Arrays) into one little-endian buffer. */
+export function encodeWeights(tensors: ReadonlyArray<{ name: string; shape: number[]; data: Float32Array }>): { specs: WeightSpec[]; bytes: Uint8Array } {
+  const total = tensors.reduce((n, t) => n + t.data.length, 0);
+  const buf = new ArrayBuffer(total * 4);
+  const view = new DataView(buf);
+  const specs: WeightSpec[] = [];
+  let off = 0;
+  for (const t of tensors) {
+    const expected = t.shape.reduce((a, b) => a * b, 1);
+    if (expected !== t.data.length) throw new TastebudError('internal', `weight ${t.name}: shape ${t.shape} does not match ${t.data.length} values`);
+    if (isLittleEndian) new Float32Array(buf, off * 4, t.data.length).set(t.data);
+    else for (let i = 0; i < t.data.length; i++) view.setFloat32((off + i) * 4, t.data[i] as number, true);
+    specs.push({ name: t.name, shape: [...t.shape], dtype: 'float32' });
+    off += t.data.length;
+  }
+  return { specs, bytes: new Uint8Array(buf) };
+}
+
+export function decodeWeights(specs: readonly WeightSpec[], buffer: ArrayBuffer): Map<string, { shape: number[]; data: Float32Array }> {
+  const total = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  if (buffer.byteLength !== total * 4) {
+    throw new TastebudError('model-integrity', `weights file has ${buffer.byteLength} bytes, the weight specs need ${total * 4}`, { field: 'weights' });
+  }
+  const view = new DataView(buffer);
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  let off = 0;
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    let data: Float32Array;
+    if (isLittleEndian) data = new Float32Array(buffer.slice(off * 4, (off + n) * 4));
+    else { data = new Float32Array(n); for (let i = 0; i < n; i++) data[i] = view.getFloat32((off + i) * 4, true); }
+    out.set(s.name, { shape: [...s.shape], data });
+    off += n;
+  }
+  return out;
+}
+
+function loadFail(message: string, field: string): never {
+  throw new TastebudError('model-load', `Invalid sequence model config: ${message}`, { field: `config.${field}` });
+}
+
+const posInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+
+/** Validates an untrusted manifest `config` for a SASRec model. */
+export function parseSequenceConfig(config: Record<string, unknown>): SequenceModelConfig {
+  const c = config;
+  if (c.architecture !== 'sasrec') loadFail(`unsupported architecture ${String(c.architecture)}`, 'architecture');
+  for (const k of ['numItems', 'dim', 'maxLen', 'blocks', 'heads'] as const) if (!posInt(c[k])) loadFail(`${k} must be a positive integer`, k);
+  if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) loadFail('dropout must be in [0, 1)', 'dropout');
+  if ((c.dim as number) % (c.heads as number) !== 0) loadFail('dim must be a multiple of heads', 'heads');
+  const w = c.weights as Record<string, unknown> | undefined;
+  if (typeof w !== 'object' || w === null) loadFail('weights must be an object', 'weights');
+  if (typeof w.path !== 'string') loadFail('weights.path must be a string', 'weights.path');
+  if (w.dtype !== 'float32') loadFail('weights.dtype must be float32', 'weights.dtype');
+  if (!Array.isArray(w.specs)) loadFail('weights.specs must be an array', 'weights.specs');
+  const specs: WeightSpec[] = w.specs.map((s: unknown, i: number) => {
+    const r = s as Record<string, unknown>;
+    if (typeof r !== 'object' || r === null || typeof r.name !== 'string' || !Array.isArray(r.shape) || !r.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
+      loadFail(`bad weight spec #${i}`, `weights.specs[${i}]`);
+    }
+    return { name: r.name, shape: r.shape as number[], dtype: 'float32' };
+  });
+  if (typeof c.vocabulary !== 'string') loadFail('vocabulary must be a file path', 'vocabulary');
+  return {
+    architecture: 'sasrec', numItems: c.numItems as number, dim: c.dim as number, maxLen: c.maxLen as number,
+    blocks: c.blocks as number, heads: c.heads as number, dropout: c.dropout as number,
+    weights: { path: w.path, dtype: 'float32', byteOrder: 'little-endian', specs },
+    vocabulary: c.vocabulary,
+  };
+}
+
+export function parseVocabulary(bytes: ArrayBuffer, numItems: number): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new TastebudError('model-load', 'vocabulary file is not valid JSON', { field: 'vocabulary', cause: err });
+  }
+  if (!Array.isArray(json) || !json.every((x) => typeof x === 'string')) throw new TastebudError('model-load', 'vocabulary must be a JSON array of strings', { field: 'vocabulary' });
+  if (json.length !== numItems) throw new TastebudError('model-load', `vocabulary has ${json.length} items, config.numItems is ${numItems}`, { field: 'vocabulary' });
+  return json as string[];
+}

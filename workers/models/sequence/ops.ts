@@ -1,0 +1,184 @@
+/**
+ * Differentiable building blocks for the sequence models, written against
+ * plain tfjs ops with hand-written gradients where the stock ones are slow or
+ * broken on the wasm backend (see issue 4):
+ *  - `matMulT`: matmul whose forward and backward transpose explicitly
+ *    (transposed matmuls are ~10x slower than plain ones on wasm);
+ *  - `embed` / `gatherRows`: row gather whose gradient is a JS scatter-add
+ *    (the stock gradient needs `UnsortedSegmentSum`, missing on wasm);
+ *  - `softmaxCrossEntropy`: fused, chunked full-softmax cross-entropy over
+ *    the item table that computes loss and both gradients in one pass and
+ *    never materialises the [rows, items] logits matrix;
+ *  - `layerNorm`.
+ * Browser-safe: no Node imports.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The callback type of tf.customGrad (its inputs are typed loosely upstream). */
+export type CustomGradFn = Parameters<typeof tf.customGrad>[0];
+
+const TRANSPOSE_LAST2 = (rank: number): number[] => {
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  perm[rank - 1] = rank - 2;
+  perm[rank - 2] = rank - 1;
+  return perm;
+};
+
+function tr(x: tf.Tensor): tf.Tensor {
+  return tf.transpose(x, TRANSPOSE_LAST2(x.rank));
+}
+
+/** a·b (optionally with transposes) for rank-2 or equal-batch rank-3 tensors, with explicit-transpose gradients. */
+export function matMulT(a: tf.Tensor, b: tf.Tensor, transA = false, transB = false): tf.Tensor {
+  const f = tf.customGrad(((x: tf.Tensor, y: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x, y]);
+    const xa = transA ? tr(x) : x;
+    const yb = transB ? tr(y) : y;
+    const value = tf.matMul(xa as tf.Tensor3D, yb as tf.Tensor3D);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sy] = saved as [tf.Tensor, tf.Tensor];
+        const A = transA ? tr(sx) : sx;
+        const B = transB ? tr(sy) : sy;
+        // value = A·B: dA = dy·Bᵀ, dB = Aᵀ·dy
+        const dA = tf.matMul(dy as tf.Tensor3D, tr(B) as tf.Tensor3D);
+        const dB = tf.matMul(tr(A) as tf.Tensor3D, dy as tf.Tensor3D);
+        return [transA ? tr(dA) : dA, transB ? tr(dB) : dB];
+      },
+    };
+  }) as unknown as CustomGradFn);
+  return f(a, b);
+}
+
+/** Dense layer over the last axis: x[..., in] · w[in, out] + b[out]. */
+export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
+  const inDim = x.shape[x.rank - 1] as number;
+  const outDim = w.shape[1] as number;
+  const flat = x.reshape([-1, inDim]);
+  let y = matMulT(flat, w);
+  if (b) y = tf.add(y, b);
+  return y.reshape([...x.shape.slice(0, -1), outDim]);
+}
+
+/** JS scatter-add: out[ids[i]] += rows[i], out has `numRows` rows of width `width`. */
+export function scatterAddRows(rows: Float32Array, ids: Int32Array, numRows: number, width: number): Float32Array {
+  const out = new Float32Array(numRows * width);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as number;
+    if (id < 0) continue;
+    const o = id * width;
+    const r = i * width;
+    for (let k = 0; k < width; k++) out[o + k] = (out[o + k] as number) + (rows[r + k] as number);
+  }
+  return out;
+}
+
+/** Gathers rows `ids` of a 2-D table; gradient is a scatter-add done in JS. */
+export function gatherRows(table: tf.Tensor, ids: Int32Array): tf.Tensor2D {
+  const [numRows, width] = table.shape as [number, number];
+  const f = tf.customGrad(((t: tf.Tensor) => {
+    const idx = tf.tensor1d(ids, 'int32');
+    const value = tf.gather(t, idx);
+    idx.dispose();
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor) => tf.tensor2d(scatterAddRows(dy.dataSync() as Float32Array, ids, numRows, width), [numRows, width]),
+    };
+  }) as unknown as CustomGradFn);
+  return f(table) as tf.Tensor2D;
+}
+
+/** Embedding lookup reshaped to `[...shape, width]`. */
+export function embed(table: tf.Tensor, ids: Int32Array, shape: number[]): tf.Tensor {
+  const width = table.shape[1] as number;
+  return gatherRows(table, ids).reshape([...shape, width]);
+}
+
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-8): tf.Tensor {
+  const mean = tf.mean(x, -1, true);
+  const centered = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centered), -1, true);
+  return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+}
+
+export interface SoftmaxCEOptions {
+  /** Target column per row of `h`. */
+  targets: Int32Array;
+  /** Columns excluded from the softmax (e.g. 0 = padding). */
+  excludeColumn?: number;
+  /** Rows per chunk (memory/speed trade-off). */
+  chunkRows?: number;
+}
+
+/**
+ * Mean cross-entropy of softmax(h·tableᵀ) against `targets`, computed in
+ * row chunks. Loss and both gradients are computed in the forward pass (one
+ * pass over the logits); the gradient function only scales them by dy.
+ */
+export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: SoftmaxCEOptions): tf.Scalar {
+  const f = tf.customGrad(((hIn: tf.Tensor, tIn: tf.Tensor) => {
+    const [n, d] = hIn.shape as [number, number];
+    const v = tIn.shape[0] as number;
+    const chunk = Math.max(1, Math.min(n, opts.chunkRows ?? 512));
+    const exclude = opts.excludeColumn ?? -1;
+    const hData = hIn.dataSync() as Float32Array;
+    const tableT = tf.transpose(tIn);
+    const dH = new Float32Array(n * d);
+    const dTable = new Float32Array(v * d);
+    const g = new Float32Array(chunk * v);
+    const gT = new Float32Array(v * chunk);
+    const inv = 1 / n;
+    let loss = 0;
+    for (let r0 = 0; r0 < n; r0 += chunk) {
+      const c = Math.min(chunk, n - r0);
+      const hc = tf.tensor2d(hData.subarray(r0 * d, (r0 + c) * d), [c, d]);
+      const logitsT = tf.matMul(hc, tableT);
+      const logits = logitsT.dataSync() as Float32Array;
+      logitsT.dispose();
+      for (let i = 0; i < c; i++) {
+        const base = i * v;
+        let max = -Infinity;
+        for (let j = 0; j < v; j++) { const z = logits[base + j] as number; if (j !== exclude && z > max) max = z; }
+        let sum = 0;
+        for (let j = 0; j < v; j++) {
+          const e = j === exclude ? 0 : Math.exp((logits[base + j] as number) - max);
+          g[base + j] = e;
+          sum += e;
+        }
+        const target = opts.targets[r0 + i] as number;
+        loss += Math.log(sum) + max - (logits[base + target] as number);
+        const scale = inv / sum;
+        for (let j = 0; j < v; j++) g[base + j] = (g[base + j] as number) * scale;
+        g[base + target] = (g[base + target] as number) - inv;
+      }
+      // transposed copy for the table gradient
+      for (let j = 0; j < v; j++) {
+        const o = j * c;
+        for (let i = 0; i < c; i++) gT[o + i] = g[i * v + j] as number;
+      }
+      const G = tf.tensor2d(c === chunk ? g : g.subarray(0, c * v), [c, v]);
+      const dHc = tf.matMul(G, tIn as tf.Tensor2D);
+      dH.set(dHc.dataSync() as Float32Array, r0 * d);
+      const GT = tf.tensor2d(c === chunk ? gT : gT.subarray(0, c * v), [v, c]);
+      const dTc = tf.matMul(GT, hc);
+      const dTcData = dTc.dataSync() as Float32Array;
+      for (let k = 0; k < dTable.length; k++) dTable[k] = (dTable[k] as number) + (dTcData[k] as number);
+      tf.dispose([hc, G, dHc, GT, dTc]);
+    }
+    tableT.dispose();
+    const value = tf.scalar(loss * inv);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor) => {
+        const s = dy.dataSync()[0] as number;
+        if (s !== 1) {
+          for (let k = 0; k < dH.length; k++) dH[k] = (dH[k] as number) * s;
+          for (let k = 0; k < dTable.length; k++) dTable[k] = (dTable[k] as number) * s;
+        }
+        return [tf.tensor2d(dH, [n, d]), tf.tensor2d(dTable, [v, d])];
+      },
+    };
+  }) as unknown as CustomGradFn);
+  return f(h, table) as tf.Scalar;
+}

@@ -1,0 +1,139 @@
+/**
+ * SASRec (Kang & McAuley 2018) in plain tfjs ops: learned item + position
+ * embeddings, causal self-attention blocks with layer norm and a point-wise
+ * FFN (the layout of the widely used PyTorch port), scores = hidden · itemEmbᵀ.
+ * Sequences are left-padded with 0; position embeddings are indexed from the
+ * end of the window, so a length-L input without padding gives exactly the
+ * same outputs as the same input padded to maxLen.
+ * Browser-safe: no Node imports.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { causalAttention } from './attention';
+import { dense, embed, layerNorm } from './ops';
+
+export interface SasrecConfig {
+  architecture: 'sasrec';
+  /** Number of real items; model item ids are 1..numItems, 0 = padding. */
+  numItems: number;
+  dim: number;
+  maxLen: number;
+  blocks: number;
+  heads: number;
+  dropout: number;
+}
+
+export type ParamMap = Map<string, tf.Variable>;
+
+/** Parameter names and shapes, in serialisation order. */
+export function sasrecParamShapes(c: SasrecConfig): Array<[string, number[]]> {
+  const d = c.dim;
+  const out: Array<[string, number[]]> = [['item_emb', [c.numItems + 1, d]], ['pos_emb', [c.maxLen, d]]];
+  for (let b = 0; b < c.blocks; b++) {
+    const p = `block${b}.`;
+    out.push(
+      [`${p}ln1.gamma`, [d]], [`${p}ln1.beta`, [d]],
+      [`${p}wq`, [d, d]], [`${p}bq`, [d]], [`${p}wk`, [d, d]], [`${p}bk`, [d]],
+      [`${p}wv`, [d, d]], [`${p}bv`, [d]], [`${p}wo`, [d, d]], [`${p}bo`, [d]],
+      [`${p}ln2.gamma`, [d]], [`${p}ln2.beta`, [d]],
+      [`${p}w1`, [d, d]], [`${p}b1`, [d]], [`${p}w2`, [d, d]], [`${p}b2`, [d]],
+    );
+  }
+  out.push(['ln_final.gamma', [d]], ['ln_final.beta', [d]]);
+  return out;
+}
+
+/** Xavier-uniform matrices, N(0, 0.02)-ish embeddings, zero biases, unit gammas. */
+export function initSasrecParams(c: SasrecConfig, seed = 42): ParamMap {
+  const params: ParamMap = new Map();
+  let s = seed;
+  for (const [name, shape] of sasrecParamShapes(c)) {
+    const init = tf.tidy(() => {
+      if (name.endsWith('gamma')) return tf.ones(shape);
+      if (shape.length === 1) return tf.zeros(shape);
+      if (name === 'item_emb' || name === 'pos_emb') {
+        const limit = Math.sqrt(6 / ((shape[0] as number) + (shape[1] as number)));
+        const t = tf.randomUniform(shape, -limit, limit, 'float32', s++);
+        if (name !== 'item_emb') return t;
+        // padding row stays zero
+        return tf.concat([tf.zeros([1, c.dim]), t.slice([1, 0], [c.numItems, c.dim])], 0);
+      }
+      const limit = Math.sqrt(6 / ((shape[0] as number) + (shape[1] as number)));
+      return tf.randomUniform(shape, -limit, limit, 'float32', s++);
+    });
+    params.set(name, tf.variable(init, true, `sasrec/${name}/${seed}/${Math.random().toString(36).slice(2)}`));
+    init.dispose();
+  }
+  return params;
+}
+
+function p(params: ParamMap, name: string): tf.Variable {
+  const v = params.get(name);
+  if (!v) throw new Error(`missing parameter ${name}`);
+  return v;
+}
+
+export interface ForwardOptions {
+  training: boolean;
+  /** Collect the last position's attention (averaged over heads and blocks). */
+  wantAttention?: boolean;
+}
+
+export interface ForwardResult {
+  /** [B, L, dim] final hidden states. */
+  hidden: tf.Tensor3D;
+  /** [B, L] attention of the last position over the inputs (averaged over heads and blocks), if asked. */
+  lastAttention?: Float32Array;
+}
+
+/**
+ * ids: B*L model item indices (row-major, left-padded with 0).
+ * Must be called inside tf.tidy / a gradient scope.
+ */
+export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array, batch: number, len: number, opts: ForwardOptions): ForwardResult {
+  if (len > c.maxLen) throw new Error(`sequence length ${len} exceeds maxLen ${c.maxLen}`);
+  const d = c.dim;
+  const h = c.heads;
+  const rate = opts.training ? c.dropout : 0;
+  const drop = (x: tf.Tensor): tf.Tensor => (rate > 0 ? tf.dropout(x, rate) : x);
+
+  // timeline mask and real lengths (left padding)
+  const maskData = new Float32Array(batch * len);
+  const lengths = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    let n = 0;
+    for (let i = 0; i < len; i++) {
+      const real = (ids[b * len + i] as number) !== 0;
+      maskData[b * len + i] = real ? 1 : 0;
+      if (real) n = len - i > n ? len - i : n;
+    }
+    lengths[b] = n;
+  }
+  const timeline = tf.tensor3d(maskData, [batch, len, 1]);
+
+  let x = tf.mul(embed(p(params, 'item_emb'), ids, [batch, len]), Math.sqrt(d));
+  x = tf.add(x, p(params, 'pos_emb').slice([c.maxLen - len, 0], [len, d]));
+  x = tf.mul(drop(x), timeline);
+
+  let attnSum: Float32Array | null = null;
+  for (let blk = 0; blk < c.blocks; blk++) {
+    const pre = `block${blk}.`;
+    const qIn = layerNorm(x, p(params, `${pre}ln1.gamma`), p(params, `${pre}ln1.beta`));
+    const q = dense(qIn, p(params, `${pre}wq`), p(params, `${pre}bq`));
+    const k = dense(x, p(params, `${pre}wk`), p(params, `${pre}bk`));
+    const v = dense(x, p(params, `${pre}wv`), p(params, `${pre}bv`));
+    const att = causalAttention(q, k, v, lengths, h, opts.wantAttention === true);
+    if (att.lastAttention) {
+      if (!attnSum) attnSum = att.lastAttention;
+      else for (let i = 0; i < attnSum.length; i++) attnSum[i] = (attnSum[i] as number) + (att.lastAttention[i] as number);
+    }
+    const attnOut = dense(att.out, p(params, `${pre}wo`), p(params, `${pre}bo`));
+    x = tf.add(qIn, drop(attnOut));
+    x = layerNorm(x, p(params, `${pre}ln2.gamma`), p(params, `${pre}ln2.beta`));
+    const ff = dense(drop(tf.relu(dense(x, p(params, `${pre}w1`), p(params, `${pre}b1`)))), p(params, `${pre}w2`), p(params, `${pre}b2`));
+    x = tf.mul(tf.add(x, drop(ff)), timeline);
+  }
+  const hidden = layerNorm(x, p(params, 'ln_final.gamma'), p(params, 'ln_final.beta')) as tf.Tensor3D;
+  const result: ForwardResult = { hidden };
+  if (attnSum) result.lastAttention = attnSum.map((a) => a / c.blocks);
+  return result;
+}

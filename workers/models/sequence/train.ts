@@ -1,0 +1,169 @@
+/**
+ * Training loop for the sequence models (runs in Node for the CLI; no Node
+ * imports, so it could also run in a worker). All-position next-item
+ * prediction with full-softmax cross-entropy (SASRec+CE) or a shared
+ * sampled softmax; users are bucketed by length so padding costs little.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { gatherRows, softmaxCrossEntropy } from './ops';
+import { type ParamMap, type SasrecConfig, sasrecForward } from './sasrec';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  /** 0 = full softmax; otherwise number of shared uniform negatives per step. */
+  sampledNegatives: number;
+  /** Validate every this many epochs (and after the last). */
+  evalEvery: number;
+  /** Stop after this many validations without improvement. */
+  patience: number;
+  /** Stop (after the current epoch) once this much wall time has passed. */
+  maxSeconds: number;
+}
+
+export interface StepInfo { epoch: number; step: number; steps: number; loss: number }
+export interface EpochInfo { epoch: number; loss: number; seconds: number; valid?: number; best: number; bestEpoch: number }
+
+export interface TrainHooks {
+  onStep?(info: StepInfo): void;
+  onEpoch?(info: EpochInfo): void;
+  /** Validation metric (higher is better), e.g. NDCG@10 on the held-out item. */
+  validate(params: ParamMap): number | Promise<number>;
+}
+
+export interface TrainResult {
+  epochs: number;
+  bestEpoch: number;
+  bestValid: number;
+  seconds: number;
+  stoppedBy: 'epochs' | 'patience' | 'time';
+  history: EpochInfo[];
+}
+
+/** Small deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Batch { ids: Int32Array; targets: Int32Array; batch: number; len: number }
+
+/** Splits training sequences (oldest first) into length-bucketed batches of (input, next-item) pairs. */
+export function makeBatches(seqs: readonly Int32Array[], maxLen: number, batchSize: number, random: () => number): Batch[] {
+  const usable = seqs.filter((s) => s.length >= 2);
+  const order = usable.map((s, i) => ({ i, key: Math.min(s.length - 1, maxLen) + random() * 0.999 }));
+  order.sort((a, b) => a.key - b.key);
+  const batches: Batch[] = [];
+  for (let start = 0; start < order.length; start += batchSize) {
+    const members = order.slice(start, start + batchSize).map((o) => usable[o.i] as Int32Array);
+    const len = Math.max(...members.map((s) => Math.min(s.length - 1, maxLen)));
+    const ids = new Int32Array(members.length * len);
+    const targets = new Int32Array(members.length * len);
+    members.forEach((s, b) => {
+      const n = Math.min(s.length - 1, maxLen);
+      const off = b * len + (len - n);
+      ids.set(s.subarray(s.length - 1 - n, s.length - 1), off);
+      targets.set(s.subarray(s.length - n), off);
+    });
+    batches.push({ ids, targets, batch: members.length, len });
+  }
+  for (let i = batches.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [batches[i], batches[j]] = [batches[j] as Batch, batches[i] as Batch];
+  }
+  return batches;
+}
+
+/** Loss of one batch (inside a gradient scope). */
+export function batchLoss(params: ParamMap, config: SasrecConfig, b: Batch, sampledNegatives: number, random: () => number): tf.Scalar {
+  const { hidden } = sasrecForward(params, config, b.ids, b.batch, b.len, { training: true });
+  const valid: number[] = [];
+  for (let i = 0; i < b.targets.length; i++) if ((b.targets[i] as number) !== 0) valid.push(i);
+  const rows = gatherRows(hidden.reshape([b.batch * b.len, config.dim]), Int32Array.from(valid));
+  const table = params.get('item_emb') as tf.Variable;
+  const targets = Int32Array.from(valid, (i) => b.targets[i] as number);
+  if (sampledNegatives <= 0) return softmaxCrossEntropy(rows, table as tf.Tensor2D, { targets, excludeColumn: 0 });
+  // shared sampled softmax: candidates = batch targets ∪ uniform negatives
+  const index = new Map<number, number>();
+  const cand: number[] = [];
+  const add = (item: number): number => {
+    let k = index.get(item);
+    if (k === undefined) { k = cand.length; index.set(item, k); cand.push(item); }
+    return k;
+  };
+  const mapped = Int32Array.from(targets, (t) => add(t));
+  for (let s = 0; s < sampledNegatives; s++) add(1 + Math.floor(random() * config.numItems));
+  const sub = gatherRows(table, Int32Array.from(cand));
+  return softmaxCrossEntropy(rows, sub, { targets: mapped });
+}
+
+function snapshot(params: ParamMap): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [k, v] of params) out.set(k, v.dataSync().slice() as Float32Array);
+  return out;
+}
+
+function restore(params: ParamMap, snap: Map<string, Float32Array>): void {
+  for (const [k, v] of params) {
+    const data = snap.get(k);
+    if (data) tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
+  }
+}
+
+/** Trains `params` in place; on return they hold the best-validating weights. */
+export async function trainSequenceModel(params: ParamMap, config: SasrecConfig, seqs: readonly Int32Array[], opts: TrainOptions, hooks: TrainHooks): Promise<TrainResult> {
+  const random = rng(opts.seed);
+  const optimizer = tf.train.adam(opts.lr, 0.9, 0.98);
+  const vars = [...params.values()];
+  const started = Date.now();
+  const history: EpochInfo[] = [];
+  let best = -Infinity;
+  let bestEpoch = 0;
+  let bestSnap: Map<string, Float32Array> | null = null;
+  let sinceBest = 0;
+  let stoppedBy: TrainResult['stoppedBy'] = 'epochs';
+  let epoch = 0;
+  for (epoch = 1; epoch <= opts.epochs; epoch++) {
+    const t0 = Date.now();
+    const batches = makeBatches(seqs, config.maxLen, opts.batchSize, random);
+    let lossSum = 0;
+    let lossN = 0;
+    for (let s = 0; s < batches.length; s++) {
+      const b = batches[s] as Batch;
+      const loss = optimizer.minimize(() => batchLoss(params, config, b, opts.sampledNegatives, random), true, vars);
+      const l = loss ? (loss.dataSync()[0] as number) : NaN;
+      loss?.dispose();
+      lossSum += l;
+      lossN++;
+      hooks.onStep?.({ epoch, step: s + 1, steps: batches.length, loss: lossSum / lossN });
+      await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+    }
+    const info: EpochInfo = { epoch, loss: lossSum / lossN, seconds: (Date.now() - t0) / 1000, best, bestEpoch };
+    const outOfTime = (Date.now() - started) / 1000 >= opts.maxSeconds;
+    if (epoch % opts.evalEvery === 0 || epoch === opts.epochs || outOfTime) {
+      const valid = await hooks.validate(params);
+      info.valid = valid;
+      if (valid > best) {
+        best = valid; bestEpoch = epoch; sinceBest = 0; bestSnap = snapshot(params);
+      } else {
+        sinceBest++;
+      }
+      info.best = best; info.bestEpoch = bestEpoch;
+    }
+    history.push(info);
+    hooks.onEpoch?.(info);
+    if (sinceBest >= opts.patience) { stoppedBy = 'patience'; break; }
+    if (outOfTime) { stoppedBy = 'time'; break; }
+  }
+  optimizer.dispose();
+  if (bestSnap) restore(params, bestSnap);
+  return { epochs: Math.min(epoch, opts.epochs), bestEpoch, bestValid: best, seconds: (Date.now() - started) / 1000, stoppedBy, history };
+}

@@ -1,0 +1,38 @@
+/** Turns a sequence model's scores into a ranking signal over the catalog. */
+import type { Catalog } from './catalog';
+import type { SignalScores } from './signals';
+
+/**
+ * `modelScores[m]` is the logit of model item m (0 = padding). Items the model
+ * does not know score 0. Known items get exp(logit − max logit), i.e. their
+ * softmax probability relative to the best item: 1 for the model's top pick,
+ * falling off as fast as the model's own confidence does.
+ */
+export function sequenceSignal(modelScores: Float32Array, vocabulary: Map<string, number>, catalog: Catalog): SignalScores {
+  const n = catalog.items.length;
+  const scores = new Float32Array(n);
+  let max = -Infinity;
+  const modelIndex = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = vocabulary.get(catalog.items[i]!.id) ?? 0;
+    modelIndex[i] = m;
+    if (m > 0 && modelScores[m]! > max) max = modelScores[m]!;
+  }
+  if (max === -Infinity) return { scores };
+  for (let i = 0; i < n; i++) {
+    const m = modelIndex[i]!;
+    if (m > 0) scores[i] = Math.exp(modelScores[m]! - max);
+  }
+  return { scores };
+}
+
+/** History positions with the most attention, as catalog indices, strongest first. */
+export function topContributors(historyCatalogIdx: readonly number[], contributions: Float32Array, count: number): number[] {
+  const offset = historyCatalogIdx.length - contributions.length;
+  const best = new Map<number, number>();
+  contributions.forEach((w, j) => {
+    const idx = historyCatalogIdx[offset + j]!;
+    best.set(idx, (best.get(idx) ?? 0) + w);
+  });
+  return [...best.entries()].sort((a, b) => b[1] - a[1]).slice(0, count).map(([idx]) => idx);
+}

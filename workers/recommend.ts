@@ -1,0 +1,90 @@
+/**
+ * One recommend() call: reads the user's recent history, asks every available
+ * signal for scores, and ranks. Storage and models come in; plain results go out.
+ */
+import type { Recommendation, RecommendOptions, StoredEvent } from '../lib/types';
+import type { SequenceHandle } from './models/registry';
+import type { Catalog } from './ranking/catalog';
+import { buildProfile, type UserProfile } from './ranking/profile';
+import { DEFAULT_WEIGHTS, rank, type BlendWeights, type SignalName } from './ranking/rank';
+import { sequenceSignal, topContributors } from './ranking/sequence';
+import { cooccurrenceSignal, popularitySignal, tagSignal, type NeighborIndex, type SignalScores } from './ranking/signals';
+
+export interface RecommendContext {
+  catalog: Catalog;
+  neighbors: NeighborIndex;
+  popularity: Map<string, number>;
+  sequence?: SequenceHandle;
+  /** Newest first. */
+  history: StoredEvent[];
+  seen: Set<string>;
+  weights?: BlendWeights;
+}
+
+export interface RecommendOutcome {
+  results: Recommendation[];
+  profile: UserProfile;
+  /** History events the sequence model could not use (item not in its vocabulary). */
+  unknownToModel: number;
+}
+
+/** Events that say "more like this"; dislikes and skips are not fed to the sequence model. */
+function feedsSequence(event: StoredEvent): boolean {
+  return event.type !== 'dislike' && event.type !== 'skip' && !(event.type === 'rate' && (event.value ?? 3) < 3);
+}
+
+function sequenceInput(ctx: RecommendContext, handle: SequenceHandle): { modelIdx: Int32Array; catalogIdx: number[]; unknown: number } {
+  const modelIdx: number[] = [];
+  const catalogIdx: number[] = [];
+  let unknown = 0;
+  for (let i = ctx.history.length - 1; i >= 0; i--) {
+    const event = ctx.history[i]!;
+    if (!feedsSequence(event)) continue;
+    const m = handle.vocabulary.get(event.itemId);
+    if (m === undefined) { unknown += 1; continue; }
+    modelIdx.push(m);
+    catalogIdx.push(ctx.catalog.index.get(event.itemId) ?? -1);
+  }
+  const keep = Math.min(modelIdx.length, handle.model.maxLen);
+  return { modelIdx: Int32Array.from(modelIdx.slice(modelIdx.length - keep)), catalogIdx: catalogIdx.slice(catalogIdx.length - keep), unknown };
+}
+
+export async function recommendFor(ctx: RecommendContext, options: RecommendOptions): Promise<RecommendOutcome> {
+  const { catalog } = ctx;
+  const profile = buildProfile(ctx.history, catalog);
+  const ownCounts = new Map<number, number>();
+  for (const [idx, w] of profile.itemWeights) if (w > 0) ownCounts.set(idx, 1);
+  const signals: Partial<Record<SignalName, SignalScores>> = {
+    popularity: popularitySignal(ctx.popularity, ownCounts, catalog),
+    cooccurrence: cooccurrenceSignal(ctx.neighbors, profile, catalog.items.length),
+    tags: tagSignal(profile, catalog),
+  };
+  let sequenceContributors: number[] | undefined;
+  let unknownToModel = 0;
+  if (ctx.sequence) {
+    const input = sequenceInput(ctx, ctx.sequence);
+    unknownToModel = input.unknown;
+    if (input.modelIdx.length > 0) {
+      const { scores, contributions } = await ctx.sequence.model.score(input.modelIdx);
+      signals.sequence = sequenceSignal(scores, ctx.sequence.vocabulary, catalog);
+      sequenceContributors = topContributors(input.catalogIdx, contributions, 3).filter((i) => i >= 0);
+    }
+  }
+  const exclude = new Set(options.exclude ?? []);
+  if (options.excludeSeen !== false) for (const id of ctx.seen) exclude.add(id);
+  const results = rank({
+    catalog,
+    signals,
+    weights: ctx.weights ?? DEFAULT_WEIGHTS,
+    k: options.k ?? 10,
+    exclude,
+    ...(options.tags ? { includeTags: options.tags } : {}),
+    ...(options.excludeTags ? { excludeTags: options.excludeTags } : {}),
+    diversity: options.diversity ?? 0,
+    explain: {
+      catalog, itemVerbs: profile.itemVerbs, tagAffinity: profile.tagAffinity,
+      ...(sequenceContributors ? { sequenceContributors } : {}),
+    },
+  });
+  return { results, profile, unknownToModel };
+}
