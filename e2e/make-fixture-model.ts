@@ -6,7 +6,7 @@
  *   node --import tsx e2e/make-fixture-model.ts
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeModelDir } from '../cli/model-dir';
 import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
@@ -67,6 +67,8 @@ async function main(): Promise<void> {
   const flipped = new Uint8Array(bytes);
   flipped[100] = flipped[100]! ^ 0xff;
   writeFileSync(join(tampered, WEIGHTS_FILE), flipped);
+  // The shipped text and image models, served by the harness like a site would.
+  for (const kind of ['text', 'image']) cpSync(join(import.meta.dirname, '..', 'public/models', kind), join(out, '..', kind), { recursive: true });
   console.log(`wrote ${out} (${bytes.byteLength} weight bytes) and golden scores`);
 }
 

@@ -6,5 +6,5 @@ export { VERSION } from './version';
 export type {
   BackendAttempt, BackendName, CooccurrenceTable, EventType, ExportData, HistoryOptions, ImportOptions, ImportResult, Info, Item,
   JsonValue, ModelInfo, ModelUrls, ProgressEvent, Reason, ReasonSource, Recommendation, RecommendOptions, Recommender,
-  RecommenderOptions, SimilarOptions, StoredEvent, TrackEvent,
+  RecommenderOptions, SearchOptions, SimilarOptions, StoredEvent, TrackEvent, UpsertOptions, UpsertResult,
 } from './types';

@@ -3,7 +3,7 @@ import { WorkerClient } from './worker-client';
 import { resolveOptions, type ResolvedOptions } from './options';
 import {
   validateEvents, validateExportData, validateHistoryOptions, validateIds, validateImportOptions, validateItems,
-  validateRecommendOptions, validateSimilarOptions, checkId,
+  validateRecommendOptions, validateSimilarOptions, checkId, validateQuery, validateUpsertOptions,
 } from './validate';
 import { TastebudError } from './errors';
 import type { Info, ModelUrls, Recommender, RecommenderOptions } from './types';
@@ -54,7 +54,10 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
   if (resolved.persist) await requestPersistence();
   const clientOptions = {
     createWorker: () => defaultWorker(resolved),
-    config: { userId: resolved.userId, dbName: resolved.dbName, backends: resolved.backends, models: absoluteModelUrls(resolved.models), version: VERSION },
+    config: {
+      userId: resolved.userId, dbName: resolved.dbName, backends: resolved.backends, models: absoluteModelUrls(resolved.models), version: VERSION,
+      ...(typeof location !== 'undefined' ? { baseUrl: location.href } : {}),
+    },
     timeoutMs: resolved.timeoutMs,
     ...(resolved.onProgress ? { onProgress: resolved.onProgress } : {}),
   };
@@ -62,7 +65,19 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
   await client.start();
 
   return {
-    upsertItems: async (items) => client.call('upsertItems', validateItems(items)),
+    upsertItems: async (items, opts) => {
+      const clean = validateItems(items);
+      const signal = validateUpsertOptions(opts).signal;
+      if (signal?.aborted) throw new TastebudError('aborted', 'upsertItems() was aborted before it started.');
+      const onAbort = (): void => { void client.call('cancelEncoding').catch(() => undefined); };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await client.call('upsertItems', clean);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    },
+    search: async (query, opts) => client.call('search', validateQuery(query), validateSimilarOptions(opts)),
     removeItems: async (ids) => client.call('removeItems', validateIds(ids)),
     track: async (events) => client.call('track', validateEvents(events)),
     recommend: async (opts) => client.call('recommend', validateRecommendOptions(opts)),

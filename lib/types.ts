@@ -76,6 +76,24 @@ export interface RecommendOptions {
   diversity?: number;
 }
 
+export interface UpsertOptions {
+  /** Aborting stops content encoding between batches; the items stay stored and finish encoding on the next upsert or page load. */
+  signal?: AbortSignal;
+}
+
+export interface UpsertResult {
+  upserted: number;
+  /** Item vectors computed by the text / image models in this call (cached ones are not recomputed). */
+  encoded: number;
+  /** Items whose content could not be encoded (e.g. an image that failed to load); they are still stored. */
+  failed: Array<{ itemId: string; reason: string }>;
+}
+
+export interface SearchOptions {
+  k?: number;
+  exclude?: string[];
+}
+
 export interface SimilarOptions {
   k?: number;
   exclude?: string[];
@@ -132,7 +150,7 @@ export interface Info {
   backend: BackendName;
   backendsTried: BackendAttempt[];
   models: ModelInfo[];
-  counts: { items: number; events: number; userEvents: number; vectors: number; unknownHistoryItems: number };
+  counts: { items: number; events: number; userEvents: number; vectors: number; unknownHistoryItems: number; failedContentItems: number };
   storage: { usage?: number; quota?: number; persisted: boolean | 'unknown' };
   /** Live tfjs tensors and their bytes in the worker: must not grow over time. */
   memory: { tensors: number; bytes: number };
@@ -183,11 +201,13 @@ export interface RecommenderOptions {
 }
 
 export interface Recommender {
-  upsertItems(items: Item[]): Promise<{ upserted: number }>;
+  upsertItems(items: Item[], options?: UpsertOptions): Promise<UpsertResult>;
   removeItems(ids: string[]): Promise<{ removed: number }>;
   track(events: TrackEvent | TrackEvent[]): Promise<{ stored: number }>;
   recommend(options?: RecommendOptions): Promise<Recommendation[]>;
   similar(itemId: string, options?: SimilarOptions): Promise<Recommendation[]>;
+  /** Free-text search over item text with the text model (needs `models.text`). */
+  search(query: string, options?: SearchOptions): Promise<Recommendation[]>;
   history(options?: HistoryOptions): Promise<StoredEvent[]>;
   exportData(): Promise<ExportData>;
   importData(data: ExportData, options?: ImportOptions): Promise<ImportResult>;

@@ -232,3 +232,21 @@ export function validateExportData(value: unknown): ExportData {
   });
   return { format: 'tastebud-export', version: 1, userId, exportedAt, events };
 }
+
+export const QUERY_MAX_LENGTH = 1_000;
+
+export function validateQuery(value: unknown): string {
+  if (typeof value !== 'string') invalid('query', `expected a string, got ${describe(value)}`);
+  if (value.trim().length === 0) invalid('query', 'must not be empty');
+  if (value.length > QUERY_MAX_LENGTH) invalid('query', `must be at most ${QUERY_MAX_LENGTH} characters, got ${value.length}`);
+  return value;
+}
+
+export function validateUpsertOptions(value: unknown): { signal?: AbortSignal } {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null) invalid('options', `expected an object, got ${describe(value)}`);
+  const signal = (value as { signal?: unknown }).signal;
+  if (signal === undefined) return {};
+  if (typeof AbortSignal === 'undefined' || !(signal instanceof AbortSignal)) invalid('options.signal', 'expected an AbortSignal');
+  return { signal };
+}

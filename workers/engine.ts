@@ -18,6 +18,9 @@ import { indexCooccurrence, type NeighborIndex } from './ranking/signals';
 import { DEFAULT_WEIGHTS } from './ranking/rank';
 import { ModelRegistry } from './models/registry';
 import { recommendFor } from './recommend';
+import { ContentIndex } from './content/index';
+import { searchScores } from './ranking/content';
+import { topK } from './ranking/topk';
 import { similarItems } from './ranking/similar';
 
 /** How many recent events shape the profile; older ones have decayed to ~nothing. */
@@ -35,6 +38,7 @@ interface State {
   attempts: BackendAttempt[];
   models: ModelInfo[];
   registry: ModelRegistry;
+  content: ContentIndex;
   popularity: Map<string, number>;
   cooccurrence?: CooccurrenceTable;
   catalog: Promise<CatalogState> | null;
@@ -109,9 +113,11 @@ export function createEngine(): EngineApi {
       const choice = await selectBackend(config.backends);
       const db = new Database(config.dbName);
       await db.get();
+      const registry = new ModelRegistry(db, config.models, progress);
       const s: State = {
         config, db, backend: choice.backend, attempts: choice.attempts, models: [], popularity: new Map(),
-        registry: new ModelRegistry(db, config.models, progress),
+        registry,
+        content: new ContentIndex(db, registry, progress, config.baseUrl),
         catalog: null, channel: null, lastUnknownItems: 0,
       };
       if (onProgress) s.onProgress = onProgress;
@@ -121,10 +127,15 @@ export function createEngine(): EngineApi {
       s.cooccurrence = await loadTable('cooccurrence', config.models.cooccurrence, () => loadCooccurrence(config.models.cooccurrence!), s.models);
       // Start loading now; recommend() waits for it, createRecommender() does not.
       void s.registry.sequence();
+      // Resume encoding that a reload interrupted (a no-op when every vector is cached).
+      if (config.models.text !== undefined || config.models.image !== undefined) {
+        void readAllItems(db).then((items) => s.content.encode(items)).then(() => s.channel?.postMessage({ type: 'vectors-changed' }), () => undefined);
+      }
       if (typeof BroadcastChannel !== 'undefined') {
         s.channel = new BroadcastChannel(`tastebud:${config.dbName}`);
         s.channel.onmessage = (event: MessageEvent<{ type?: string }>) => {
           if (event.data?.type === 'items-changed') s.catalog = null;
+          if (event.data?.type === 'vectors-changed') s.content.invalidate();
         };
       }
       return { backend: choice.backend };
@@ -134,11 +145,13 @@ export function createEngine(): EngineApi {
 
     upsertItems: (items) => guard(async () => {
       const s = need();
-      progress({ task: 'upsert-items', done: 0, total: items.length });
-      await putItems(s.db, items);
+      progress({ task: 'upsert-items', done: 0, total: items.length, message: 'storing' });
+      const records = await putItems(s.db, items);
       itemsChanged(s);
-      progress({ task: 'upsert-items', done: items.length, total: items.length });
-      return { upserted: items.length };
+      progress({ task: 'upsert-items', done: items.length, total: items.length, message: 'storing' });
+      const report = await s.content.encode(records);
+      if (report.encoded > 0) s.channel?.postMessage({ type: 'vectors-changed' });
+      return { upserted: items.length, encoded: report.encoded, failed: report.failed };
     }),
 
     removeItems: (ids) => guard(async () => {
@@ -158,7 +171,11 @@ export function createEngine(): EngineApi {
       const [{ catalog, neighbors }, sequence, history, seen] = await Promise.all([
         catalogState(s), s.registry.sequence(), readHistory(s.db, s.config.userId, PROFILE_WINDOW), readSeenItemIds(s.db, s.config.userId),
       ]);
-      const outcome = await recommendFor({ catalog, neighbors, popularity: s.popularity, history, seen, ...(sequence ? { sequence } : {}) }, options);
+      const [text, image] = await Promise.all([s.content.matrix('text', catalog), s.content.matrix('image', catalog)]);
+      const outcome = await recommendFor({
+        catalog, neighbors, popularity: s.popularity, history, seen,
+        ...(sequence ? { sequence } : {}), ...(text ? { text } : {}), ...(image ? { image } : {}),
+      }, options);
       s.lastUnknownItems = outcome.profile.unknownItems + outcome.unknownToModel;
       return outcome.results;
     }),
@@ -168,10 +185,39 @@ export function createEngine(): EngineApi {
       const { catalog, neighbors } = await catalogState(s);
       const itemIndex = catalog.index.get(itemId);
       if (itemIndex === undefined) throw new TastebudError('not-found', `itemId: no item ${JSON.stringify(itemId)} in the catalog; add it with upsertItems() first.`, { field: 'itemId' });
+      const content = [];
+      for (const kind of ['text', 'image'] as const) {
+        const m = await s.content.matrix(kind, catalog);
+        if (!m) continue;
+        const row = m.matrix.subarray(itemIndex * m.dim, (itemIndex + 1) * m.dim);
+        content.push({
+          source: kind === 'text' ? 'content-text' as const : 'content-image' as const,
+          scores: searchScores(row, m.matrix, m.dim, catalog.items.length),
+          weight: kind === 'text' ? DEFAULT_WEIGHTS.contentText : DEFAULT_WEIGHTS.contentImage,
+        });
+      }
       return similarItems({
         catalog, neighbors, itemIndex, k: options.k ?? 10, exclude: new Set(options.exclude ?? []),
-        weights: { cooccurrence: DEFAULT_WEIGHTS.cooccurrence, tags: DEFAULT_WEIGHTS.tags },
+        weights: { cooccurrence: DEFAULT_WEIGHTS.cooccurrence, tags: DEFAULT_WEIGHTS.tags }, content,
       });
+    }),
+
+    cancelEncoding: async () => { state?.content.cancel(); },
+
+    search: (query, options) => guard(async () => {
+      const s = need();
+      const { catalog } = await catalogState(s);
+      const [vector, text] = await Promise.all([s.content.queryVector(query), s.content.matrix('text', catalog)]);
+      if (!vector || !text) {
+        throw new TastebudError('unsupported', 'search() needs a text model: pass options.models.text (e.g. the bundled public/models/text/manifest.json).');
+      }
+      const scores = searchScores(vector, text.matrix, text.dim, catalog.items.length);
+      const exclude = new Set(options.exclude ?? []);
+      return topK(scores, options.k ?? 10, (i) => scores[i]! > 0 && !exclude.has(catalog.items[i]!.id)).map((i) => ({
+        itemId: catalog.items[i]!.id,
+        score: scores[i]!,
+        reasons: [{ source: 'content-text' as const, text: `Matches “${query.length > 40 ? `${query.slice(0, 39)}…` : query}”`, weight: 1 }],
+      }));
     }),
 
     history: (options) => guard(async () => readHistory(need().db, need().config.userId, options.limit ?? 100, options.before)),
@@ -208,7 +254,7 @@ export function createEngine(): EngineApi {
       return {
         version: s.config.version, userId: s.config.userId, dbName: s.config.dbName,
         backend: s.backend, backendsTried: s.attempts, models: [...s.models, ...s.registry.info()],
-        counts: { items, events, userEvents, vectors, unknownHistoryItems: s.lastUnknownItems },
+        counts: { items, events, userEvents, vectors, unknownHistoryItems: s.lastUnknownItems, failedContentItems: s.content.failedItems },
         storage,
         memory: { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes },
       };

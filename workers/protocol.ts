@@ -4,7 +4,7 @@
  */
 import type {
   BackendName, ExportData, HistoryOptions, ImportOptions, ImportResult, Info, Item, ModelUrls, ProgressEvent,
-  Recommendation, RecommendOptions, SimilarOptions, StoredEvent, TrackEvent,
+  Recommendation, RecommendOptions, SearchOptions, SimilarOptions, StoredEvent, TrackEvent, UpsertResult,
 } from '../lib/types';
 
 export interface EngineConfig {
@@ -14,6 +14,8 @@ export interface EngineConfig {
   models: ModelUrls;
   /** Library version, reported by info(). */
   version: string;
+  /** The page's URL: relative item image URLs resolve against it. */
+  baseUrl?: string;
   /** Name of a Web Lock the worker holds for its whole life, so the page notices when it dies. */
   lifeLockName?: string;
 }
@@ -27,7 +29,10 @@ export type ProgressCallback = (event: ProgressEvent) => void;
 export interface EngineApi {
   init(config: EngineConfig, onProgress?: ProgressCallback): Promise<InitResult>;
   ping(): Promise<'pong'>;
-  upsertItems(items: Item[]): Promise<{ upserted: number }>;
+  upsertItems(items: Item[]): Promise<UpsertResult>;
+  /** Stops the running encoding job between batches; its upsertItems() rejects with `aborted`. */
+  cancelEncoding(): Promise<void>;
+  search(query: string, options: SearchOptions): Promise<Recommendation[]>;
   removeItems(ids: string[]): Promise<{ removed: number }>;
   track(events: TrackEvent[]): Promise<{ stored: number }>;
   recommend(options: RecommendOptions): Promise<Recommendation[]>;

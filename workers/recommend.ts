@@ -8,7 +8,9 @@ import type { Catalog } from './ranking/catalog';
 import { buildProfile, type UserProfile } from './ranking/profile';
 import { DEFAULT_WEIGHTS, rank, type BlendWeights, type SignalName } from './ranking/rank';
 import { sequenceSignal, topContributors } from './ranking/sequence';
-import { cooccurrenceSignal, popularitySignal, tagSignal, type NeighborIndex, type SignalScores } from './ranking/signals';
+import { cooccurrenceSignal, popularitySignal, tagSignal, tagJaccard, type NeighborIndex, type SignalScores } from './ranking/signals';
+import { buildContentProfile, contentSignal, rowCosine } from './ranking/content';
+import type { ContentMatrix } from './content/index';
 
 export interface RecommendContext {
   catalog: Catalog;
@@ -19,6 +21,8 @@ export interface RecommendContext {
   history: StoredEvent[];
   seen: Set<string>;
   weights?: BlendWeights;
+  text?: ContentMatrix;
+  image?: ContentMatrix;
 }
 
 export interface RecommendOutcome {
@@ -70,6 +74,13 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
       sequenceContributors = topContributors(input.catalogIdx, contributions, 3).filter((i) => i >= 0);
     }
   }
+  const n = catalog.items.length;
+  if (ctx.text) signals.contentText = contentSignal(buildContentProfile(ctx.text.matrix, ctx.text.dim, profile.itemWeights), ctx.text.matrix, ctx.text.dim, n);
+  if (ctx.image) signals.contentImage = contentSignal(buildContentProfile(ctx.image.matrix, ctx.image.dim, profile.itemWeights), ctx.image.matrix, ctx.image.dim, n);
+  const text = ctx.text;
+  const similarity = text
+    ? (a: number, b: number): number => rowCosine(text.matrix, text.dim, a, b)
+    : (a: number, b: number): number => tagJaccard(catalog.items[a]!.tags, catalog.items[b]!.tags);
   const exclude = new Set(options.exclude ?? []);
   if (options.excludeSeen !== false) for (const id of ctx.seen) exclude.add(id);
   const results = rank({
@@ -81,6 +92,7 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
     ...(options.tags ? { includeTags: options.tags } : {}),
     ...(options.excludeTags ? { excludeTags: options.excludeTags } : {}),
     diversity: options.diversity ?? 0,
+    similarity,
     explain: {
       catalog, itemVerbs: profile.itemVerbs, tagAffinity: profile.tagAffinity,
       ...(sequenceContributors ? { sequenceContributors } : {}),

@@ -7,7 +7,10 @@ import { toTastebudError } from '../../lib/errors';
 import type { ModelInfo, ModelUrls, ProgressEvent } from '../../lib/types';
 import type { Database } from '../storage/db';
 import { loadModelFiles } from './loader';
+import type { ModelManifest } from './manifest';
 import { loadSasrecServer, type SasrecServer } from './sasrec-serve';
+import { loadTextEncoder, type TextEncoder } from './text/encoder';
+import { loadImageEncoder, type ImageEncoder } from './image/encoder';
 
 export interface SequenceHandle {
   model: SasrecServer;
@@ -15,8 +18,12 @@ export interface SequenceHandle {
   vocabulary: Map<string, number>;
 }
 
+type Kind = 'sequence' | 'text' | 'image';
+interface Loaded { sequence: SequenceHandle; text: TextEncoder; image: ImageEncoder }
+interface Disposable { dispose(): void }
+
 export class ModelRegistry {
-  private sequenceLoad: Promise<SequenceHandle> | null = null;
+  private readonly loads = new Map<Kind, Promise<Loaded[Kind]>>();
   private readonly infos = new Map<ModelInfo['kind'], ModelInfo>();
 
   constructor(
@@ -34,43 +41,67 @@ export class ModelRegistry {
     return [...this.infos.values()];
   }
 
-  /** Resolves to undefined when no sequence model is configured or it failed to load (see info()). */
-  async sequence(): Promise<SequenceHandle | undefined> {
-    const url = this.urls.sequence;
-    if (url === undefined) return undefined;
-    if (!this.sequenceLoad) {
-      const loading = this.loadSequence(url);
-      this.sequenceLoad = loading;
-      loading.catch(() => { if (this.sequenceLoad === loading) this.sequenceLoad = null; });
+  sequence(): Promise<SequenceHandle | undefined> { return this.get('sequence'); }
+  text(): Promise<TextEncoder | undefined> { return this.get('text'); }
+  image(): Promise<ImageEncoder | undefined> { return this.get('image'); }
+
+  /** Resolves to undefined when the model is not configured or failed to load (see info()). */
+  private get<K extends Kind>(kind: K): Promise<Loaded[K] | undefined> {
+    const url = this.urls[kind];
+    if (url === undefined) return Promise.resolve(undefined);
+    let loading = this.loads.get(kind) as Promise<Loaded[K]> | undefined;
+    if (!loading) {
+      const started = this.load(kind, url);
+      loading = started;
+      this.loads.set(kind, started);
+      started.catch(() => { if (this.loads.get(kind) === started) this.loads.delete(kind); });
     }
-    return this.sequenceLoad.catch(() => undefined);
+    return loading.catch(() => undefined);
   }
 
-  private async loadSequence(url: string): Promise<SequenceHandle> {
-    const started = performance.now();
-    try {
-      const loaded = await loadModelFiles(this.db, url, 'sequence', (done, total) => {
-        this.progress({ task: 'load-model', done, total, message: 'sequence model' });
-      });
-      const model = await loadSasrecServer(loaded.manifest, loaded.files);
+  private async create<K extends Kind>(kind: K, manifest: ModelManifest, files: Map<string, ArrayBuffer>): Promise<Loaded[K]> {
+    if (kind === 'sequence') {
+      const model = await loadSasrecServer(manifest, files);
       const vocabulary = new Map<string, number>();
       model.itemIds.forEach((id, i) => vocabulary.set(id, i + 1));
+      return { model, vocabulary } as Loaded[K];
+    }
+    if (kind === 'text') {
+      const model = await loadTextEncoder(manifest, files);
+      await model.encodeAsync(['warm up']);
+      return model as Loaded[K];
+    }
+    const model = await loadImageEncoder(manifest, files);
+    await model.encodeAsync([{ data: new Uint8Array(8 * 8 * 3), width: 8, height: 8 }]);
+    return model as Loaded[K];
+  }
+
+  private async load<K extends Kind>(kind: K, url: string): Promise<Loaded[K]> {
+    const started = performance.now();
+    try {
+      const loaded = await loadModelFiles(this.db, url, kind, (done, total) => {
+        this.progress({ task: 'load-model', done, total, message: `${kind} model` });
+      });
+      const model = await this.create(kind, loaded.manifest, loaded.files);
       const info: ModelInfo = {
-        kind: 'sequence', name: loaded.manifest.name, version: loaded.manifest.version, status: 'ready',
+        kind, name: loaded.manifest.name, version: loaded.manifest.version, status: 'ready',
         bytes: loaded.bytes, loadMs: Math.round(performance.now() - started),
       };
       if (loaded.warning) info.error = loaded.warning;
-      this.infos.set('sequence', info);
-      return { model, vocabulary };
+      this.infos.set(kind, info);
+      return model;
     } catch (err) {
-      this.infos.set('sequence', { kind: 'sequence', name: url, version: '', status: 'error', error: toTastebudError(err).message });
+      this.infos.set(kind, { kind, name: url, version: '', status: 'error', error: toTastebudError(err).message });
       throw err;
     }
   }
 
   async dispose(): Promise<void> {
-    const handle = await this.sequenceLoad?.catch(() => undefined);
-    handle?.model.dispose();
-    this.sequenceLoad = null;
+    for (const loading of this.loads.values()) {
+      const loaded = await loading.catch(() => undefined);
+      const disposable = (loaded && 'model' in loaded ? loaded.model : loaded) as Disposable | undefined;
+      disposable?.dispose();
+    }
+    this.loads.clear();
   }
 }

@@ -14,12 +14,14 @@ export interface BlendWeights {
   cooccurrence: number;
   tags: number;
   popularity: number;
+  contentText: number;
+  contentImage: number;
 }
 
 /** Hand-set until the CLI fits them on validation data (then they come from the manifest). */
-export const DEFAULT_WEIGHTS: BlendWeights = { sequence: 1, cooccurrence: 1, tags: 0.5, popularity: 0.15 };
+export const DEFAULT_WEIGHTS: BlendWeights = { sequence: 1, cooccurrence: 1, tags: 0.5, popularity: 0.15, contentText: 0.6, contentImage: 0.3 };
 
-export type SignalName = 'sequence' | 'cooccurrence' | 'tags' | 'popularity';
+export type SignalName = keyof BlendWeights;
 
 export interface RankInput {
   catalog: Catalog;
@@ -29,8 +31,10 @@ export interface RankInput {
   exclude?: ReadonlySet<string>;
   includeTags?: readonly string[];
   excludeTags?: readonly string[];
-  /** 0..1, MMR trade-off between relevance and tag variety. */
+  /** 0..1, MMR trade-off between relevance and variety. */
   diversity: number;
+  /** Item-item similarity for MMR; default: Jaccard of tags. */
+  similarity?: (a: number, b: number) => number;
   explain: ExplainContext;
 }
 
@@ -83,7 +87,7 @@ export function rank(input: RankInput): Recommendation[] {
   const poolSize = input.diversity > 0 ? Math.max(input.k * 5, 50) : input.k;
   const pool = topK(scores, poolSize, (i) => passesFilters(input, i));
   const chosen = mmr(pool, scores, input.k, input.diversity,
-    (a, b) => tagJaccard(input.catalog.items[a]!.tags, input.catalog.items[b]!.tags));
+    input.similarity ?? ((a, b) => tagJaccard(input.catalog.items[a]!.tags, input.catalog.items[b]!.tags)));
   return chosen.map((i) => ({
     itemId: input.catalog.items[i]!.id,
     score: scores[i]!,

@@ -14,7 +14,7 @@ export interface ExplainContext {
 }
 
 const SOURCE: Record<SignalName, Reason['source']> = {
-  sequence: 'sequence', cooccurrence: 'co-occurrence', tags: 'tags', popularity: 'popular',
+  sequence: 'sequence', cooccurrence: 'co-occurrence', tags: 'tags', popularity: 'popular', contentText: 'content-text', contentImage: 'content-image',
 };
 
 function because(ctx: ExplainContext, historyIdx: number): { text: string; itemIds: string[] } {
@@ -44,6 +44,14 @@ function reasonFor(name: SignalName, i: number, signal: SignalScores, ctx: Expla
     }
     case 'popularity':
       return { source: SOURCE[name], weight, text: 'Popular on this site' };
+    case 'contentText':
+    case 'contentImage': {
+      const h = signal.topContributor?.[i] ?? -1;
+      const what = name === 'contentText' ? 'story' : 'look';
+      if (h < 0) return { source: SOURCE[name], weight, text: `A ${what} that matches your taste` };
+      const item = ctx.catalog.items[h]!;
+      return { source: SOURCE[name], weight, text: `Similar ${what} to ${item.label}, which you ${verbFor(ctx.itemVerbs.get(h))}`, itemIds: [item.id] };
+    }
   }
 }
 

@@ -1,0 +1,58 @@
+/** Adapts the text and image models to the ContentEncoder interface (what to read, how to batch). */
+import type { ItemRecord } from '../storage/db';
+import type { ContentEncoder } from './vectors';
+import type { TextEncoder } from '../models/text/encoder';
+import type { ImageEncoder, RawImage } from '../models/image/encoder';
+import { canDecodeImages, imageToPixels } from '../models/image/pixels';
+
+export function textContentEncoder(model: TextEncoder): ContentEncoder {
+  return {
+    key: `text:${model.manifest.name}@${model.manifest.version}`,
+    dim: model.dim,
+    batchSize: 256,
+    source: (item: ItemRecord) => (item.text && item.text.trim().length > 0 ? item.text : undefined),
+    async encode(inputs) {
+      return { vectors: await model.encodeAsync(inputs as string[]), failures: new Map() };
+    },
+  };
+}
+
+async function fetchImage(url: string): Promise<Blob> {
+  let response: Response;
+  try {
+    response = await fetch(url, { mode: 'cors', credentials: 'omit' });
+  } catch (err) {
+    throw new Error(`could not fetch ${url} (offline, or blocked by CORS?): ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!response.ok) throw new Error(`fetching ${url} failed with HTTP ${response.status}`);
+  return response.blob();
+}
+
+export function imageContentEncoder(model: ImageEncoder, baseUrl: string | undefined): ContentEncoder {
+  return {
+    key: `image:${model.manifest.name}@${model.manifest.version}`,
+    dim: model.dim,
+    batchSize: 16,
+    source: (item: ItemRecord) => (canDecodeImages() ? item.image : undefined),
+    async encode(inputs) {
+      const failures = new Map<number, string>();
+      const pixels: RawImage[] = [];
+      // A failed or blocked image is reported for that item and never aborts the batch.
+      await Promise.all(inputs.map(async (input, i) => {
+        try {
+          const blob = typeof input === 'string' ? await fetchImage(new URL(input, baseUrl).href) : input;
+          pixels[i] = await imageToPixels(blob);
+        } catch (err) {
+          failures.set(i, err instanceof Error ? err.message : String(err));
+        }
+      }));
+      const ok = pixels.map((p, i) => (p ? i : -1)).filter((i) => i >= 0);
+      const vectors = new Float32Array(inputs.length * model.dim);
+      if (ok.length > 0) {
+        const encoded = await model.encodeAsync(ok.map((i) => pixels[i]!));
+        ok.forEach((slot, j) => vectors.set(encoded.subarray(j * model.dim, (j + 1) * model.dim), slot * model.dim));
+      }
+      return { vectors, failures };
+    },
+  };
+}
