@@ -26,6 +26,8 @@ test.beforeAll(async () => {
   expect(files).toContain('dist/index.js');
   expect(files).toContain('dist/engine.worker.js');
   expect(files).toContain('dist/types/lib/index.d.ts');
+  expect(files).toContain('public/models/text/manifest.json');
+  expect(files).toContain('public/models/image/LICENSE');
   expect(files.some((f) => f.startsWith('lib/') || f.startsWith('test/') || f.includes('.data/'))).toBe(false);
   cpSync(join(repo, 'e2e/packed-app'), appDir, { recursive: true });
   writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'packed-app', private: true, type: 'module' }, null, 2));

@@ -72,8 +72,10 @@ export interface RecommendOptions {
   excludeTags?: string[];
   /** Leave out items the user already interacted with. Default true. */
   excludeSeen?: boolean;
-  /** 0 = pure relevance, 1 = maximal variety (MMR over tags). Default 0. */
+  /** 0 = pure relevance, 1 = maximal variety (MMR over content vectors, else tags). Default 0. */
   diversity?: number;
+  /** 0..1: how much to lift long-tail items. 0 keeps the popularity signal as fitted; 1 turns it into a penalty. Default 0. */
+  novelty?: number;
 }
 
 export interface UpsertOptions {

@@ -188,6 +188,10 @@ export function validateRecommendOptions(value: unknown): Required<Pick<Recommen
     diversity: o.diversity === undefined ? 0 : checkFinite(o.diversity, 'options.diversity'),
   } as Required<Pick<RecommendOptions, 'k' | 'excludeSeen' | 'diversity'>> & RecommendOptions;
   if (out.diversity < 0 || out.diversity > 1) invalid('options.diversity', 'must be between 0 and 1');
+  if (o.novelty !== undefined) {
+    out.novelty = checkFinite(o.novelty, 'options.novelty');
+    if (out.novelty < 0 || out.novelty > 1) invalid('options.novelty', 'must be between 0 and 1');
+  }
   if (o.exclude !== undefined) out.exclude = checkIdList(o.exclude, 'options.exclude');
   if (o.tags !== undefined) out.tags = checkArray(o.tags, 'options.tags', LIMITS.tagsPerItem).map((t, i) => checkTag(t, `options.tags[${i}]`));
   if (o.excludeTags !== undefined) out.excludeTags = checkArray(o.excludeTags, 'options.excludeTags', LIMITS.tagsPerItem).map((t, i) => checkTag(t, `options.excludeTags[${i}]`));

@@ -15,7 +15,7 @@ test('package.json is publishable as an ESM library with types', () => {
   const exp = (pkg.exports as Record<string, Record<string, string>>)['.']!;
   assert.ok(exp.types && exp.import, 'exports["."] has types and import');
   assert.equal(pkg.sideEffects, false);
-  assert.deepEqual(pkg.files, ['dist', 'README.md']);
+  assert.deepEqual(pkg.files, ['dist', 'public/models', 'README.md']);
   const deps = Object.keys(pkg.dependencies as object);
   for (const d of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'idb', 'comlink']) assert.ok(deps.includes(d), d);
 });

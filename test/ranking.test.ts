@@ -97,3 +97,14 @@ test('similar: neighbours and shared tags, never the item itself', () => {
   assert.equal(out[0]!.reasons[0]!.text, 'Often enjoyed together with Alien');
   assert.ok(out.every((r) => r.itemId !== 'alien' && r.score > 0));
 });
+
+test('novelty turns popularity from a bonus into a penalty', async () => {
+  const { withNovelty } = await import('../workers/recommend');
+  const profile = buildProfile([], catalog);
+  const signals = { popularity: popularitySignal(new Map([['titanic', 1000], ['up', 900], ['alien', 1]]), new Map(), catalog) };
+  const explain = { catalog, itemVerbs: profile.itemVerbs, tagAffinity: profile.tagAffinity };
+  const plain = rank({ catalog, signals, weights: withNovelty(DEFAULT_WEIGHTS, 0), k: 2, diversity: 0, explain });
+  const novel = rank({ catalog, signals, weights: withNovelty(DEFAULT_WEIGHTS, 1), k: 2, diversity: 0, explain });
+  assert.deepEqual(plain.map((r) => r.itemId), ['titanic', 'up']);
+  assert.ok(!novel.some((r) => r.itemId === 'titanic' || r.itemId === 'up'));
+});

@@ -53,6 +53,13 @@ function sequenceInput(ctx: RecommendContext, handle: SequenceHandle): { modelId
   return { modelIdx: Int32Array.from(modelIdx.slice(modelIdx.length - keep)), catalogIdx: catalogIdx.slice(catalogIdx.length - keep), unknown };
 }
 
+/** Novelty 0..1 moves the popularity weight from its fitted value to an equal-sized penalty. */
+export function withNovelty(weights: BlendWeights, novelty: number): BlendWeights {
+  if (novelty <= 0) return weights;
+  const base = Math.max(weights.popularity, 0.15);
+  return { ...weights, popularity: weights.popularity * (1 - novelty) - novelty * base };
+}
+
 export async function recommendFor(ctx: RecommendContext, options: RecommendOptions): Promise<RecommendOutcome> {
   const { catalog } = ctx;
   const profile = buildProfile(ctx.history, catalog);
@@ -86,7 +93,7 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
   const results = rank({
     catalog,
     signals,
-    weights: ctx.weights ?? DEFAULT_WEIGHTS,
+    weights: withNovelty(ctx.weights ?? DEFAULT_WEIGHTS, options.novelty ?? 0),
     k: options.k ?? 10,
     exclude,
     ...(options.tags ? { includeTags: options.tags } : {}),
