@@ -21,7 +21,8 @@ function run(cmd: string, args: string[], cwd: string): string {
 test.beforeAll(async () => {
   test.setTimeout(300_000);
   appDir = mkdtempSync(join(tmpdir(), 'tastebud-packed-'));
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', appDir], repo)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  // dist/ was built by `npm run build` (the step before the e2e suite); skip prepack so stdout is only JSON.
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', appDir], repo)) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = packed[0]!.files.map((f) => f.path);
   expect(files).toContain('dist/index.js');
   expect(files).toContain('dist/engine.worker.js');

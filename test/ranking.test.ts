@@ -108,3 +108,12 @@ test('novelty turns popularity from a bonus into a penalty', async () => {
   assert.deepEqual(plain.map((r) => r.itemId), ['titanic', 'up']);
   assert.ok(!novel.some((r) => r.itemId === 'titanic' || r.itemId === 'up'));
 });
+
+test('blend weights shipped in a manifest override the defaults, untrusted values are dropped', async () => {
+  const { blendWeights } = await import('../workers/recommend');
+  const { parseBlend } = await import('../workers/models/registry');
+  const fitted = parseBlend({ blend: { sequence: 2, popularity: -1, tags: 'x', contentText: 0.1 } });
+  assert.deepEqual(fitted, { sequence: 2, contentText: 0.1 });
+  assert.deepEqual(blendWeights(fitted), { ...DEFAULT_WEIGHTS, sequence: 2, contentText: 0.1 });
+  assert.equal(parseBlend({}), undefined);
+});

@@ -53,6 +53,13 @@ function sequenceInput(ctx: RecommendContext, handle: SequenceHandle): { modelId
   return { modelIdx: Int32Array.from(modelIdx.slice(modelIdx.length - keep)), catalogIdx: catalogIdx.slice(catalogIdx.length - keep), unknown };
 }
 
+/** Defaults, overridden by whatever the sequence model's manifest ships (fitted by the CLI). */
+export function blendWeights(fitted: Partial<Record<string, number>> | undefined): BlendWeights {
+  const out = { ...DEFAULT_WEIGHTS };
+  if (fitted) for (const key of Object.keys(out) as Array<keyof BlendWeights>) if (fitted[key] !== undefined) out[key] = fitted[key]!;
+  return out;
+}
+
 /** Novelty 0..1 moves the popularity weight from its fitted value to an equal-sized penalty. */
 export function withNovelty(weights: BlendWeights, novelty: number): BlendWeights {
   if (novelty <= 0) return weights;
@@ -93,7 +100,7 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
   const results = rank({
     catalog,
     signals,
-    weights: withNovelty(ctx.weights ?? DEFAULT_WEIGHTS, options.novelty ?? 0),
+    weights: withNovelty(ctx.weights ?? blendWeights(ctx.sequence?.blend), options.novelty ?? 0),
     k: options.k ?? 10,
     exclude,
     ...(options.tags ? { includeTags: options.tags } : {}),

@@ -16,6 +16,17 @@ export interface SequenceHandle {
   model: SasrecServer;
   /** item id → model item index (1-based). */
   vocabulary: Map<string, number>;
+  /** Blend weights fitted on validation data by the CLI (`metadata.blend` in the manifest), if shipped. */
+  blend?: Partial<Record<string, number>>;
+}
+
+/** Keeps only finite, non-negative numeric entries of an untrusted `metadata.blend`. */
+export function parseBlend(metadata: Record<string, unknown> | undefined): Partial<Record<string, number>> | undefined {
+  const raw = metadata?.blend;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(raw)) if (typeof value === 'number' && Number.isFinite(value) && value >= 0) out[key] = value;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 type Kind = 'sequence' | 'text' | 'image';
@@ -64,7 +75,8 @@ export class ModelRegistry {
       const model = await loadSasrecServer(manifest, files);
       const vocabulary = new Map<string, number>();
       model.itemIds.forEach((id, i) => vocabulary.set(id, i + 1));
-      return { model, vocabulary } as Loaded[K];
+      const blend = parseBlend(manifest.metadata);
+      return { model, vocabulary, ...(blend ? { blend } : {}) } as Loaded[K];
     }
     if (kind === 'text') {
       const model = await loadTextEncoder(manifest, files);
