@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildContentProfile, centerVectors, contentSignal, meanVector, rowCosine, searchScores } from '../workers/ranking/content';
+import { buildContentProfile, centerVectors, contentSignal, meanVector, rowCosine, rowNorms, searchScores } from '../workers/ranking/content';
 
 /** Rows: 0 space, 1 space-ish, 2 romance, 3 romance-ish, 4 no content, 5 mixed. */
 const DIM = 3;
@@ -141,5 +141,23 @@ describe('search and centring', () => {
     assert.ok(close(rowCosine(V, DIM, 0, 0), 1));
     assert.equal(rowCosine(V, DIM, 0, 4), 0);
     assert.ok(close(rowCosine(V, DIM, 0, 2), 0));
+  });
+});
+
+describe('row norms', () => {
+  test('searchScores and contentSignal give the same scores with precomputed norms', () => {
+    const norms = rowNorms(V, DIM, N);
+    assert.equal(norms[4], 0);
+    assert.ok(close(norms[5]!, Math.hypot(0.5, 0.5, 0.7)));
+    const q = Float32Array.from([0.3, -0.2, 0.9]);
+    const a = searchScores(q, V, DIM, N);
+    const b = searchScores(q, V, DIM, N, norms);
+    for (let i = 0; i < N; i++) assert.ok(close(a[i]!, b[i]!));
+    const p = buildContentProfile(V, DIM, new Map([[5, 1], [2, -1]]));
+    const s1 = contentSignal(p, V, DIM, N);
+    const s2 = contentSignal(p, V, DIM, N, { norms });
+    for (let i = 0; i < N; i++) assert.ok(close(s1.scores[i]!, s2.scores[i]!));
+    assert.deepEqual(s1.topContributor, s2.topContributor);
+    assert.throws(() => searchScores(q, V, DIM, N, new Float32Array(2)), RangeError);
   });
 });

@@ -93,10 +93,18 @@ export function buildContentProfile(itemVectors: Float32Array, dim: number, weig
   return { vector: norm > 1e-6 ? v : null, dim, contributors: liked.slice(0, Math.max(0, maxContributors)), likes, dislikes };
 }
 
-/** Cosine of `query` (length dim) with every row; zero rows and a zero query give 0. */
-export function searchScores(queryVector: Float32Array, itemVectors: Float32Array, dim: number, n: number): Float32Array {
+/** L2 norm of every row (precompute once per catalogue and pass as `norms` to skip that work per call). */
+export function rowNorms(vectors: Float32Array, dim: number, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rowNorm(vectors, i, dim);
+  return out;
+}
+
+/** Cosine of `query` (length dim) with every row; zero rows and a zero query give 0. `norms`: from `rowNorms`. */
+export function searchScores(queryVector: Float32Array, itemVectors: Float32Array, dim: number, n: number, norms?: Float32Array): Float32Array {
   const scores = new Float32Array(n);
   if (queryVector.length !== dim) throw new RangeError(`query has ${queryVector.length} dimensions, expected ${dim}`);
+  if (norms && norms.length < n) throw new RangeError(`norms has ${norms.length} rows, expected ${n}`);
   let qn = 0;
   for (let d = 0; d < dim; d++) qn += queryVector[d]! * queryVector[d]!;
   qn = Math.sqrt(qn);
@@ -104,9 +112,16 @@ export function searchScores(queryVector: Float32Array, itemVectors: Float32Arra
   for (let i = 0; i < n; i++) {
     const o = i * dim;
     let dot = 0;
-    let xx = 0;
-    for (let d = 0; d < dim; d++) { const x = itemVectors[o + d]!; dot += x * queryVector[d]!; xx += x * x; }
-    if (xx > 0) scores[i] = Math.max(-1, Math.min(1, dot / (qn * Math.sqrt(xx))));
+    if (norms) {
+      const xn = norms[i]!;
+      if (xn === 0) continue;
+      for (let d = 0; d < dim; d++) dot += itemVectors[o + d]! * queryVector[d]!;
+      scores[i] = Math.max(-1, Math.min(1, dot / (qn * xn)));
+    } else {
+      let xx = 0;
+      for (let d = 0; d < dim; d++) { const x = itemVectors[o + d]!; dot += x * queryVector[d]!; xx += x * x; }
+      if (xx > 0) scores[i] = Math.max(-1, Math.min(1, dot / (qn * Math.sqrt(xx))));
+    }
   }
   return scores;
 }
@@ -114,6 +129,8 @@ export function searchScores(queryVector: Float32Array, itemVectors: Float32Arra
 export interface ContentSignalOptions {
   /** Compute `topContributor` (|contributors| × n × dim work); default true. */
   contributors?: boolean;
+  /** Row norms from `rowNorms` (saves a pass per call). */
+  norms?: Float32Array;
 }
 
 /**
@@ -123,7 +140,7 @@ export interface ContentSignalOptions {
  * positively similar; ties go to the stronger contributor.
  */
 export function contentSignal(profile: ContentProfile, itemVectors: Float32Array, dim: number, n: number, options: ContentSignalOptions = {}): SignalScores {
-  const scores = profile.vector ? searchScores(profile.vector, itemVectors, dim, n) : new Float32Array(n);
+  const scores = profile.vector ? searchScores(profile.vector, itemVectors, dim, n, options.norms) : new Float32Array(n);
   const topContributor = new Int32Array(n).fill(-1);
   if (options.contributors === false || profile.contributors.length === 0) return { scores, topContributor };
   const cs = profile.contributors.filter((c) => c.index >= 0 && c.index < n);
