@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** tastebud CLI: `train` and `eval`. Errors print one clear line (no stack trace) and exit 1. */
+import { realpathSync } from 'node:fs';
 import { isTastebudError } from '../lib/errors';
 import { ADAPT_USAGE, adaptCommand } from './adapt';
 import { EVAL_USAGE, evalCommand } from './eval';
@@ -36,7 +37,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isEntry = typeof process !== 'undefined' && process.argv[1] !== undefined && /cli[\\/]index\.(ts|js)$/.test(process.argv[1]);
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (arg === undefined) return false;
+  let path = arg;
+  try { path = realpathSync(arg); } catch { /* keep the argument */ }
+  return /cli[\\/]index\.(ts|js)$/.test(path);
+}
+
+const isEntry = isEntryPoint();
 if (isEntry) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, () => { process.exitCode = 1; });
 }

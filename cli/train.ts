@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { TastebudError } from '../lib/errors';
 import { VOCAB_FILE, WEIGHTS_FILE, encodeWeights, type SequenceModelConfig } from '../workers/models/sequence/artifacts';
 import { scoreHistories } from '../workers/models/sequence/infer';
-import { initSasrecParams, type ParamMap, type SasrecConfig, sasrecParamShapes } from '../workers/models/sequence/sasrec';
+import { initParams, type ParamMap, paramShapes, type SequenceArchConfig } from '../workers/models/sequence/model';
 import { type TrainOptions, trainSequenceModel } from '../workers/models/sequence/train';
 import { num, required, resolveInteractions } from './args';
 import { setupBackend } from './backend';
@@ -15,7 +15,7 @@ import { writeModelDir } from './model-dir';
 import { createProgress } from './progress';
 
 export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-100k> --out <dir> [options]
-  --model sasrec|mf         model family (default sasrec; gru is not available yet)
+  --model sasrec|gru|mf     model family (default sasrec)
   --data-dir <dir>          where dataset names are looked up (default ../shared/datasets)
   --dim 64 --max-len 200 --blocks 2 --heads 1 --dropout 0.2
   --epochs 200 --batch-size 128 --lr 0.001 --negatives 0 (0 = full softmax, N = sampled softmax)
@@ -39,8 +39,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const model = values.model ?? 'sasrec';
   const file = resolveInteractions(required(values.interactions, 'interactions', TRAIN_USAGE), values['data-dir']);
   if (model === 'mf') { await trainMfCommand(file, values); return; }
-  if (model === 'gru') throw new TastebudError('unsupported', '--model gru is not implemented yet; use --model sasrec', { field: 'model' });
-  if (model !== 'sasrec') throw new TastebudError('invalid-argument', `--model must be sasrec or mf, got "${model}"`, { field: 'model' });
+  if (model !== 'sasrec' && model !== 'gru') throw new TastebudError('invalid-argument', `--model must be sasrec, gru or mf, got "${model}"`, { field: 'model' });
   const out = required(values.out, 'out', TRAIN_USAGE);
   const dim = num(values.dim, 'dim', 64, { int: true, min: 2, max: 1024 });
   const heads = num(values.heads, 'heads', 1, { int: true, min: 1, max: 64 });
@@ -69,8 +68,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (split.evalUsers.length === 0) throw new TastebudError('invalid-argument', `${file}: no user has the 3 interactions needed for a leave-one-out split`, { field: 'interactions' });
   progress.log(`read ${log.fingerprint.interactions} interactions, ${seqs.length} users, ${vocab.length} items in ${((Date.now() - t0) / 1000).toFixed(1)}s; backend ${backend}`);
 
-  const config: SasrecConfig = { architecture: 'sasrec', numItems: vocab.length, dim, maxLen, blocks, heads, dropout };
-  const params = initSasrecParams(config, opts.seed);
+  const config: SequenceArchConfig = { architecture: model, numItems: vocab.length, dim, maxLen, blocks, heads, dropout };
+  const params = initParams(config, opts.seed);
   const scorer = (p: ParamMap) => (h: readonly Int32Array[]): Float32Array => scoreHistories(p, config, h).scores;
   const popularity = popularityScorer(split.train, vocab.length);
   const popValid = evaluateLeaveOneOut(popularity, vocab.length, seqs, split.evalUsers, 'valid');
@@ -82,13 +81,13 @@ export async function trainCommand(argv: string[]): Promise<void> {
     training: { ...opts, backend, cpus: cpus().length },
   };
   const save = (metadata: Record<string, unknown>): void => {
-    const tensors = sasrecParamShapes(config).map(([name, shape]) => ({ name, shape, data: (params.get(name) as { dataSync(): Float32Array }).dataSync() }));
+    const tensors = paramShapes(config).map(([name, shape]) => ({ name, shape, data: (params.get(name) as { dataSync(): Float32Array }).dataSync() }));
     const { specs, bytes } = encodeWeights(tensors);
     const full: SequenceModelConfig = { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE };
     writeModelDir(out, [
       { path: WEIGHTS_FILE, bytes },
       { path: VOCAB_FILE, bytes: new TextEncoder().encode(JSON.stringify(vocab)) },
-    ], { kind: 'sequence', name: 'sasrec', config: full as unknown as Record<string, unknown>, metadata: { ...baseMetadata, ...metadata } });
+    ], { kind: 'sequence', name: model, config: full as unknown as Record<string, unknown>, metadata: { ...baseMetadata, ...metadata } });
   };
 
   let best = -Infinity;

@@ -10,7 +10,8 @@ import { causalAttention } from '../workers/models/sequence/attention';
 import { VOCAB_FILE, WEIGHTS_FILE, decodeWeights, encodeWeights } from '../workers/models/sequence/artifacts';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { gatherRows, matMulT, softmaxCrossEntropy } from '../workers/models/sequence/ops';
-import { initSasrecParams, type SasrecConfig, sasrecParamShapes } from '../workers/models/sequence/sasrec';
+import { initParams as initSasrecParams, paramShapes as sasrecParamShapes } from '../workers/models/sequence/model';
+import type { SasrecConfig } from '../workers/models/sequence/sasrec';
 import { makeBatches, rng, trainSequenceModel } from '../workers/models/sequence/train';
 import { scoreHistories } from '../workers/models/sequence/infer';
 
@@ -135,4 +136,24 @@ test('a tiny SASRec learns a deterministic cycle; save, load, score, no leaks', 
   // tampering is detected
   writeFileSync(join(dir, WEIGHTS_FILE), new Uint8Array(bytes.byteLength));
   await assert.rejects(readModelDir(dir), (e: unknown) => e instanceof TastebudError && e.code === 'model-integrity');
+});
+
+test('sampled softmax (shared negatives) also trains the tiny model', async () => {
+  const n = 8;
+  const config: SasrecConfig = { architecture: 'sasrec', numItems: n, dim: 16, maxLen: 6, blocks: 1, heads: 1, dropout: 0.1 };
+  const params = initSasrecParams(config, 11);
+  const seqs = Array.from({ length: 32 }, (_, u) => cycle(n, u % n, 6));
+  const before = tf.memory().numTensors;
+  let validations = 0;
+  const result = await trainSequenceModel(params, config, seqs, {
+    epochs: 40, batchSize: 8, lr: 0.02, seed: 5, sampledNegatives: 3, evalEvery: 20, patience: 5, maxSeconds: 120,
+  }, { validate: () => ++validations });
+  assert.equal(validations, 2);
+  assert.equal(result.bestEpoch, 40);
+  assert.equal(tf.memory().numTensors, before);
+  const scores = scoreHistories(params, config, [Int32Array.from([6, 7])]).scores;
+  let best = 1;
+  for (let j = 2; j <= n; j++) if ((scores[j] as number) > (scores[best] as number)) best = j;
+  assert.equal(best, 8);
+  for (const v of params.values()) v.dispose();
 });

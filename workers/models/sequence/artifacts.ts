@@ -67,10 +67,10 @@ function loadFail(message: string, field: string): never {
 
 const posInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
-/** Validates an untrusted manifest `config` for a SASRec model. */
+/** Validates an untrusted manifest `config` for a SASRec or GRU model. */
 export function parseSequenceConfig(config: Record<string, unknown>): SequenceModelConfig {
   const c = config;
-  if (c.architecture !== 'sasrec') loadFail(`unsupported architecture ${String(c.architecture)}`, 'architecture');
+  if (c.architecture !== 'sasrec' && c.architecture !== 'gru') loadFail(`unsupported architecture ${String(c.architecture)}`, 'architecture');
   for (const k of ['numItems', 'dim', 'maxLen', 'blocks', 'heads'] as const) if (!posInt(c[k])) loadFail(`${k} must be a positive integer`, k);
   if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) loadFail('dropout must be in [0, 1)', 'dropout');
   if ((c.dim as number) % (c.heads as number) !== 0) loadFail('dim must be a multiple of heads', 'heads');
@@ -88,7 +88,7 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
   });
   if (typeof c.vocabulary !== 'string') loadFail('vocabulary must be a file path', 'vocabulary');
   return {
-    architecture: 'sasrec', numItems: c.numItems as number, dim: c.dim as number, maxLen: c.maxLen as number,
+    architecture: c.architecture, numItems: c.numItems as number, dim: c.dim as number, maxLen: c.maxLen as number,
     blocks: c.blocks as number, heads: c.heads as number, dropout: c.dropout as number,
     weights: { path: w.path, dtype: 'float32', byteOrder: 'little-endian', specs },
     vocabulary: c.vocabulary,

@@ -8,7 +8,7 @@ import { TastebudError } from '../../../lib/errors';
 import type { ModelManifest } from '../manifest';
 import { decodeWeights, encodeWeights, parseSequenceConfig, parseVocabulary, type SequenceModelConfig } from './artifacts';
 import { scoreHistories } from './infer';
-import { type ParamMap, sasrecParamShapes } from './sasrec';
+import { type ParamMap, paramShapes } from './model';
 import { batchLoss, rng } from './train';
 
 export type { SequenceModelConfig, WeightSpec } from './artifacts';
@@ -33,7 +33,8 @@ export interface SequenceModel {
    * 0 = padding, ignore it) and `contributions`: one non-negative weight per
    * position actually used (contributions[i] belongs to
    * history[history.length - contributions.length + i]); the attention of the
-   * last position averaged over heads and blocks, summing to 1. An empty
+   * last position averaged over heads and blocks, summing to 1 (GRU:
+   * softmax of final state · item embedding over the inputs). An empty
    * history gives all-zero scores and no contributions.
    */
   score(history: Int32Array): { scores: Float32Array; contributions: Float32Array };
@@ -63,7 +64,7 @@ class SasrecModel implements SequenceModel {
   constructor(readonly manifest: ModelManifest, readonly config: SequenceModelConfig, readonly itemIds: readonly string[], weights: ArrayBuffer) {
     this.maxLen = config.maxLen;
     this.initial = weights.slice(0);
-    const expected = sasrecParamShapes(config);
+    const expected = paramShapes(config);
     const decoded = decodeWeights(config.weights.specs, weights);
     for (const [name, shape] of expected) {
       const w = decoded.get(name);
@@ -144,8 +145,9 @@ class SasrecModel implements SequenceModel {
 /** `files` keyed by manifest path, already verified against the manifest's sha256. */
 export async function loadSequenceModel(manifest: ModelManifest, files: Map<string, ArrayBuffer>): Promise<SequenceModel> {
   if (manifest.kind !== 'sequence') throw new TastebudError('model-load', `expected a sequence model, got ${manifest.kind}`, { field: 'kind' });
-  if (manifest.name !== 'sasrec') throw new TastebudError('model-load', `sequence model ${manifest.name} is not supported by this tastebud (sasrec only)`, { field: 'name' });
+  if (manifest.name !== 'sasrec' && manifest.name !== 'gru') throw new TastebudError('model-load', `sequence model ${manifest.name} is not supported by this tastebud (sasrec, gru)`, { field: 'name' });
   const config = parseSequenceConfig(manifest.config);
+  if (config.architecture !== manifest.name) throw new TastebudError('model-load', `manifest name ${manifest.name} does not match config.architecture ${config.architecture}`, { field: 'name' });
   const itemIds = parseVocabulary(fileOf(files, config.vocabulary), config.numItems);
   const model = new SasrecModel(manifest, config, itemIds, fileOf(files, config.weights.path));
   await tf.ready();

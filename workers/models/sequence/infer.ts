@@ -3,7 +3,7 @@
  * Browser-safe: no Node imports.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ParamMap, type SasrecConfig, sasrecForward } from './sasrec';
+import { forward, type ParamMap, type SequenceArchConfig as SasrecConfig } from './model';
 
 export interface ScoreBatchResult {
   /** B × (numItems + 1) scores, row-major; column 0 is padding. */
@@ -24,7 +24,7 @@ export function scoreHistories(params: ParamMap, config: SasrecConfig, histories
     ids.set(h.subarray(h.length - n), b * len + (len - n));
   });
   const out = tf.tidy(() => {
-    const { hidden, lastAttention } = sasrecForward(params, config, ids, B, len, { training: false, wantAttention });
+    const { hidden, lastAttention } = forward(params, config, ids, B, len, { training: false, wantAttention });
     const last = hidden.slice([0, len - 1, 0], [B, 1, config.dim]).reshape([B, config.dim]);
     const table = params.get('item_emb') as tf.Variable;
     const scores = tf.matMul(last, tf.transpose(table));

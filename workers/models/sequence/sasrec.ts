@@ -11,8 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import { causalAttention } from './attention';
 import { dense, embed, layerNorm } from './ops';
 
+/** Architecture settings shared by the sequence models (`blocks` = GRU layers for 'gru'; `heads` unused there). */
 export interface SasrecConfig {
-  architecture: 'sasrec';
+  architecture: 'sasrec' | 'gru';
   /** Number of real items; model item ids are 1..numItems, 0 = padding. */
   numItems: number;
   dim: number;
@@ -23,6 +24,7 @@ export interface SasrecConfig {
 }
 
 export type ParamMap = Map<string, tf.Variable>;
+export type SequenceArchConfig = SasrecConfig;
 
 /** Parameter names and shapes, in serialisation order. */
 export function sasrecParamShapes(c: SasrecConfig): Array<[string, number[]]> {
@@ -40,30 +42,6 @@ export function sasrecParamShapes(c: SasrecConfig): Array<[string, number[]]> {
   }
   out.push(['ln_final.gamma', [d]], ['ln_final.beta', [d]]);
   return out;
-}
-
-/** Xavier-uniform matrices, N(0, 0.02)-ish embeddings, zero biases, unit gammas. */
-export function initSasrecParams(c: SasrecConfig, seed = 42): ParamMap {
-  const params: ParamMap = new Map();
-  let s = seed;
-  for (const [name, shape] of sasrecParamShapes(c)) {
-    const init = tf.tidy(() => {
-      if (name.endsWith('gamma')) return tf.ones(shape);
-      if (shape.length === 1) return tf.zeros(shape);
-      if (name === 'item_emb' || name === 'pos_emb') {
-        const limit = Math.sqrt(6 / ((shape[0] as number) + (shape[1] as number)));
-        const t = tf.randomUniform(shape, -limit, limit, 'float32', s++);
-        if (name !== 'item_emb') return t;
-        // padding row stays zero
-        return tf.concat([tf.zeros([1, c.dim]), t.slice([1, 0], [c.numItems, c.dim])], 0);
-      }
-      const limit = Math.sqrt(6 / ((shape[0] as number) + (shape[1] as number)));
-      return tf.randomUniform(shape, -limit, limit, 'float32', s++);
-    });
-    params.set(name, tf.variable(init, true, `sasrec/${name}/${seed}/${Math.random().toString(36).slice(2)}`));
-    init.dispose();
-  }
-  return params;
 }
 
 function p(params: ParamMap, name: string): tf.Variable {

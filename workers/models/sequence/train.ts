@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gatherRows, softmaxCrossEntropy } from './ops';
-import { type ParamMap, type SasrecConfig, sasrecForward } from './sasrec';
+import { forward, type ParamMap, type SequenceArchConfig as SasrecConfig } from './model';
 
 export interface TrainOptions {
   epochs: number;
@@ -84,7 +84,7 @@ export function makeBatches(seqs: readonly Int32Array[], maxLen: number, batchSi
 
 /** Loss of one batch (inside a gradient scope). */
 export function batchLoss(params: ParamMap, config: SasrecConfig, b: Batch, sampledNegatives: number, random: () => number): tf.Scalar {
-  const { hidden } = sasrecForward(params, config, b.ids, b.batch, b.len, { training: true });
+  const { hidden } = forward(params, config, b.ids, b.batch, b.len, { training: true });
   const valid: number[] = [];
   for (let i = 0; i < b.targets.length; i++) if ((b.targets[i] as number) !== 0) valid.push(i);
   const rows = gatherRows(hidden.reshape([b.batch * b.len, config.dim]), Int32Array.from(valid));
