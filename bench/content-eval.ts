@@ -61,17 +61,8 @@ export function distinctOthers(seen: ArrayLike<number>, target: number): number 
   return s.size;
 }
 
-/** A small seeded PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (mulberry32), the same one training uses. */
+export { rng as mulberry32 } from '../workers/models/sequence/train';
 
 export interface ContentSpace { name: string; dim: number; vectors: Float32Array; norms?: Float32Array }
 
