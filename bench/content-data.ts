@@ -12,10 +12,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readModelDir } from '../cli/model-dir';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import jpeg from 'jpeg-js';
-import { parseManifest, verifyFile, type ModelManifest } from '../workers/models/manifest';
 import { loadTextEncoder } from '../workers/models/text/encoder';
 import { loadImageEncoder, type RawImage } from '../workers/models/image/encoder';
 
@@ -94,16 +95,6 @@ export function loadMl1m(datasets: string): Ml1m {
   return { numItems: movieIds.length - 1, movieIds, titles, genres, seqs, texts, plots };
 }
 
-function readModelDir(kind: 'text' | 'image'): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
-  const dir = new URL(`public/models/${kind}/`, ROOT);
-  const manifest = parseManifest(JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')), kind);
-  const files = new Map<string, ArrayBuffer>();
-  for (const f of manifest.files) {
-    const b = readFileSync(new URL(f.path, dir));
-    files.set(f.path, b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
-  }
-  return { manifest, files };
-}
 
 function cacheKey(parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
@@ -133,8 +124,7 @@ function covered(v: Float32Array, dim: number, rows: number): number {
 }
 
 export async function textVectors(data: Ml1m): Promise<ItemVectors> {
-  const { manifest, files } = readModelDir('text');
-  for (const f of manifest.files) await verifyFile(f, files.get(f.path)!);
+  const { manifest, files } = await readModelDir(fileURLToPath(new URL('public/models/text/', ROOT)), 'text');
   const dim = Number(manifest.config.dim);
   const name = `ml1m-text-${cacheKey([manifest.version, ...data.texts])}.f32`;
   const rows = data.numItems + 1;
@@ -161,8 +151,7 @@ function decodePoster(path: string): RawImage | null {
 
 /** Posters are encoded on tfjs's wasm backend (cpu as fallback); a missing poster leaves a zero row. */
 export async function imageVectors(data: Ml1m, datasets: string, log: (s: string) => void = () => {}): Promise<ItemVectors> {
-  const { manifest, files } = readModelDir('image');
-  for (const f of manifest.files) await verifyFile(f, files.get(f.path)!);
+  const { manifest, files } = await readModelDir(fileURLToPath(new URL('public/models/image/', ROOT)), 'image');
   const dim = Number(manifest.config.dim);
   const posterDir = join(datasets, 'ml-1m', 'posters');
   const present = data.movieIds.map((m, i) => i > 0 && existsSync(join(posterDir, `${m}.jpg`)));

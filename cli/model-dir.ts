@@ -43,8 +43,8 @@ export function writeModelDir(dir: string, files: readonly ModelFileContent[], o
   return manifest;
 }
 
-/** Reads and verifies a model directory. */
-export async function readModelDir(dir: string): Promise<{ manifest: ModelManifest; files: Map<string, ArrayBuffer> }> {
+/** Reads and verifies a model directory (optionally checking its kind). */
+export async function readModelDir(dir: string, kind?: ModelKind): Promise<{ manifest: ModelManifest; files: Map<string, ArrayBuffer> }> {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) throw new TastebudError('model-load', `No manifest.json in ${dir}: not a model directory (train one with: tastebud train --interactions <file> --out ${dir})`, { field: 'model' });
   let json: unknown;
@@ -53,7 +53,7 @@ export async function readModelDir(dir: string): Promise<{ manifest: ModelManife
   } catch (err) {
     throw new TastebudError('model-load', `${path} is not valid JSON`, { field: 'manifest', cause: err });
   }
-  const manifest = parseManifest(json);
+  const manifest = parseManifest(json, kind);
   const files = new Map<string, ArrayBuffer>();
   for (const entry of manifest.files) {
     const p = join(dir, entry.path);

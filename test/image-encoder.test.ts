@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readModelDir } from '../cli/model-dir';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { parseManifest, verifyFile, type ModelManifest } from '../workers/models/manifest';
+import { verifyFile, type ModelManifest } from '../workers/models/manifest';
 import { letterboxGeometry, loadImageEncoder, parseImageConfig, preprocessBatch, type ImageEncoder, type RawImage } from '../workers/models/image/encoder';
 
 const DIR = new URL('../public/models/image/', import.meta.url);
 
-function readModelDir(dir: URL): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
-  const manifest = parseManifest(JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')), 'image');
-  const files = new Map<string, ArrayBuffer>();
-  for (const f of manifest.files) {
-    const b = readFileSync(new URL(f.path, dir));
-    files.set(f.path, b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
-  }
-  return { manifest, files };
-}
 
 function synth(w: number, h: number, f: (x: number, y: number) => [number, number, number]): RawImage {
   const data = new Uint8ClampedArray(w * h * 4);
@@ -86,7 +79,7 @@ describe('image encoder (shipped artefact)', () => {
   before(async () => {
     backend = (await tf.setBackend('wasm').catch(() => false)) ? 'wasm' : 'cpu';
     if (backend === 'cpu') await tf.setBackend('cpu');
-    ({ manifest, files } = readModelDir(DIR));
+    ({ manifest, files } = await readModelDir(fileURLToPath(DIR), 'image'));
     enc = await loadImageEncoder(manifest, files);
   });
   after(() => enc.dispose());

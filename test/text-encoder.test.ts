@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readModelDir } from '../cli/model-dir';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { parseManifest, sha256Hex, verifyFile, type ModelManifest } from '../workers/models/manifest';
+import { sha256Hex, verifyFile, type ModelManifest } from '../workers/models/manifest';
 import { loadTextEncoder, type TextEncoder } from '../workers/models/text/encoder';
 import { foldDiacritics, resolveToken, tokenize } from '../workers/models/text/tokenizer';
 
 const DIR = new URL('../public/models/text/', import.meta.url);
 
-function readModelDir(dir: URL, kind: 'text'): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
-  const manifest = parseManifest(JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')), kind);
-  const files = new Map<string, ArrayBuffer>();
-  for (const f of manifest.files) {
-    const b = readFileSync(new URL(f.path, dir));
-    files.set(f.path, b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
-  }
-  return { manifest, files };
-}
 
 function cosine(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
   let s = 0;
@@ -73,7 +66,7 @@ describe('text encoder (shipped artefact)', () => {
 
   before(async () => {
     await tf.setBackend('cpu');
-    ({ manifest, files } = readModelDir(DIR, 'text'));
+    ({ manifest, files } = await readModelDir(fileURLToPath(DIR), 'text'));
     enc = await loadTextEncoder(manifest, files);
   });
   after(() => enc.dispose());
