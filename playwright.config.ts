@@ -13,6 +13,8 @@ export interface BackendFixtureOptions {
 }
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** E2E_PORT lets two checkouts run their suites side by side. */
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 const BASE_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'];
 const WEBGL_ARGS = ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'];
@@ -28,13 +30,13 @@ export default defineConfig<BackendFixtureOptions>({
   reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results/e2e.json' }]] : 'list',
   outputDir: 'test-results/artifacts',
   webServer: {
-    command: 'npx vite preview --mode e2e',
-    url: 'http://127.0.0.1:4173/',
+    command: `npx vite preview --mode e2e --port ${PORT}`,
+    url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
   },
   use: {
-    baseURL: 'http://127.0.0.1:4173/',
+    baseURL: `http://127.0.0.1:${PORT}/`,
     headless: true,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
