@@ -1,7 +1,8 @@
 /**
- * Three builds from one config:
+ * Four builds from one config:
  *  - `vite build --mode lib`: the published package (dist/index.js + the worker
  *    chunk it loads with `new Worker(new URL(…, import.meta.url))`).
+ *  - `vite build --mode cli`: the `tastebud` bin (dist/cli/tastebud.js, Node).
  *  - `vite build --mode e2e` / `vite preview --mode e2e`: the Playwright harness page.
  *  - default (`vite`, `vite build`): the demo app in demo/.
  */
@@ -53,6 +54,23 @@ export default defineConfig(({ mode }) => {
         // Dependencies stay imports: the consumer's bundler resolves and dedupes them.
         rollupOptions: { external: ['comlink', 'idb', /^@tensorflow\//] },
       },
+    };
+  }
+  if (mode === 'cli') {
+    // The `tastebud` bin for Node: our code in one file; tfjs stays a dependency
+    // (tfjs-backend-wasm finds its .wasm files in its own package), the small
+    // progress-bar package is bundled so the package needs no extra dependency.
+    return {
+      publicDir: false,
+      build: {
+        target: 'node20',
+        outDir: 'dist/cli',
+        emptyOutDir: true,
+        minify: false,
+        ssr: resolve(root, 'cli/bin.ts'),
+        rollupOptions: { output: { entryFileNames: 'tastebud.js', format: 'es' } },
+      },
+      ssr: { noExternal: ['cli-progress'] },
     };
   }
   if (mode === 'e2e') {

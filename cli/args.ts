@@ -1,7 +1,6 @@
 /** Small helpers around util.parseArgs that turn bad flags into invalid-argument errors. */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TastebudError } from '../lib/errors';
 
 export function num(value: string | undefined, flag: string, fallback: number, opts: { int?: boolean; min?: number; max?: number } = {}): number {
@@ -19,9 +18,6 @@ export function required(value: string | undefined, flag: string, usage: string)
   return value;
 }
 
-/** Repository root (cli/..). */
-export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-
 export const DEFAULT_DATA_DIR = '../shared/datasets';
 
 const NAMED: Record<string, string> = {
@@ -31,13 +27,20 @@ const NAMED: Record<string, string> = {
 
 /**
  * `--interactions` is a path, or a dataset name (`ml-1m`, `ml-100k`) looked
- * up under `--data-dir` (default ../shared/datasets, relative to the repo root).
+ * up under `--data-dir` (default ../shared/datasets, relative to the current
+ * directory: the repository root under `npm run cli`).
  */
 export function resolveInteractions(value: string, dataDir: string | undefined): string {
   const named = NAMED[value];
   if (named && !existsSync(value)) {
     const base = dataDir ?? DEFAULT_DATA_DIR;
-    return join(isAbsolute(base) ? base : resolve(REPO_ROOT, base), named);
+    return join(isAbsolute(base) ? base : resolve(base), named);
   }
   return value;
+}
+
+export function oneOf<T extends string>(value: string | undefined, flag: string, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new TastebudError('invalid-argument', `--${flag} must be one of ${allowed.join(', ')}, got "${value}"`, { field: flag });
 }

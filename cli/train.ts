@@ -6,7 +6,7 @@ import { VOCAB_FILE, WEIGHTS_FILE, encodeWeights, type SequenceModelConfig } fro
 import { scoreHistories } from '../workers/models/sequence/infer';
 import { initParams, type ParamMap, paramShapes, type SequenceArchConfig } from '../workers/models/sequence/model';
 import { type TrainOptions, trainSequenceModel } from '../workers/models/sequence/train';
-import { num, required, resolveInteractions } from './args';
+import { num, oneOf, required, resolveInteractions } from './args';
 import { setupBackend } from './backend';
 import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from './data';
 import { evaluateLeaveOneOut, popularityScorer, round4 } from './metrics';
@@ -20,6 +20,8 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
   --dim 64 --max-len 200 --blocks 2 --heads 1 --dropout 0.2
   --epochs 200 --batch-size 128 --lr 0.001 --negatives 0 (0 = full softmax, N = sampled softmax)
   --eval-every 1 --patience 5 (validations without improvement) --max-minutes 120
+  --lr-schedule constant|cosine (cosine: decay to 5% of --lr over --max-minutes)
+  --windows last|random (random: also train on earlier windows of histories longer than --max-len)
   --seed 42 --backend wasm|cpu --quiet
   mf only: --factors 50 --epochs 40 --lr 0.007 --reg 0.05 --folds 5 (k-fold RMSE) --json <file> [--out <dir>]`;
 
@@ -32,7 +34,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, negatives: { type: 'string' },
       'eval-every': { type: 'string' }, patience: { type: 'string' }, 'max-minutes': { type: 'string' }, seed: { type: 'string' },
       backend: { type: 'string' }, quiet: { type: 'boolean' }, folds: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' },
-      json: { type: 'string' },
+      json: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' },
     },
     strict: true,
   });
@@ -56,6 +58,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     evalEvery: num(values['eval-every'], 'eval-every', 1, { int: true, min: 1 }),
     patience: num(values.patience, 'patience', 5, { int: true, min: 1 }),
     maxSeconds: 60 * num(values['max-minutes'], 'max-minutes', 120, { min: 0 }),
+    lrSchedule: oneOf(values['lr-schedule'], 'lr-schedule', ['constant', 'cosine'] as const, 'constant'),
+    windows: oneOf(values.windows, 'windows', ['last', 'random'] as const, 'last'),
   };
   const backend = await setupBackend(values.backend ?? 'wasm');
   const progress = createProgress(opts.epochs, values.quiet === true);

@@ -5,6 +5,9 @@ import type { BackendName, ModelUrls, ProgressEvent, RecommenderOptions } from '
 
 export const DEFAULT_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'cpu'];
 
+/** adapt() defaults, measured with `tastebud adapt-eval` on ML-1M (bench/results/SEQUENCE.md). */
+export const ADAPT_DEFAULTS = { maxMs: 2000, steps: 5, lr: 1e-4 } as const;
+
 export const DEFAULTS = {
   userId: 'default',
   dbName: 'tastebud',

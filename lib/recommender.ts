@@ -1,9 +1,9 @@
 /** `createRecommender`: validates at the edge, then forwards to the worker engine. */
 import { WorkerClient } from './worker-client';
-import { resolveOptions, type ResolvedOptions } from './options';
+import { ADAPT_DEFAULTS, resolveOptions, type ResolvedOptions } from './options';
 import {
   validateEvents, validateExportData, validateHistoryOptions, validateIds, validateImportOptions, validateItems,
-  validateRecommendOptions, validateSimilarOptions, checkId, validateQuery, validateUpsertOptions,
+  validateRecommendOptions, validateSimilarOptions, checkId, validateQuery, validateUpsertOptions, validateAdaptOptions,
 } from './validate';
 import { TastebudError } from './errors';
 import type { Info, ModelUrls, Recommender, RecommenderOptions } from './types';
@@ -86,6 +86,12 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
     exportData: async () => client.call('exportData'),
     importData: async (data, opts) => client.call('importData', validateExportData(data), validateImportOptions(opts)),
     forget: async () => client.call('forget'),
+    adapt: async (opts) => {
+      const clean = validateAdaptOptions(opts);
+      // The caller chose how long it may run: the timeout covers that plus the usual margin.
+      return client.callWithin(resolved.timeoutMs + (clean.maxMs ?? ADAPT_DEFAULTS.maxMs), 'adapt', clean);
+    },
+    resetAdaptation: async () => client.call('resetAdaptation'),
     info: async (): Promise<Info> => ({ ...(await client.call('info')), workerRestarts: client.restarts }),
     dispose: async () => client.dispose(),
   };

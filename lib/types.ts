@@ -202,6 +202,30 @@ export interface RecommenderOptions {
   workerUrl?: string | URL;
 }
 
+export interface AdaptOptions {
+  /** Stop after this much time (ms, 1..600000; at least one step is taken). Default 2000. */
+  maxMs?: number;
+  /** At most this many optimiser steps (1..1000). Default 5. */
+  steps?: number;
+  /** Adam learning rate (0 < lr ≤ 0.1). Default 1e-4. */
+  lr?: number;
+}
+
+export interface AdaptResult {
+  /** Optimiser steps taken (0 when the history is too short or there is no sequence model). */
+  steps: number;
+  ms: number;
+  /** History items the model knows, used as training data (the last maxLen + 1). */
+  historyItems: number;
+  /** Next-item cross-entropy on the user's history before and after. */
+  lossBefore: number | null;
+  lossAfter: number | null;
+  /** Whether adapted weights were stored (IndexedDB) for the next start. */
+  stored: boolean;
+  /** The model the weights belong to (`name@version:sha256`); empty without a sequence model. */
+  model: string;
+}
+
 export interface Recommender {
   upsertItems(items: Item[], options?: UpsertOptions): Promise<UpsertResult>;
   removeItems(ids: string[]): Promise<{ removed: number }>;
@@ -214,6 +238,14 @@ export interface Recommender {
   exportData(): Promise<ExportData>;
   importData(data: ExportData, options?: ImportOptions): Promise<ImportResult>;
   forget(): Promise<void>;
+  /**
+   * Fine-tunes the sequence model on this user's own history, in small steps
+   * that do not block other calls; the adapted weights are stored for this
+   * user and used until resetAdaptation() or forget().
+   */
+  adapt(options?: AdaptOptions): Promise<AdaptResult>;
+  /** Back to the shipped sequence-model weights for this user. */
+  resetAdaptation(): Promise<void>;
   info(): Promise<Info>;
   dispose(): Promise<void>;
 }

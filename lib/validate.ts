@@ -6,6 +6,7 @@
  */
 import { TastebudError } from './errors';
 import type {
+  AdaptOptions,
   EventType, ExportData, HistoryOptions, ImportOptions, Item, JsonValue, RecommendOptions, SimilarOptions, StoredEvent, TrackEvent,
 } from './types';
 
@@ -253,4 +254,17 @@ export function validateUpsertOptions(value: unknown): { signal?: AbortSignal } 
   if (signal === undefined) return {};
   if (typeof AbortSignal === 'undefined' || !(signal instanceof AbortSignal)) invalid('options.signal', 'expected an AbortSignal');
   return { signal };
+}
+
+export function validateAdaptOptions(value: unknown): AdaptOptions {
+  const o = value === undefined ? {} : checkObject(value, 'options');
+  const out: AdaptOptions = {};
+  if (o.maxMs !== undefined) out.maxMs = checkInt(o.maxMs, 'options.maxMs', 1, 600_000);
+  if (o.steps !== undefined) out.steps = checkInt(o.steps, 'options.steps', 1, 1000);
+  if (o.lr !== undefined) {
+    const lr = checkFinite(o.lr, 'options.lr');
+    if (!(lr > 0 && lr <= 0.1)) throw new TastebudError('invalid-argument', `options.lr must be > 0 and ≤ 0.1, got ${lr}`, { field: 'options.lr' });
+    out.lr = lr;
+  }
+  return out;
 }

@@ -59,15 +59,20 @@ export class WorkerClient {
     return this.track(this.session, this.session.ready);
   }
 
-  async call<M extends Method>(method: M, ...args: Parameters<EngineApi[M]>): Promise<Result<M>> {
+  call<M extends Method>(method: M, ...args: Parameters<EngineApi[M]>): Promise<Result<M>> {
+    return this.callWithin(this.options.timeoutMs, method, ...args);
+  }
+
+  /** Like call(), with its own timeout (for calls whose length the caller chose, e.g. adapt({ maxMs })). */
+  async callWithin<M extends Method>(timeoutMs: number, method: M, ...args: Parameters<EngineApi[M]>): Promise<Result<M>> {
     await this.start();
     const session = this.session;
     if (!session) throw new TastebudError('worker-crashed', 'The tastebud worker stopped while starting; try again.');
     const fn = session.remote[method] as unknown as (...a: Parameters<EngineApi[M]>) => Promise<Result<M>>;
     const call = this.track(session, fn(...args));
-    return withTimeout(call, this.options.timeoutMs, () => {
+    return withTimeout(call, timeoutMs, () => {
       void this.checkAlive(session);
-      return new TastebudError('timeout', `${method}() did not finish within ${this.options.timeoutMs} ms; raise timeoutMs or make the call smaller.`);
+      return new TastebudError('timeout', `${method}() did not finish within ${timeoutMs} ms; raise timeoutMs or make the call smaller.`);
     });
   }
 

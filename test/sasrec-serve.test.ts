@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
 import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { loadSequenceModel } from '../workers/models/sequence/index';
-import { loadSasrecServer } from '../workers/models/sasrec-serve';
+import { loadSequenceServer } from '../workers/models/load-sequence';
 import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
 
 function fixture(seed: number): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
@@ -28,7 +28,7 @@ test('serving forward (plain tf ops) equals the training forward, incl. attentio
   await tf.setBackend('cpu');
   const { manifest, files } = fixture(3);
   const reference = await loadSequenceModel(manifest, files);
-  const server = await loadSasrecServer(manifest, files);
+  const server = await loadSequenceServer(manifest, files);
   for (const history of [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]]) {
     const h = Int32Array.from(history);
     const want = reference.score(h);

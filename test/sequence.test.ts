@@ -12,7 +12,7 @@ import { loadSequenceModel } from '../workers/models/sequence/index';
 import { gatherRows, matMulT, softmaxCrossEntropy } from '../workers/models/sequence/ops';
 import { initParams as initSasrecParams, paramShapes as sasrecParamShapes } from '../workers/models/sequence/model';
 import type { SasrecConfig } from '../workers/models/sequence/sasrec';
-import { makeBatches, rng, trainSequenceModel } from '../workers/models/sequence/train';
+import { makeBatches, randomWindow, rng, scheduledLr, trainSequenceModel } from '../workers/models/sequence/train';
 import { scoreHistories } from '../workers/models/sequence/infer';
 
 before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
@@ -156,4 +156,26 @@ test('sampled softmax (shared negatives) also trains the tiny model', async () =
   for (let j = 2; j <= n; j++) if ((scores[j] as number) > (scores[best] as number)) best = j;
   assert.equal(best, 8);
   for (const v of params.values()) v.dispose();
+});
+
+test('training windows and the cosine learning-rate schedule', () => {
+  const seq = Int32Array.from({ length: 50 }, (_, i) => i + 1);
+  const random = rng(9);
+  const ends = new Set<number>();
+  for (let i = 0; i < 200; i++) {
+    const w = randomWindow(seq, 10, random);
+    if (w.length === seq.length) { ends.add(50); continue; }
+    assert.equal(w.length, 11);
+    for (let j = 1; j < w.length; j++) assert.equal(w[j], w[j - 1]! + 1, 'a window is a contiguous slice');
+    ends.add(w[w.length - 1]!);
+  }
+  assert.ok(ends.has(50) && ends.size > 10, 'the latest window and many earlier ones are used');
+  const short = Int32Array.from([1, 2, 3]);
+  assert.equal(randomWindow(short, 10, random), short);
+  const opts = { lr: 0.01, lrSchedule: 'cosine' as const, minLrFraction: 0.1 };
+  assert.ok(Math.abs(scheduledLr(opts, 0) - 0.01) < 1e-12);
+  assert.ok(Math.abs(scheduledLr(opts, 0.5) - 0.0055) < 1e-12);
+  assert.ok(Math.abs(scheduledLr(opts, 1) - 0.001) < 1e-12);
+  assert.ok(Math.abs(scheduledLr(opts, 3) - 0.001) < 1e-12, 'clamped after the budget');
+  assert.equal(scheduledLr({ lr: 0.01 }, 0.7), 0.01, 'constant by default');
 });

@@ -94,7 +94,7 @@ test('migration: a database written by schema 1 upgrades with its data intact', 
   const db = new Database(name);
   const conn = await db.get();
   assert.equal(conn.version, DB_VERSION);
-  assert.deepEqual([...conn.objectStoreNames].sort(), ['events', 'items', 'meta', 'models', 'profiles', 'vectors']);
+  assert.deepEqual([...conn.objectStoreNames].sort(), ['adaptations', 'events', 'items', 'meta', 'models', 'profiles', 'vectors']);
   assert.deepEqual((await readHistory(db, 'ann', 10)).map((e) => e.itemId), ['b', 'a']);
   assert.deepEqual([...await readSeenItemIds(db, 'ann')].sort(), ['a', 'b'], 'the new by-user-item index covers old rows');
   assert.equal(await countItems(db), 1);

@@ -16,8 +16,9 @@ import { loadCooccurrence, loadPopularity } from './models/tables';
 import { buildCatalog, type Catalog } from './ranking/catalog';
 import { indexCooccurrence, type NeighborIndex } from './ranking/signals';
 import { DEFAULT_WEIGHTS } from './ranking/rank';
-import { ModelRegistry } from './models/registry';
-import { recommendFor } from './recommend';
+import { ModelRegistry, type SequenceHandle } from './models/registry';
+import { modelItemsOf, recommendFor } from './recommend';
+import { Adaptations } from './models/adaptation';
 import { ContentIndex } from './content/index';
 import { searchScores } from './ranking/content';
 import { topK } from './ranking/topk';
@@ -44,6 +45,7 @@ interface State {
   catalog: Promise<CatalogState> | null;
   channel: BroadcastChannel | null;
   lastUnknownItems: number;
+  adaptations: Adaptations;
   onProgress?: ProgressCallback;
 }
 
@@ -94,6 +96,13 @@ export function createEngine(): EngineApi {
     return s.catalog;
   };
 
+  /** The sequence model with this user's adapted weights applied (if any). */
+  const readySequence = async (s: State): Promise<SequenceHandle | undefined> => {
+    const handle = await s.registry.sequence();
+    if (handle) await s.adaptations.ready(handle.model);
+    return handle;
+  };
+
   const itemsChanged = (s: State): void => {
     s.catalog = null;
     s.channel?.postMessage({ type: 'items-changed' });
@@ -119,6 +128,7 @@ export function createEngine(): EngineApi {
         registry,
         content: new ContentIndex(db, registry, progress, config.baseUrl),
         catalog: null, channel: null, lastUnknownItems: 0,
+        adaptations: new Adaptations(db, config.userId),
       };
       if (onProgress) s.onProgress = onProgress;
       state = s;
@@ -169,7 +179,7 @@ export function createEngine(): EngineApi {
     recommend: (options) => guard(async () => {
       const s = need();
       const [{ catalog, neighbors }, sequence, history, seen] = await Promise.all([
-        catalogState(s), s.registry.sequence(), readHistory(s.db, s.config.userId, PROFILE_WINDOW), readSeenItemIds(s.db, s.config.userId),
+        catalogState(s), readySequence(s), readHistory(s.db, s.config.userId, PROFILE_WINDOW), readSeenItemIds(s.db, s.config.userId),
       ]);
       const [text, image] = await Promise.all([s.content.matrix('text', catalog), s.content.matrix('image', catalog)]);
       const outcome = await recommendFor({
@@ -237,6 +247,24 @@ export function createEngine(): EngineApi {
     forget: () => guard(async () => {
       const s = need();
       await forgetUser(s.db, s.config.userId);
+      s.adaptations.forgotten((await s.registry.sequence())?.model);
+    }),
+
+    adapt: (options) => guard(async () => {
+      const s = need();
+      const handle = await readySequence(s);
+      if (!handle) {
+        throw s.config.models.sequence === undefined
+          ? new TastebudError('unsupported', 'adapt() fine-tunes the sequence model: pass models.sequence to createRecommender().')
+          : new TastebudError('model-load', 'adapt(): the sequence model did not load; see info().models for why.');
+      }
+      const history = await readHistory(s.db, s.config.userId, PROFILE_WINDOW);
+      return s.adaptations.adapt(handle.model, modelItemsOf(history, handle.vocabulary), options);
+    }),
+
+    resetAdaptation: () => guard(async () => {
+      const s = need();
+      await s.adaptations.reset((await s.registry.sequence())?.model);
     }),
 
     info: () => guard(async () => {

@@ -3,7 +3,7 @@
  * Every argument has been validated on the page before it is sent.
  */
 import type {
-  BackendName, ExportData, HistoryOptions, ImportOptions, ImportResult, Info, Item, ModelUrls, ProgressEvent,
+  AdaptOptions, AdaptResult, BackendName, ExportData, HistoryOptions, ImportOptions, ImportResult, Info, Item, ModelUrls, ProgressEvent,
   Recommendation, RecommendOptions, SearchOptions, SimilarOptions, StoredEvent, TrackEvent, UpsertResult,
 } from '../lib/types';
 
@@ -41,6 +41,8 @@ export interface EngineApi {
   exportData(): Promise<ExportData>;
   importData(data: ExportData, options: ImportOptions): Promise<ImportResult>;
   forget(): Promise<void>;
+  adapt(options: AdaptOptions): Promise<AdaptResult>;
+  resetAdaptation(): Promise<void>;
   info(): Promise<Omit<Info, 'workerRestarts'>>;
   dispose(): Promise<void>;
 }

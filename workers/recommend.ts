@@ -37,6 +37,17 @@ function feedsSequence(event: StoredEvent): boolean {
   return event.type !== 'dislike' && event.type !== 'skip' && !(event.type === 'rate' && (event.value ?? 3) < 3);
 }
 
+/** The model item indices of a history (newest first in, oldest first out) that the sequence model reads. */
+export function modelItemsOf(history: readonly StoredEvent[], vocabulary: Map<string, number>): Int32Array {
+  const out: number[] = [];
+  for (let i = history.length - 1; i >= 0; i--) {
+    const event = history[i]!;
+    const m = feedsSequence(event) ? vocabulary.get(event.itemId) : undefined;
+    if (m !== undefined) out.push(m);
+  }
+  return Int32Array.from(out);
+}
+
 function sequenceInput(ctx: RecommendContext, handle: SequenceHandle): { modelIdx: Int32Array; catalogIdx: number[]; unknown: number } {
   const modelIdx: number[] = [];
   const catalogIdx: number[] = [];

@@ -8,12 +8,13 @@ import type { ModelInfo, ModelUrls, ProgressEvent } from '../../lib/types';
 import type { Database } from '../storage/db';
 import { loadModelFiles } from './loader';
 import type { ModelManifest } from './manifest';
-import { loadSasrecServer, type SasrecServer } from './sasrec-serve';
+import { loadSequenceServer } from './load-sequence';
+import type { SequenceServer } from './sequence-server';
 import { loadTextEncoder, type TextEncoder } from './text/encoder';
 import { loadImageEncoder, type ImageEncoder } from './image/encoder';
 
 export interface SequenceHandle {
-  model: SasrecServer;
+  model: SequenceServer;
   /** item id → model item index (1-based). */
   vocabulary: Map<string, number>;
   /** Blend weights fitted on validation data by the CLI (`metadata.blend` in the manifest), if shipped. */
@@ -72,7 +73,7 @@ export class ModelRegistry {
 
   private async create<K extends Kind>(kind: K, manifest: ModelManifest, files: Map<string, ArrayBuffer>): Promise<Loaded[K]> {
     if (kind === 'sequence') {
-      const model = await loadSasrecServer(manifest, files);
+      const model = await loadSequenceServer(manifest, files);
       const vocabulary = new Map<string, number>();
       model.itemIds.forEach((id, i) => vocabulary.set(id, i + 1));
       const blend = parseBlend(manifest.metadata);

@@ -6,17 +6,11 @@
  * two are checked against each other in test/sasrec-serve.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { TastebudError } from '../../lib/errors';
 import type { ModelManifest } from './manifest';
-import { decodeWeights, parseSequenceConfig, parseVocabulary, type SequenceModelConfig } from './sequence/artifacts';
+import type { SequenceModelConfig } from './sequence/artifacts';
 import { sasrecParamShapes } from './sequence/sasrec';
 
-export interface SequenceScores {
-  /** numItems + 1 logits; index 0 is padding. */
-  scores: Float32Array;
-  /** Attention of the last position over the inputs used, averaged over heads and blocks (sums to 1). */
-  contributions: Float32Array;
-}
+import { checkHistory, SequenceServerBase, type SequenceScores } from './sequence-server';
 
 const LN_EPS = 1e-8;
 
@@ -29,41 +23,21 @@ function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
 }
 
-export class SasrecServer {
-  readonly maxLen: number;
-  private readonly weights = new Map<string, tf.Tensor>();
-  private disposed = false;
-
-  constructor(readonly manifest: ModelManifest, readonly config: SequenceModelConfig, readonly itemIds: readonly string[], weightsBytes: ArrayBuffer) {
-    this.maxLen = config.maxLen;
-    const decoded = decodeWeights(config.weights.specs, weightsBytes);
-    for (const [name, shape] of sasrecParamShapes(config)) {
-      const w = decoded.get(name);
-      if (!w || w.shape.join(',') !== shape.join(',')) {
-        this.dispose();
-        throw new TastebudError('model-load', `Sequence model weight ${name} is missing or has the wrong shape; the model directory is inconsistent.`, { field: name });
-      }
-      this.weights.set(name, tf.tensor(w.data, shape));
-    }
-  }
-
-  private w(name: string): tf.Tensor {
-    const t = this.weights.get(name);
-    if (!t) throw new TastebudError('internal', `missing weight ${name}`);
-    return t;
+export class SasrecServer extends SequenceServerBase {
+  constructor(manifest: ModelManifest, config: SequenceModelConfig, itemIds: readonly string[], weightsBytes: ArrayBuffer) {
+    super(manifest, config, itemIds, weightsBytes, sasrecParamShapes(config));
   }
 
   /** `history`: model item indices (1..numItems), oldest first; the last maxLen are used. */
   async score(history: Int32Array): Promise<SequenceScores> {
-    if (this.disposed) throw new TastebudError('disposed', 'The sequence model was disposed.');
+    const ids = checkHistory(this, history).subarray(Math.max(0, history.length - this.maxLen));
     const n = this.config.numItems;
-    for (let i = 0; i < history.length; i++) {
-      const v = history[i]!;
-      if (!(v >= 1 && v <= n)) throw new TastebudError('invalid-argument', `history[${i}] = ${v} is not a model item index (1..${n})`, { field: `history[${i}]` });
-    }
-    const ids = history.subarray(Math.max(0, history.length - this.maxLen));
     if (ids.length === 0) return { scores: new Float32Array(n + 1), contributions: new Float32Array(0) };
-    const [scoresT, attentionT] = tf.tidy(() => this.forward(ids));
+    const [scoresT, attentionT] = tf.tidy(() => {
+      const { hidden, attention } = this.forward(ids);
+      const last = tf.slice(hidden, [ids.length - 1, 0], [1, this.config.dim]);
+      return [tf.reshape(tf.matMul(last, this.w('item_emb') as tf.Tensor2D, false, true), [-1]), attention];
+    });
     try {
       const [scores, attention] = await Promise.all([scoresT.data(), attentionT.data()]);
       return { scores: scores as Float32Array, contributions: attention as Float32Array };
@@ -73,7 +47,11 @@ export class SasrecServer {
     }
   }
 
-  private forward(ids: Int32Array): [tf.Tensor, tf.Tensor] {
+  hiddenStates(ids: Int32Array): tf.Tensor2D {
+    return this.forward(ids).hidden;
+  }
+
+  private forward(ids: Int32Array): { hidden: tf.Tensor2D; attention: tf.Tensor } {
     const { dim: d, heads: h, blocks, maxLen } = this.config;
     const L = ids.length;
     const dh = d / h;
@@ -100,30 +78,6 @@ export class SasrecServer {
       x = tf.add(x, ff);
     }
     const hidden = layerNorm(x, this.w('ln_final.gamma'), this.w('ln_final.beta'));
-    const last = tf.slice(hidden, [L - 1, 0], [1, d]);
-    const scores = tf.reshape(tf.matMul(last, itemEmb, false, true), [-1]);
-    return [scores, tf.div(attentionSum, blocks)];
+    return { hidden, attention: tf.div(attentionSum, blocks) };
   }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const t of this.weights.values()) t.dispose();
-    this.weights.clear();
-  }
-}
-
-/** `files` keyed by manifest path, already verified against the manifest's sha256. */
-export async function loadSasrecServer(manifest: ModelManifest, files: Map<string, ArrayBuffer>): Promise<SasrecServer> {
-  if (manifest.kind !== 'sequence') throw new TastebudError('model-load', `Expected a sequence model, got ${manifest.kind}.`, { field: 'kind' });
-  if (manifest.name !== 'sasrec') throw new TastebudError('model-load', `Sequence model "${manifest.name}" is not supported by this tastebud (sasrec only).`, { field: 'name' });
-  const config = parseSequenceConfig(manifest.config);
-  const file = (path: string): ArrayBuffer => {
-    const bytes = files.get(path);
-    if (!bytes) throw new TastebudError('model-load', `Model file ${path} is missing.`, { field: path });
-    return bytes;
-  };
-  const server = new SasrecServer(manifest, config, parseVocabulary(file(config.vocabulary), config.numItems), file(config.weights.path));
-  await server.score(new Int32Array([1])); // warm-up: compiles kernels / shaders before the first real call
-  return server;
 }

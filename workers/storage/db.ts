@@ -5,12 +5,13 @@
  * Schema history:
  *  1 — items, events (by-user-time), profiles.
  *  2 — vectors (by-item), models, meta; events get the by-user-item index.
+ *  3 — adaptations: a user's fine-tuned sequence-model weights (adapt()).
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { TastebudError, isDomException, toTastebudError } from '../../lib/errors';
 import type { EventType, JsonValue } from '../../lib/types';
 
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 export interface ItemRecord {
   id: string;
@@ -55,6 +56,17 @@ export interface ModelRecord {
   storedAt: number;
 }
 
+export interface AdaptationRecord {
+  userId: string;
+  /** Which model the weights belong to: manifest name@version + weights sha256. */
+  model: string;
+  weights: ArrayBuffer;
+  steps: number;
+  /** History length the weights were last fitted on. */
+  events: number;
+  updatedAt: number;
+}
+
 export interface TastebudSchema extends DBSchema {
   items: { key: string; value: ItemRecord };
   events: { key: number; value: EventRecord; indexes: { 'by-user-time': [string, number]; 'by-user-item': [string, string] } };
@@ -62,13 +74,14 @@ export interface TastebudSchema extends DBSchema {
   vectors: { key: [string, string, string]; value: VectorRecord; indexes: { 'by-item': string } };
   models: { key: string; value: ModelRecord };
   meta: { key: string; value: { key: string; value: JsonValue } };
+  adaptations: { key: [string, string]; value: AdaptationRecord };
 }
 
 export type TastebudDb = IDBPDatabase<TastebudSchema>;
 
 /** Stores and indexes this version reads and writes; a newer schema must keep them. */
 const REQUIRED: ReadonlyArray<readonly [StoreNames<TastebudSchema>, string?]> = [
-  ['items'], ['events', 'by-user-time'], ['events', 'by-user-item'], ['profiles'], ['vectors', 'by-item'], ['models'], ['meta'],
+  ['items'], ['events', 'by-user-time'], ['events', 'by-user-item'], ['profiles'], ['vectors', 'by-item'], ['models'], ['meta'], ['adaptations'],
 ];
 
 function upgrade(db: IDBPDatabase<TastebudSchema>, oldVersion: number, tx: IDBPTransaction<TastebudSchema, StoreNames<TastebudSchema>[], 'versionchange'>): void {
@@ -84,6 +97,9 @@ function upgrade(db: IDBPDatabase<TastebudSchema>, oldVersion: number, tx: IDBPT
     db.createObjectStore('models', { keyPath: 'url' });
     db.createObjectStore('meta', { keyPath: 'key' });
     tx.objectStore('events').createIndex('by-user-item', ['userId', 'itemId']);
+  }
+  if (oldVersion < 3) {
+    db.createObjectStore('adaptations', { keyPath: ['userId', 'model'] });
   }
 }
 

@@ -53,10 +53,10 @@ export async function importUser(database: Database, userId: string, data: Expor
   return { imported, skippedDuplicates };
 }
 
-/** Deletes every record of this user (events and profile) in one transaction. */
+/** Deletes every record of this user (events, profile, fine-tuned weights) in one transaction. */
 export async function forgetUser(database: Database, userId: string): Promise<void> {
   const db = await database.get();
-  const tx = db.transaction(['events', 'profiles'], 'readwrite');
+  const tx = db.transaction(['events', 'profiles', 'adaptations'], 'readwrite');
   await commit(tx, 'forgetting the user', async () => {
     let cursor = await tx.objectStore('events').index('by-user-time').openCursor(userRange(userId));
     while (cursor) {
@@ -64,5 +64,6 @@ export async function forgetUser(database: Database, userId: string): Promise<vo
       cursor = await cursor.continue();
     }
     queued(tx.objectStore('profiles').delete(userId));
+    queued(tx.objectStore('adaptations').delete(IDBKeyRange.bound([userId, ''], [userId, []])));
   });
 }

@@ -21,6 +21,19 @@ export interface TrainOptions {
   patience: number;
   /** Stop (after the current epoch) once this much wall time has passed. */
   maxSeconds: number;
+  /**
+   * 'cosine' decays the learning rate from `lr` to `lr * minLrFraction` over the
+   * time budget (`maxSeconds`): the budget, not an epoch count, is what a user
+   * sets, and a decayed rate is what lets the last epochs settle. Default 'constant'.
+   */
+  lrSchedule?: 'constant' | 'cosine';
+  minLrFraction?: number;
+  /**
+   * Which maxLen window of a longer history to train on: 'last' (classic SASRec)
+   * or 'random' (each epoch, half the long users get a random earlier window), so
+   * older parts of long histories are not thrown away. Default 'last'.
+   */
+  windows?: 'last' | 'random';
 }
 
 export interface StepInfo { epoch: number; step: number; steps: number; loss: number }
@@ -57,8 +70,8 @@ export function rng(seed: number): () => number {
 export interface Batch { ids: Int32Array; targets: Int32Array; batch: number; len: number }
 
 /** Splits training sequences (oldest first) into length-bucketed batches of (input, next-item) pairs. */
-export function makeBatches(seqs: readonly Int32Array[], maxLen: number, batchSize: number, random: () => number): Batch[] {
-  const usable = seqs.filter((s) => s.length >= 2);
+export function makeBatches(seqs: readonly Int32Array[], maxLen: number, batchSize: number, random: () => number, windows: 'last' | 'random' = 'last'): Batch[] {
+  const usable = seqs.filter((s) => s.length >= 2).map((s) => (windows === 'random' ? randomWindow(s, maxLen, random) : s));
   const order = usable.map((s, i) => ({ i, key: Math.min(s.length - 1, maxLen) + random() * 0.999 }));
   order.sort((a, b) => a.key - b.key);
   const batches: Batch[] = [];
@@ -80,6 +93,21 @@ export function makeBatches(seqs: readonly Int32Array[], maxLen: number, batchSi
     [batches[i], batches[j]] = [batches[j] as Batch, batches[i] as Batch];
   }
   return batches;
+}
+
+/** Half the time the most recent window (what serving sees), else a window ending at a random earlier position. */
+export function randomWindow(seq: Int32Array, maxLen: number, random: () => number): Int32Array {
+  if (seq.length <= maxLen + 1 || random() < 0.5) return seq;
+  const end = maxLen + 1 + Math.floor(random() * (seq.length - maxLen));
+  return seq.subarray(end - maxLen - 1, end);
+}
+
+/** Learning rate at a point of the time budget (fraction 0..1). */
+export function scheduledLr(opts: Pick<TrainOptions, 'lr' | 'lrSchedule' | 'minLrFraction'>, fraction: number): number {
+  if (opts.lrSchedule !== 'cosine') return opts.lr;
+  const min = opts.lr * (opts.minLrFraction ?? 0.05);
+  const f = Math.min(1, Math.max(0, fraction));
+  return min + (opts.lr - min) * 0.5 * (1 + Math.cos(Math.PI * f));
 }
 
 /** Loss of one batch (inside a gradient scope). */
@@ -133,11 +161,13 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
   let epoch = 0;
   for (epoch = 1; epoch <= opts.epochs; epoch++) {
     const t0 = Date.now();
-    const batches = makeBatches(seqs, config.maxLen, opts.batchSize, random);
+    const batches = makeBatches(seqs, config.maxLen, opts.batchSize, random, opts.windows);
     let lossSum = 0;
     let lossN = 0;
     for (let s = 0; s < batches.length; s++) {
       const b = batches[s] as Batch;
+      // tfjs's Adam reads its (protected) learningRate on every step.
+      (optimizer as unknown as { learningRate: number }).learningRate = scheduledLr(opts, (Date.now() - started) / 1000 / opts.maxSeconds);
       const loss = optimizer.minimize(() => batchLoss(params, config, b, opts.sampledNegatives, random), true, vars);
       const l = loss ? (loss.dataSync()[0] as number) : NaN;
       loss?.dispose();

@@ -1,0 +1,108 @@
+/**
+ * On-device fine-tuning of the sequence model on one user's own history
+ * (adapt()): a few Adam steps of the training objective, one step at a time
+ * with a pause in between so other calls keep being answered; the adapted
+ * weights are stored per user and model in IndexedDB and applied on the
+ * next start, until reset() or forget().
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ADAPT_DEFAULTS } from '../../lib/options';
+import type { AdaptOptions, AdaptResult } from '../../lib/types';
+import type { Database } from '../storage/db';
+import { deleteAdaptation, readAdaptation, writeAdaptation } from '../storage/adaptations';
+import { nextItemLoss, type SequenceServer } from './sequence-server';
+
+
+/** Weights are only valid for the exact model they were fitted from. */
+export function adaptationKey(server: SequenceServer): string {
+  const weights = server.manifest.files.find((f) => f.path === server.config.weights.path);
+  return `${server.manifest.name}@${server.manifest.version}:${weights?.sha256 ?? ''}`;
+}
+
+const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function lossOf(server: SequenceServer, history: Int32Array): Promise<number> {
+  const loss = tf.tidy(() => nextItemLoss(server, history));
+  try {
+    return (await loss.data())[0]!;
+  } finally {
+    loss.dispose();
+  }
+}
+
+export class Adaptations {
+  /** Stored weights are applied once per loaded model. */
+  private readonly applied = new WeakMap<SequenceServer, Promise<void>>();
+  /** One fine-tuning run at a time. */
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly db: Database, private readonly userId: string) {}
+
+  /** Applies this user's stored weights to a freshly loaded model (once). */
+  ready(server: SequenceServer): Promise<void> {
+    let done = this.applied.get(server);
+    if (!done) {
+      done = readAdaptation(this.db, this.userId, adaptationKey(server)).then((record) => {
+        if (record) server.importWeights(record.weights);
+      });
+      this.applied.set(server, done);
+      done.catch(() => this.applied.delete(server));
+    }
+    return done;
+  }
+
+  adapt(server: SequenceServer, history: Int32Array, options: AdaptOptions): Promise<AdaptResult> {
+    const run = this.running.then(() => this.fineTune(server, history, options));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async fineTune(server: SequenceServer, history: Int32Array, options: AdaptOptions): Promise<AdaptResult> {
+    await this.ready(server);
+    const started = performance.now();
+    const maxMs = options.maxMs ?? ADAPT_DEFAULTS.maxMs;
+    const maxSteps = options.steps ?? ADAPT_DEFAULTS.steps;
+    const model = adaptationKey(server);
+    const input = history.subarray(Math.max(0, history.length - server.maxLen - 1));
+    if (input.length < 2) {
+      return { steps: 0, ms: 0, historyItems: input.length, lossBefore: null, lossAfter: null, stored: false, model };
+    }
+    const lossBefore = await lossOf(server, input);
+    const optimizer = tf.train.adam(options.lr ?? ADAPT_DEFAULTS.lr, 0.9, 0.98);
+    let steps = 0;
+    try {
+      // At least one step, even when loading / compiling ate the time budget.
+      while (steps < maxSteps && (steps === 0 || performance.now() - started < maxMs)) {
+        const loss = optimizer.minimize(() => nextItemLoss(server, input), true, server.variables());
+        await loss?.data(); // waits for the GPU, and lets queued calls run
+        loss?.dispose();
+        steps += 1;
+        await pause();
+      }
+    } finally {
+      optimizer.dispose();
+    }
+    const lossAfter = await lossOf(server, input);
+    if (steps > 0) {
+      await writeAdaptation(this.db, {
+        userId: this.userId, model, weights: (await server.exportWeights()).slice().buffer, steps, events: input.length, updatedAt: Date.now(),
+      });
+    }
+    return { steps, ms: Math.round(performance.now() - started), historyItems: input.length, lossBefore, lossAfter, stored: steps > 0, model };
+  }
+
+  /** Drops this user's adapted weights (stored and in memory). */
+  async reset(server: SequenceServer | undefined): Promise<void> {
+    await this.running;
+    if (!server) return;
+    await deleteAdaptation(this.db, this.userId, adaptationKey(server));
+    this.forgotten(server);
+  }
+
+  /** After forget(): the stored record is gone; serve the shipped weights again. */
+  forgotten(server: SequenceServer | undefined): void {
+    if (!server) return;
+    server.resetWeights();
+    this.applied.set(server, Promise.resolve());
+  }
+}
