@@ -27,7 +27,8 @@ export default defineConfig<BackendFixtureOptions>({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results/e2e.json' }]] : 'list',
+  // E2E_REPORT names the JSON report, so `npm run test:faults` does not overwrite the main suite's.
+  reporter: process.env.CI || process.env.E2E_REPORT ? [['list'], ['json', { outputFile: process.env.E2E_REPORT ?? 'test-results/e2e.json' }]] : 'list',
   outputDir: 'test-results/artifacts',
   webServer: {
     command: `npx vite preview --mode e2e --port ${PORT}`,
@@ -44,17 +45,35 @@ export default defineConfig<BackendFixtureOptions>({
   projects: [
     {
       name: 'webgpu',
-      testIgnore: /packed\.spec\.ts/,
+      testIgnore: [/packed\.spec\.ts/, /faults\//],
       use: { backends: ['webgpu', 'webgl', 'cpu'], expectedBackend: 'webgpu', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS] } },
     },
     {
       name: 'webgl',
-      testIgnore: /packed\.spec\.ts/,
+      testIgnore: [/packed\.spec\.ts/, /faults\//],
       use: { backends: ['webgl', 'cpu'], expectedBackend: 'webgl', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] } },
     },
     {
       name: 'cpu',
-      testIgnore: /packed\.spec\.ts/,
+      testIgnore: [/packed\.spec\.ts/, /faults\//],
+      use: { backends: ['cpu'], expectedBackend: 'cpu', launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
+    },
+    // The fault-injection suite (e2e/faults/, `npm run test:faults`): the same browsers, one project per backend.
+    // GPU loss applies only where a GPU backend is in use.
+    {
+      name: 'faults-webgpu',
+      testMatch: /faults\/.*\.spec\.ts/,
+      use: { backends: ['webgpu', 'webgl', 'cpu'], expectedBackend: 'webgpu', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS, ...WEBGL_ARGS.slice(1)] } },
+    },
+    {
+      name: 'faults-webgl',
+      testMatch: /faults\/.*\.spec\.ts/,
+      use: { backends: ['webgl', 'cpu'], expectedBackend: 'webgl', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] } },
+    },
+    {
+      name: 'faults-cpu',
+      testMatch: /faults\/.*\.spec\.ts/,
+      testIgnore: /faults\/gpu-loss\.spec\.ts/,
       use: { backends: ['cpu'], expectedBackend: 'cpu', launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
     },
     {

@@ -1,13 +1,14 @@
 /** Defaults for every option, in one place, and their checks. */
 import { TastebudError } from './errors';
 import { checkId, checkObject } from './validate';
-import type { BackendName, ModelUrls, ProgressEvent, RecommenderOptions } from './types';
+import type { BackendName, ModelUrls, ProgressEvent, RecommenderOptions, StorageMode } from './types';
 
 export const DEFAULT_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'cpu'];
 
 export const DEFAULTS = {
   userId: 'default',
   dbName: 'tastebud',
+  storage: 'indexeddb' as StorageMode,
   backends: DEFAULT_BACKENDS,
   persist: false,
   timeoutMs: 30_000,
@@ -16,6 +17,7 @@ export const DEFAULTS = {
 export interface ResolvedOptions {
   userId: string;
   dbName: string;
+  storage: StorageMode;
   backends: BackendName[];
   models: ModelUrls;
   persist: boolean;
@@ -72,6 +74,7 @@ export function resolveOptions(value: unknown): ResolvedOptions {
   const resolved: ResolvedOptions = {
     userId: o.userId === undefined ? DEFAULTS.userId : checkId(o.userId, 'options.userId'),
     dbName: o.dbName === undefined ? DEFAULTS.dbName : checkId(o.dbName, 'options.dbName'),
+    storage: DEFAULTS.storage,
     backends: [...DEFAULTS.backends],
     models: checkModels(o.models),
     persist: false,
@@ -83,6 +86,10 @@ export function resolveOptions(value: unknown): ResolvedOptions {
       if (typeof b !== 'string' || !BACKENDS.has(b)) invalid(`options.backends[${i}]`, `expected one of ${[...BACKENDS].join(', ')}`);
       return b as BackendName;
     });
+  }
+  if (o.storage !== undefined) {
+    if (o.storage !== 'indexeddb' && o.storage !== 'memory') invalid('options.storage', 'expected "indexeddb" or "memory"');
+    resolved.storage = o.storage;
   }
   if (o.persist !== undefined) {
     if (typeof o.persist !== 'boolean') invalid('options.persist', 'expected true or false');
