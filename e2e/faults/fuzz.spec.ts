@@ -9,7 +9,7 @@ import { test, expect, uniqueDb, MOVIES } from '../fixtures';
 import { recordFaults } from './fault-log';
 
 const SEED = 20_261_124;
-const RUNS = 30;
+const RUNS = 60;
 
 const ids = fc.constantFrom('alien', 'aliens', 'up', 'coco', 'heat', 'unknown-item', '', 'a\u0000b', 'x'.repeat(513));
 const eventType = fc.constantFrom('view', 'click', 'like', 'dislike', 'rate', 'purchase', 'skip', 'love', '');
@@ -20,7 +20,7 @@ const item = fc.record({ id: fc.oneof(ids, wild), text: fc.option(fc.string({ ma
 const options = fc.record({ k: fc.option(number, { nil: undefined }), diversity: fc.option(number, { nil: undefined }), novelty: fc.option(number, { nil: undefined }), exclude: fc.option(fc.array(ids, { maxLength: 3 }), { nil: undefined }), tags: fc.option(fc.oneof(fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 }), wild), { nil: undefined }), limit: fc.option(number, { nil: undefined }), excludeSeen: fc.option(fc.oneof(fc.boolean(), wild), { nil: undefined }) });
 const exportFile = fc.record({ format: fc.oneof(fc.constant('tastebud-export'), wild), version: fc.oneof(fc.constant(1), number), userId: fc.oneof(fc.constant('default'), ids), exportedAt: number, events: fc.oneof(fc.array(event, { maxLength: 5 }), wild) });
 
-type Command = { method: string; args: unknown[] };
+type Command = { method: string; args: readonly unknown[] };
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ method: fc.constant('track'), args: fc.tuple(fc.oneof(event, fc.array(event, { maxLength: 4 }), wild)) }),
   fc.record({ method: fc.constant('upsertItems'), args: fc.tuple(fc.oneof(fc.array(item, { maxLength: 3 }), wild)) }),

@@ -46,7 +46,8 @@ if (startup.includes('idb-open-throws')) {
   // What some private modes do: the factory exists but every open fails.
   IDBFactory.prototype.open = function () { throw new DOMException('IndexedDB is disabled in this mode', 'InvalidStateError'); };
 }
-if (startup.includes('idb-missing')) delete self.indexedDB;
+// The getter lives on WorkerGlobalScope.prototype; an own property shadows it.
+if (startup.includes('idb-missing')) Object.defineProperty(self, 'indexedDB', { value: undefined, configurable: true });
 const channel = new BroadcastChannel('tastebud-faults');
 channel.onmessage = (event) => {
   switch (event.data) {
