@@ -61,8 +61,9 @@ test('a schema-1 database with data upgrades to the current schema with nothing 
   expect(out.exported.events).toHaveLength(3);
   expect(out.info.counts).toMatchObject({ items: MOVIES.length, events: 5, userEvents: 4 });
   expect(out.profiles).toBe(2);
-  // The new by-user-item index covers the old rows: seen items are excluded, the like drives the result.
-  expect(out.recs.map((x) => x.itemId)).not.toContain('alien');
-  expect(out.recs[0]).toMatchObject({ itemId: 'aliens', reasons: [{ source: 'co-occurrence' }] });
+  // The new by-user-item index covers the old rows: seen items are excluded; the old rating and like drive the results.
+  expect(out.recs.map((x) => x.itemId)).toEqual(['coco', 'aliens']);
+  expect(out.recs[0]!.reasons[0]).toMatchObject({ source: 'co-occurrence', itemIds: ['up'] });
+  expect(out.recs[1]!.reasons[0]).toMatchObject({ source: 'co-occurrence', itemIds: ['alien'] });
   recordFaults(testInfo, 1, 4 - out.history.length - out.annHistory.length);
 });
