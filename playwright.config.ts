@@ -45,35 +45,35 @@ export default defineConfig<BackendFixtureOptions>({
   projects: [
     {
       name: 'webgpu',
-      testIgnore: [/packed\.spec\.ts/, /faults\//],
+      testIgnore: [/packed\.spec\.ts/, /e2e\/faults\//],
       use: { backends: ['webgpu', 'webgl', 'cpu'], expectedBackend: 'webgpu', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS] } },
     },
     {
       name: 'webgl',
-      testIgnore: [/packed\.spec\.ts/, /faults\//],
+      testIgnore: [/packed\.spec\.ts/, /e2e\/faults\//],
       use: { backends: ['webgl', 'cpu'], expectedBackend: 'webgl', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] } },
     },
     {
       name: 'cpu',
-      testIgnore: [/packed\.spec\.ts/, /faults\//],
+      testIgnore: [/packed\.spec\.ts/, /e2e\/faults\//],
       use: { backends: ['cpu'], expectedBackend: 'cpu', launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
     },
     // The fault-injection suite (e2e/faults/, `npm run test:faults`): the same browsers, one project per backend.
     // GPU loss applies only where a GPU backend is in use.
     {
       name: 'faults-webgpu',
-      testMatch: /faults\/.*\.spec\.ts/,
+      testMatch: /e2e\/faults\/.*\.spec\.ts/,
       use: { backends: ['webgpu', 'webgl', 'cpu'], expectedBackend: 'webgpu', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS, ...WEBGL_ARGS.slice(1)] } },
     },
     {
       name: 'faults-webgl',
-      testMatch: /faults\/.*\.spec\.ts/,
+      testMatch: /e2e\/faults\/.*\.spec\.ts/,
       use: { backends: ['webgl', 'cpu'], expectedBackend: 'webgl', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] } },
     },
     {
       name: 'faults-cpu',
-      testMatch: /faults\/.*\.spec\.ts/,
-      testIgnore: /faults\/gpu-loss\.spec\.ts/,
+      testMatch: /e2e\/faults\/.*\.spec\.ts/,
+      testIgnore: /e2e\/faults\/gpu-loss\.spec\.ts/,
       use: { backends: ['cpu'], expectedBackend: 'cpu', launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
     },
     {
