@@ -17,6 +17,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PORT = Number(process.env.E2E_PORT ?? 4173);
 const BASE_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'];
+const BACKEND_INDEPENDENT_FAULTS = /e2e\/faults\/(models|storage-unavailable|hostile|privacy|migration|two-tabs)\.spec\.ts/;
 const WEBGL_ARGS = ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'];
 
 export default defineConfig<BackendFixtureOptions>({
@@ -27,7 +28,8 @@ export default defineConfig<BackendFixtureOptions>({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results/e2e.json' }]] : 'list',
+  // E2E_REPORT names the JSON report, so `npm run test:faults` does not overwrite the main suite's.
+  reporter: process.env.CI || process.env.E2E_REPORT ? [['list'], ['json', { outputFile: process.env.E2E_REPORT ?? 'test-results/e2e.json' }]] : 'list',
   outputDir: 'test-results/artifacts',
   webServer: {
     command: `npx vite preview --mode e2e --port ${PORT}`,
@@ -44,17 +46,38 @@ export default defineConfig<BackendFixtureOptions>({
   projects: [
     {
       name: 'webgpu',
-      testIgnore: /packed\.spec\.ts/,
+      testIgnore: [/packed\.spec\.ts/, /e2e\/faults\//],
       use: { backends: ['webgpu', 'webgl', 'cpu'], expectedBackend: 'webgpu', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS] } },
     },
     {
       name: 'webgl',
-      testIgnore: /packed\.spec\.ts/,
+      testIgnore: [/packed\.spec\.ts/, /e2e\/faults\//],
       use: { backends: ['webgl', 'cpu'], expectedBackend: 'webgl', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] } },
     },
     {
       name: 'cpu',
-      testIgnore: /packed\.spec\.ts/,
+      testIgnore: [/packed\.spec\.ts/, /e2e\/faults\//],
+      use: { backends: ['cpu'], expectedBackend: 'cpu', launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
+    },
+    // The fault-injection suite (e2e/faults/, `npm run test:faults`): the same browsers, one project per backend.
+    // GPU loss applies only where a GPU backend is in use; faults that never touch tfjs (storage, input,
+    // models' network and cache handling, privacy, migration) run once, in faults-cpu.
+    {
+      name: 'faults-webgpu',
+      testMatch: /e2e\/faults\/.*\.spec\.ts/,
+      testIgnore: BACKEND_INDEPENDENT_FAULTS,
+      use: { backends: ['webgpu', 'webgl', 'cpu'], expectedBackend: 'webgpu', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS, ...WEBGL_ARGS.slice(1)] } },
+    },
+    {
+      name: 'faults-webgl',
+      testMatch: /e2e\/faults\/.*\.spec\.ts/,
+      testIgnore: BACKEND_INDEPENDENT_FAULTS,
+      use: { backends: ['webgl', 'cpu'], expectedBackend: 'webgl', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] } },
+    },
+    {
+      name: 'faults-cpu',
+      testMatch: /e2e\/faults\/.*\.spec\.ts/,
+      testIgnore: /e2e\/faults\/gpu-loss\.spec\.ts/,
       use: { backends: ['cpu'], expectedBackend: 'cpu', launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
     },
     {

@@ -36,6 +36,27 @@ function keepWorkerUrlForConsumers(): Plugin {
   };
 }
 
+/** The policy the CSP harness page (and the worker it starts) is served with: no unsafe-eval, no inline script. */
+const STRICT_CSP = "default-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; base-uri 'none'";
+
+/**
+ * e2e only: serves /csp.html, and everything it loads (the worker script
+ * included: a worker's CSP comes from its own response), with STRICT_CSP.
+ */
+function strictCspPage(): Plugin {
+  const underCsp = (url: string | undefined, referer: string | undefined): boolean =>
+    (url ?? '').startsWith('/csp.html') || /\/csp\.html(\?|$)/.test(referer ?? '');
+  return {
+    name: 'tastebud:e2e-strict-csp',
+    configurePreviewServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (underCsp(req.url, req.headers.referer)) res.setHeader('Content-Security-Policy', STRICT_CSP);
+        next();
+      });
+    },
+  };
+}
+
 export default defineConfig(({ mode }) => {
   if (mode === 'lib') {
     return {
@@ -77,7 +98,11 @@ export default defineConfig(({ mode }) => {
     return {
       root: resolve(root, 'e2e/harness'),
       publicDir: resolve(root, 'e2e/harness/public'),
-      build: { target: 'es2022', outDir: resolve(root, 'e2e/.artifacts/harness'), emptyOutDir: true },
+      plugins: [strictCspPage()],
+      build: {
+        target: 'es2022', outDir: resolve(root, 'e2e/.artifacts/harness'), emptyOutDir: true,
+        rollupOptions: { input: { index: resolve(root, 'e2e/harness/index.html'), csp: resolve(root, 'e2e/harness/csp.html') } },
+      },
       worker: { format: 'es' },
       preview: { port: 4173, strictPort: true, host: '127.0.0.1' },
     };

@@ -1,7 +1,7 @@
 /** Defaults for every option, in one place, and their checks. */
 import { TastebudError } from './errors';
 import { checkId, checkObject } from './validate';
-import type { BackendName, ModelUrls, ProgressEvent, RecommenderOptions } from './types';
+import type { BackendName, ModelUrls, ProgressEvent, RecommenderOptions, StorageMode } from './types';
 
 export const DEFAULT_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'cpu'];
 
@@ -11,6 +11,7 @@ export const ADAPT_DEFAULTS = { maxMs: 2000, steps: 5, lr: 1e-4 } as const;
 export const DEFAULTS = {
   userId: 'default',
   dbName: 'tastebud',
+  storage: 'indexeddb' as StorageMode,
   backends: DEFAULT_BACKENDS,
   persist: false,
   timeoutMs: 30_000,
@@ -19,6 +20,7 @@ export const DEFAULTS = {
 export interface ResolvedOptions {
   userId: string;
   dbName: string;
+  storage: StorageMode;
   backends: BackendName[];
   models: ModelUrls;
   persist: boolean;
@@ -75,6 +77,7 @@ export function resolveOptions(value: unknown): ResolvedOptions {
   const resolved: ResolvedOptions = {
     userId: o.userId === undefined ? DEFAULTS.userId : checkId(o.userId, 'options.userId'),
     dbName: o.dbName === undefined ? DEFAULTS.dbName : checkId(o.dbName, 'options.dbName'),
+    storage: DEFAULTS.storage,
     backends: [...DEFAULTS.backends],
     models: checkModels(o.models),
     persist: false,
@@ -86,6 +89,10 @@ export function resolveOptions(value: unknown): ResolvedOptions {
       if (typeof b !== 'string' || !BACKENDS.has(b)) invalid(`options.backends[${i}]`, `expected one of ${[...BACKENDS].join(', ')}`);
       return b as BackendName;
     });
+  }
+  if (o.storage !== undefined) {
+    if (o.storage !== 'indexeddb' && o.storage !== 'memory') invalid('options.storage', 'expected "indexeddb" or "memory"');
+    resolved.storage = o.storage;
   }
   if (o.persist !== undefined) {
     if (typeof o.persist !== 'boolean') invalid('options.persist', 'expected true or false');

@@ -55,7 +55,7 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
   const clientOptions = {
     createWorker: () => defaultWorker(resolved),
     config: {
-      userId: resolved.userId, dbName: resolved.dbName, backends: resolved.backends, models: absoluteModelUrls(resolved.models), version: VERSION,
+      userId: resolved.userId, dbName: resolved.dbName, storage: resolved.storage, backends: resolved.backends, models: absoluteModelUrls(resolved.models), version: VERSION,
       ...(typeof location !== 'undefined' ? { baseUrl: location.href } : {}),
     },
     timeoutMs: resolved.timeoutMs,

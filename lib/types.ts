@@ -6,6 +6,8 @@ import type { TastebudErrorCode } from './errors';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
+export type StorageMode = 'indexeddb' | 'memory';
+
 export type EventType = 'view' | 'click' | 'like' | 'dislike' | 'rate' | 'purchase' | 'skip';
 
 /** JSON-safe value: what `meta` may hold (it is stored and exported as JSON). */
@@ -135,11 +137,23 @@ export interface BackendAttempt {
   ms: number;
 }
 
+/** The engine moved to another backend at run time because the GPU under the first one was lost. */
+export interface BackendSwitch {
+  from: BackendName;
+  to: BackendName;
+  /** e.g. `WebGPU device lost (destroyed)` or `WebGL context lost`. */
+  reason: string;
+  /** When it happened, ms since the epoch. */
+  at: number;
+}
+
 export interface ModelInfo {
   kind: 'sequence' | 'text' | 'image' | 'popularity' | 'cooccurrence';
   name: string;
   version: string;
   status: 'ready' | 'error' | 'not-configured';
+  /** With `status: 'error'`, or a warning while a cached copy serves: the TastebudError code of the failure. */
+  errorCode?: TastebudErrorCode;
   bytes?: number;
   loadMs?: number;
   error?: string;
@@ -151,6 +165,10 @@ export interface Info {
   dbName: string;
   backend: BackendName;
   backendsTried: BackendAttempt[];
+  /** Run-time switches after a GPU loss, oldest first (empty while the first backend holds). */
+  backendSwitches: BackendSwitch[];
+  /** `indexeddb` (persistent) or `memory` (the caller opted in; gone when the page closes). */
+  storageMode: StorageMode;
   models: ModelInfo[];
   counts: { items: number; events: number; userEvents: number; vectors: number; unknownHistoryItems: number; failedContentItems: number };
   storage: { usage?: number; quota?: number; persisted: boolean | 'unknown' };
@@ -192,6 +210,13 @@ export interface RecommenderOptions {
   backends?: BackendName[];
   /** Where the models are. Default: none (popularity, co-occurrence and tags only). */
   models?: ModelUrls;
+  /**
+   * `indexeddb` (default): history persists across visits; if IndexedDB cannot be
+   * opened (some private modes) createRecommender() rejects with `storage-unavailable`.
+   * `memory`: an explicit opt-in to keep everything in the worker's memory only,
+   * lost when the page closes (and not shared between tabs).
+   */
+  storage?: StorageMode;
   /** Ask the browser to keep this origin's storage under pressure. Default false. */
   persist?: boolean;
   /** Per-call timeout in ms, after which the call rejects with code `timeout`. Default 30000. */

@@ -5,9 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { TastebudError, toTastebudError } from '../lib/errors';
 import { validateExportData } from '../lib/validate';
-import type { BackendAttempt, BackendName, CooccurrenceTable, ModelInfo, ProgressEvent } from '../lib/types';
+import type { BackendAttempt, BackendName, BackendSwitch, CooccurrenceTable, ModelInfo, ProgressEvent } from '../lib/types';
 import type { EngineApi, EngineConfig, ProgressCallback } from './protocol';
 import { selectBackend } from './backend';
+import { GpuLossWatch } from './gpu-loss';
 import { Database } from './storage/db';
 import { addEvents, countAllEvents, countUserEvents, readHistory, readSeenItemIds } from './storage/events';
 import { countItems, countVectors, deleteItems, putItems, readAllItems } from './storage/items';
@@ -37,6 +38,9 @@ interface State {
   db: Database;
   backend: BackendName;
   attempts: BackendAttempt[];
+  gpu: GpuLossWatch;
+  switches: BackendSwitch[];
+  recovering: Promise<void> | null;
   models: ModelInfo[];
   registry: ModelRegistry;
   content: ContentIndex;
@@ -108,10 +112,36 @@ export function createEngine(): EngineApi {
     s.channel?.postMessage({ type: 'items-changed' });
   };
 
+  /** After a GPU loss: next backend, models re-created on it lazily (registry reset). One recovery at a time. */
+  const recover = (s: State): Promise<void> => {
+    if (!s.recovering) {
+      s.recovering = (async () => {
+        await s.registry.dispose();
+        const { from, choice, reason } = await s.gpu.switchFrom(s.config.backends);
+        s.backend = choice.backend;
+        s.attempts.push(...choice.attempts);
+        s.switches.push({ from, to: choice.backend, reason, at: Date.now() });
+        progress({ task: 'backend', done: 1, total: 1, message: `${reason}: switched from ${from} to ${choice.backend}` });
+      })().finally(() => { s.recovering = null; });
+    }
+    return s.recovering;
+  };
+
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const s = state;
     try {
+      if (s?.recovering || s?.gpu.lost()) await recover(s);
       return await fn();
     } catch (err) {
+      // A call that failed because the GPU went away mid-way runs once more on the next backend.
+      if (s && s === state && s.gpu.lost()) {
+        try {
+          await recover(s);
+          return await fn();
+        } catch (retryErr) {
+          throw toTastebudError(retryErr);
+        }
+      }
       throw toTastebudError(err);
     }
   };
@@ -120,11 +150,12 @@ export function createEngine(): EngineApi {
     async init(config, onProgress) {
       await holdLifeLock(config.lifeLockName);
       const choice = await selectBackend(config.backends);
-      const db = new Database(config.dbName);
+      const db = new Database(config.dbName, config.storage);
       await db.get();
       const registry = new ModelRegistry(db, config.models, progress);
       const s: State = {
         config, db, backend: choice.backend, attempts: choice.attempts, models: [], popularity: new Map(),
+        gpu: new GpuLossWatch(choice.backend), switches: [], recovering: null,
         registry,
         content: new ContentIndex(db, registry, progress, config.baseUrl),
         catalog: null, channel: null, lastUnknownItems: 0,
@@ -281,7 +312,7 @@ export function createEngine(): EngineApi {
       } catch { /* estimate is best effort */ }
       return {
         version: s.config.version, userId: s.config.userId, dbName: s.config.dbName,
-        backend: s.backend, backendsTried: s.attempts, models: [...s.models, ...s.registry.info()],
+        backend: s.backend, backendsTried: s.attempts, backendSwitches: s.switches, storageMode: s.config.storage, models: [...s.models, ...s.registry.info()],
         counts: { items, events, userEvents, vectors, unknownHistoryItems: s.lastUnknownItems, failedContentItems: s.content.failedItems },
         storage,
         memory: { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes },

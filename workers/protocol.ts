@@ -3,13 +3,14 @@
  * Every argument has been validated on the page before it is sent.
  */
 import type {
-  AdaptOptions, AdaptResult, BackendName, ExportData, HistoryOptions, ImportOptions, ImportResult, Info, Item, ModelUrls, ProgressEvent,
+  AdaptOptions, AdaptResult, BackendName, StorageMode, ExportData, HistoryOptions, ImportOptions, ImportResult, Info, Item, ModelUrls, ProgressEvent,
   Recommendation, RecommendOptions, SearchOptions, SimilarOptions, StoredEvent, TrackEvent, UpsertResult,
 } from '../lib/types';
 
 export interface EngineConfig {
   userId: string;
   dbName: string;
+  storage: StorageMode;
   backends: BackendName[];
   models: ModelUrls;
   /** Library version, reported by info(). */

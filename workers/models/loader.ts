@@ -4,7 +4,7 @@
  * next page load works offline. A broken or tampered update never replaces a
  * good cached copy: the cached one keeps serving and the failure is reported.
  */
-import { TastebudError, toTastebudError } from '../../lib/errors';
+import { TastebudError, toTastebudError, type TastebudErrorCode } from '../../lib/errors';
 import type { Database } from '../storage/db';
 import { readCachedModel, writeCachedModel } from '../storage/models';
 import { parseManifest, verifyFile, type ModelKind, type ModelManifest } from './manifest';
@@ -16,6 +16,8 @@ export interface LoadedModelFiles {
   bytes: number;
   /** Set when the network copy failed and the cached copy is used instead. */
   warning?: string;
+  /** The TastebudError code of that failure. */
+  warningCode?: TastebudErrorCode;
 }
 
 export type FileProgress = (done: number, total: number) => void;
@@ -82,7 +84,7 @@ export async function loadModelFiles(database: Database, url: string, kind: Mode
   try {
     manifest = await fetchManifest(url, kind);
   } catch (err) {
-    if (cached) return { ...cached, warning: `using the cached copy: ${toTastebudError(err).message}` };
+    if (cached) { const e = toTastebudError(err); return { ...cached, warning: `using the cached copy: ${e.message}`, warningCode: e.code }; }
     throw err;
   }
   if (cached && sameFiles(cached.manifest, manifest)) return cached;
@@ -90,7 +92,7 @@ export async function loadModelFiles(database: Database, url: string, kind: Mode
   try {
     files = await fromNetwork(url, manifest, onProgress);
   } catch (err) {
-    if (cached) return { ...cached, warning: `kept the cached version ${cached.manifest.version}: ${toTastebudError(err).message}` };
+    if (cached) { const e = toTastebudError(err); return { ...cached, warning: `kept the cached version ${cached.manifest.version}: ${e.message}`, warningCode: e.code }; }
     throw err;
   }
   const record = { url, version: manifest.version, manifest, files: Object.fromEntries(files), storedAt: Date.now() };

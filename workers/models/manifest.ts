@@ -46,7 +46,7 @@ export function parseManifest(json: unknown, expectedKind?: ModelKind): ModelMan
   const m = json as Record<string, unknown>;
   if (typeof m.formatVersion !== 'number' || !Number.isInteger(m.formatVersion)) fail('formatVersion must be an integer', 'formatVersion');
   if (m.formatVersion > MANIFEST_FORMAT_VERSION) {
-    throw new TastebudError('model-load',
+    throw new TastebudError('unsupported',
       `Model manifest format ${m.formatVersion} is newer than this tastebud understands (${MANIFEST_FORMAT_VERSION}); upgrade tastebud or re-export the model.`,
       { field: 'formatVersion' });
   }

@@ -101,10 +101,12 @@ export class ModelRegistry {
         bytes: loaded.bytes, loadMs: Math.round(performance.now() - started),
       };
       if (loaded.warning) info.error = loaded.warning;
+      if (loaded.warningCode) info.errorCode = loaded.warningCode;
       this.infos.set(kind, info);
       return model;
     } catch (err) {
-      this.infos.set(kind, { kind, name: url, version: '', status: 'error', error: toTastebudError(err).message });
+      const e = toTastebudError(err);
+      this.infos.set(kind, { kind, name: url, version: '', status: 'error', error: e.message, errorCode: e.code });
       throw err;
     }
   }

@@ -9,9 +9,12 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { TastebudError, isDomException, toTastebudError } from '../../lib/errors';
-import type { EventType, JsonValue } from '../../lib/types';
+import type { EventType, JsonValue, StorageMode } from '../../lib/types';
+import { useMemoryIndexedDb } from './memory';
 
 export const DB_VERSION = 3;
+
+const MEMORY_HINT = "To run without persistence (history lost when the page closes), pass storage: 'memory' to createRecommender().";
 
 export interface ItemRecord {
   id: string;
@@ -110,7 +113,7 @@ function upgrade(db: IDBPDatabase<TastebudSchema>, oldVersion: number, tx: IDBPT
 export class Database {
   private connection: Promise<TastebudDb> | null = null;
 
-  constructor(readonly name: string) {}
+  constructor(readonly name: string, readonly mode: StorageMode = 'indexeddb') {}
 
   get(): Promise<TastebudDb> {
     if (!this.connection) {
@@ -129,8 +132,9 @@ export class Database {
   }
 
   private async open(): Promise<TastebudDb> {
+    if (this.mode === 'memory') await useMemoryIndexedDb();
     if (typeof indexedDB === 'undefined') {
-      throw new TastebudError('storage-unavailable', 'IndexedDB is not available here (private mode or a blocked origin?); tastebud cannot keep history without it.');
+      throw new TastebudError('storage-unavailable', `IndexedDB is not available here (private mode or a blocked origin?); tastebud cannot keep history without it. ${MEMORY_HINT}`);
     }
     const callbacks = {
       blocking: (): void => this.dropConnection(),
@@ -143,7 +147,7 @@ export class Database {
       });
     } catch (err) {
       if (isDomException(err, 'VersionError')) return this.openNewer(err, callbacks);
-      throw new TastebudError('storage-unavailable', `Could not open IndexedDB database "${this.name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new TastebudError('storage-unavailable', `Could not open IndexedDB database "${this.name}": ${err instanceof Error ? err.message : String(err)}. ${MEMORY_HINT}`, { cause: err });
     }
   }
 
