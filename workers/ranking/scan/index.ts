@@ -2,9 +2,9 @@
  * A vector index for top-k by dot product or cosine: an approximate scan over
  * int8 (or f32) rows in a WASM SIMD kernel (plain JS where WebAssembly SIMD is
  * unavailable or blocked by CSP), then an exact re-rank of the best candidates
- * against the original f32 rows. The result equals the exact top-k of
- * ../topk.ts over exact scores, except where an int8 rounding error reorders
- * rows across the candidate cut (near-ties far below the k-th score's margin).
+ * against the original f32 rows. The candidate set widens (×4) until a bound
+ * on the scan's error proves that no other row can reach the k-th exact
+ * score, so the result equals ../topk.ts over exact scores: ties and all.
  *
  * Exact scores use the same arithmetic as ../content.ts (a float64 sum of
  * f32 products, stored as f32), so cosine results match `searchScores` bit
@@ -26,7 +26,7 @@ export interface VectorIndexOptions {
   metric?: ScanMetric;
   /** 'auto' (default) uses WASM SIMD when it compiles; 'js' forces the fallback. */
   kernel?: 'auto' | 'js';
-  /** Candidates re-scored exactly per query (at least k); default `defaultCandidates(n, k)`. */
+  /** Candidates first re-scored exactly per query (at least k; widened as needed); default `defaultCandidates(n, k)`. */
   candidates?: number;
 }
 
@@ -43,9 +43,9 @@ export interface VectorIndex {
   dispose(): void;
 }
 
-/** Enough candidates that int8 rounding almost never pushes a true top-k row out (see bench/results/TOPK.md). */
+/** First candidate count: usually enough for the error bound to close on random-like data (see bench/results/TOPK.md). */
 export function defaultCandidates(n: number, k: number): number {
-  return Math.min(n, Math.max(8 * k, 256));
+  return Math.min(n, Math.max(8 * k, 128));
 }
 
 /** `vectors` is n × dim row-major and is kept (not copied) for the exact re-rank: do not change it while the index is in use. */
@@ -87,21 +87,45 @@ export function createVectorIndex(vectors: Float32Array, dim: number, options: V
     topK(query, k, allowed) {
       if (!scanner) throw new TastebudError('disposed', 'this vector index was disposed');
       if (query.length !== dim) throw new RangeError(`query has ${query.length} dimensions, expected ${dim}`);
-      if (!(k >= 1) || n === 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
+      if (!(k >= 1) || n === 0) return { indices: new Int32Array(0), scores: new Float32Array(0), rescored: 0 };
+      k = Math.floor(k);
       let qq = 0;
       let finite = true;
       for (let d = 0; d < dim; d++) { const x = query[d]!; qq += x * x; if (!Number.isFinite(x)) finite = false; }
-      const exact = exactScore(query, Math.sqrt(qq));
-      if (!finite) return rankExactly(allRows(n, allowed), k, exact);
-      const c = Math.max(Math.min(n, Math.floor(k)), options.candidates ?? defaultCandidates(n, k));
-      const candidates = selectCandidates(scanner.scan(query), n, c, allowed);
-      const extra = [...special].filter((i) => !allowed || allowed(i));
-      return rankExactly(extra.length > 0 ? [...candidates, ...extra] : candidates, k, exact);
+      const qn = Math.sqrt(qq);
+      const exact = exactScore(query, qn);
+      if (!finite) return rankExactly(rows(n, Infinity, allowed), k, exact);
+      // Every score ties at 0 (dot: NaN for non-finite rows): the first k allowed rows win.
+      if (qq === 0) return rankExactly(rows(n, k + special.size, allowed), k, exact);
+      const approx = scanner.scan(query);
+      const extra = Int32Array.from([...special].filter((i) => !allowed || allowed(i)));
+      let c = Math.max(k, options.candidates ?? defaultCandidates(n, k));
+      for (;;) {
+        const candidates = selectCandidates(approx.scores, n, c, allowed);
+        const ranked = rankExactly(concat(candidates.indices, extra), k, exact);
+        if (candidates.floor === Number.NEGATIVE_INFINITY) return ranked;
+        // A row outside the candidates has w·(x·q) ≤ floor·unit + error: stop once that cannot reach the k-th exact score.
+        const t = candidates.floor * approx.unit;
+        const reach = t + 1e-6 * Math.abs(t) + approx.error;
+        const best = metric === 'dot' ? reach : Math.max(-1, Math.min(1, reach / qn));
+        if (ranked.indices.length === k && Math.fround(best) < ranked.scores[k - 1]!) return ranked;
+        c = Math.min(n, c * 4);
+      }
     },
     dispose() { scanner?.dispose(); scanner = null; },
   };
 }
 
-function* allRows(n: number, allowed?: (index: number) => boolean): Generator<number> {
-  for (let i = 0; i < n; i++) if (!allowed || allowed(i)) yield i;
+/** The first `limit` allowed rows. */
+function rows(n: number, limit: number, allowed?: (index: number) => boolean): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < n && out.length < limit; i++) if (!allowed || allowed(i)) out.push(i);
+  return Int32Array.from(out);
+}
+
+function concat(a: Int32Array, b: Int32Array): Int32Array {
+  if (b.length === 0) return a;
+  const out = new Int32Array(a.length + b.length);
+  out.set(a); out.set(b, a.length);
+  return out;
 }

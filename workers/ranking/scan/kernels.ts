@@ -3,7 +3,7 @@
  * of scan.wat or by their plain-JS twins, which give bit-identical scores
  * (same integer sums / same f32 lane order), so the two paths rank alike.
  */
-import { F32_ROW_ALIGN, I8_ROW_ALIGN, padRowsF32, paddedLength, quantizeQueryI8, quantizeRowsI8 } from './quantize';
+import { F32_ROW_ALIGN, I8_ROW_ALIGN, i8ErrorBound, padRowsF32, paddedLength, quantizeQueryI8, quantizeRowsI8 } from './quantize';
 import { ensureMemory, instantiateScan } from './wasm';
 
 export type ScanPrecision = 'int8' | 'f32';
@@ -14,9 +14,16 @@ export interface ApproxScanner {
   readonly kernel: ScanKernelName;
   /** Bytes the scanner holds (codes, scales, padded rows) and reads per query. */
   readonly bytes: number;
-  /** Approximate scores of every row, in the order of the exact ones; the array is reused by the next call. */
-  scan(query: Float32Array): Float32Array;
+  /** Approximate scores of every row; the array is reused by the next call. */
+  scan(query: Float32Array): ApproxScores;
   dispose(): void;
+}
+
+export interface ApproxScores {
+  /** scores[i]·unit ≈ w_i·(x_i·q), within ±error for every row not skipped (f32 rounding aside: < 1e-6 relative). */
+  scores: Float32Array;
+  unit: number;
+  error: number;
 }
 
 export interface ScannerInput {
@@ -32,6 +39,12 @@ export interface ScannerInput {
 }
 
 const align16 = (x: number): number => Math.ceil(x / 16) * 16;
+
+function norm(v: Float32Array, dim: number): number {
+  let s = 0;
+  for (let d = 0; d < dim; d++) s += v[d]! * v[d]!;
+  return Math.sqrt(s);
+}
 
 export function createI8Scanner(input: ScannerInput): ApproxScanner {
   const { vectors, dim, n } = input;
@@ -52,17 +65,18 @@ export function createI8Scanner(input: ScannerInput): ApproxScanner {
   } else {
     codes = new Int8Array(n * rowLen); scales = new Float32Array(n); query = new Int16Array(rowLen); out = new Float32Array(n);
   }
-  quantizeRowsI8(vectors, dim, n, rowLen, codes, scales, input.weight, input.skip);
+  const terms = quantizeRowsI8(vectors, dim, n, rowLen, codes, scales, input.weight, input.skip);
   return {
     precision: 'int8',
     kernel: exports ? 'wasm-simd' : 'js',
     bytes: n * rowLen + 4 * n,
     scan(q) {
-      // The query step is a common positive factor: it does not change the order, so it is left out.
-      quantizeQueryI8(q, dim, query);
+      // The query step is a common positive factor, left out of the kernel and returned as the unit.
+      const step = quantizeQueryI8(q, dim, query);
+      const result = { scores: out, unit: step, error: i8ErrorBound(terms, dim, step, norm(q, dim)) };
       if (exports) {
         exports.scanI8(vecOff, queryOff, scaleOff, outOff, n, rowLen);
-        return out;
+        return result;
       }
       for (let i = 0; i < n; i++) {
         const c = i * rowLen;
@@ -70,7 +84,7 @@ export function createI8Scanner(input: ScannerInput): ApproxScanner {
         for (let d = 0; d < dim; d++) sum += codes[c + d]! * query[d]!;
         out[i] = Math.fround(sum) * scales[i]!;
       }
-      return out;
+      return result;
     },
     dispose() { exports = null; codes = new Int8Array(0); scales = new Float32Array(0); out = new Float32Array(0); },
   };
@@ -93,7 +107,7 @@ export function createF32Scanner(input: ScannerInput): ApproxScanner {
   } else {
     rows = new Float32Array(n * rowLen); query = new Float32Array(rowLen); out = new Float32Array(n);
   }
-  padRowsF32(vectors, dim, n, rowLen, rows, input.weight, input.skip);
+  const maxNorm = padRowsF32(vectors, dim, n, rowLen, rows, input.weight, input.skip);
   const lanes = new Float64Array(8);
   return {
     precision: 'f32',
@@ -102,9 +116,11 @@ export function createF32Scanner(input: ScannerInput): ApproxScanner {
     scan(q) {
       query.fill(0);
       query.set(q.subarray(0, dim));
+      // f32 rounding only: a sum of rowLen products, each step off by ≤ 2^-24 relative, bounded by ‖x‖·‖q‖ (plus the weighting's rounding).
+      const result = { scores: out, unit: 1, error: (rowLen + 4) * 2 ** -23 * maxNorm * norm(q, dim) };
       if (exports) {
         exports.scanF32(vecOff, queryOff, outOff, n, rowLen * 4);
-        return out;
+        return result;
       }
       const f = Math.fround;
       for (let i = 0; i < n; i++) {
@@ -116,7 +132,7 @@ export function createF32Scanner(input: ScannerInput): ApproxScanner {
         const s2 = f(lanes[2]! + lanes[6]!); const s3 = f(lanes[3]! + lanes[7]!);
         out[i] = f(f(s0 + s1) + f(s2 + s3));
       }
-      return out;
+      return result;
     },
     dispose() { exports = null; rows = new Float32Array(0); out = new Float32Array(0); },
   };

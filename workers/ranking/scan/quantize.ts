@@ -20,11 +20,20 @@ export function rowIsFinite(vectors: Float32Array, dim: number, i: number): bool
 }
 
 /**
+ * Constants of the int8 error bound (see `i8ErrorBound`) over the quantised rows:
+ * a = max_i w_i·(‖x_i‖ + step_i·√dim/2), b = max_i w_i·step_i·√dim/2.
+ */
+export interface I8BoundTerms { a: number; b: number }
+
+/**
  * codes[i·rowLen + d] = round(x[i,d] / step_i), step_i = max_d |x[i,d]| / 127,
  * and scales[i] = step_i · weight[i] (weight: e.g. 1 / ‖x_i‖ for cosine), so
  * that Σ codes·q ≈ x_i·q / step_q. Rows listed in `skip` get code 0 and scale 0.
  */
-export function quantizeRowsI8(vectors: Float32Array, dim: number, n: number, rowLen: number, codes: Int8Array, scales: Float32Array, weight: (i: number) => number, skip: ReadonlySet<number>): void {
+export function quantizeRowsI8(vectors: Float32Array, dim: number, n: number, rowLen: number, codes: Int8Array, scales: Float32Array, weight: (i: number) => number, skip: ReadonlySet<number>): I8BoundTerms {
+  const halfRootDim = Math.sqrt(dim) / 2;
+  let a = 0;
+  let b = 0;
   for (let i = 0; i < n; i++) {
     const o = i * dim;
     const c = i * rowLen;
@@ -32,12 +41,27 @@ export function quantizeRowsI8(vectors: Float32Array, dim: number, n: number, ro
     scales[i] = 0;
     if (skip.has(i)) continue;
     let max = 0;
-    for (let d = 0; d < dim; d++) max = Math.max(max, Math.abs(vectors[o + d]!));
+    let sq = 0;
+    for (let d = 0; d < dim; d++) { const x = vectors[o + d]!; max = Math.max(max, Math.abs(x)); sq += x * x; }
     if (max === 0) continue;
     const step = max / 127;
     for (let d = 0; d < dim; d++) codes[c + d] = Math.round(vectors[o + d]! / step);
-    scales[i] = step * weight(i);
+    const w = weight(i);
+    scales[i] = step * w;
+    a = Math.max(a, w * (Math.sqrt(sq) + step * halfRootDim));
+    b = Math.max(b, w * step * halfRootDim);
   }
+  return { a, b };
+}
+
+/**
+ * A bound on |w_i·(x_i·q) − approx_i·step_q| for every quantised row. With
+ * x = s_x·c_x + e_x (|e_x,d| ≤ s_x/2) and q = s_q·c_q + e_q (|e_q,d| ≤ s_q/2):
+ * x·q − s_x·s_q·c_x·c_q = s_x·c_x·e_q + e_x·q, and Cauchy–Schwarz gives
+ * ≤ (‖x‖ + s_x√d/2)·s_q√d/2 + s_x√d/2·‖q‖.
+ */
+export function i8ErrorBound(terms: I8BoundTerms, dim: number, queryStep: number, queryNorm: number): number {
+  return terms.a * queryStep * Math.sqrt(dim) / 2 + terms.b * queryNorm;
 }
 
 /** The query as int16 codes of its int8 quantisation (the kernel's layout); returns the step, 0 for a zero query. */
@@ -51,14 +75,18 @@ export function quantizeQueryI8(query: Float32Array, dim: number, out: Int16Arra
   return step;
 }
 
-/** Rows copied into `out` with stride rowLen (padding zero); rows in `skip` are zeroed. weight(i) multiplies row i (1 / ‖x_i‖ for cosine). */
-export function padRowsF32(vectors: Float32Array, dim: number, n: number, rowLen: number, out: Float32Array, weight: (i: number) => number, skip: ReadonlySet<number>): void {
+/** Rows copied into `out` with stride rowLen (padding zero); rows in `skip` are zeroed. weight(i) multiplies row i (1 / ‖x_i‖ for cosine). Returns the largest weighted row norm. */
+export function padRowsF32(vectors: Float32Array, dim: number, n: number, rowLen: number, out: Float32Array, weight: (i: number) => number, skip: ReadonlySet<number>): number {
+  let maxNorm = 0;
   for (let i = 0; i < n; i++) {
     const o = i * dim;
     const r = i * rowLen;
     out.fill(0, r, r + rowLen);
     if (skip.has(i)) continue;
     const w = weight(i);
-    for (let d = 0; d < dim; d++) out[r + d] = vectors[o + d]! * w;
+    let sq = 0;
+    for (let d = 0; d < dim; d++) { const x = vectors[o + d]! * w; out[r + d] = x; sq += x * x; }
+    maxNorm = Math.max(maxNorm, Math.sqrt(sq));
   }
+  return maxNorm;
 }

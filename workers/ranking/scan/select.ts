@@ -1,4 +1,5 @@
 /** Candidate selection over approximate scores, and the exact re-rank of the candidates. */
+import { topK } from '../topk';
 
 /**
  * Indices of (about) the `c` largest approximate scores among allowed rows, in
@@ -6,7 +7,13 @@
  * rows fail the one comparison with the heap's minimum, so `allowed` is called
  * only for rows that could enter. NaN never enters.
  */
-export function selectCandidates(approx: Float32Array, n: number, c: number, allowed?: (index: number) => boolean): Int32Array {
+export interface Candidates {
+  indices: Int32Array;
+  /** The smallest approximate score among them, or -Infinity when every allowed row is a candidate. */
+  floor: number;
+}
+
+export function selectCandidates(approx: Float32Array, n: number, c: number, allowed?: (index: number) => boolean): Candidates {
   const heapVal = new Float32Array(c);
   const heapIdx = new Int32Array(c);
   let size = 0;
@@ -24,7 +31,7 @@ export function selectCandidates(approx: Float32Array, n: number, c: number, all
     }
     heapVal[pos] = v; heapIdx[pos] = i;
   }
-  if (size < c) return heapIdx.slice(0, size);
+  if (size < c || i === n) return { indices: heapIdx.slice(0, size), floor: Number.NEGATIVE_INFINITY };
   let min = heapVal[0]!;
   for (; i < n; i++) {
     const v = approx[i]!;
@@ -44,29 +51,32 @@ export function selectCandidates(approx: Float32Array, n: number, c: number, all
     heapVal[pos] = v; heapIdx[pos] = i;
     min = heapVal[0]!;
   }
-  return heapIdx;
+  return { indices: heapIdx, floor: min };
 }
 
 export interface RankedRows {
   indices: Int32Array;
   scores: Float32Array;
+  /** Rows scored exactly for this answer (candidates after any widening). */
+  rescored: number;
 }
 
 /**
- * The k best of `candidates` by `exact(i)` (rounded to f32, like a score
- * array), best first; ties keep the lower index first and NaN never wins,
- * as in ../topk.ts. Candidates may repeat; each row counts once.
+ * The k best of `candidates` by `exact(i)` (stored as f32, like a score
+ * array), best first; ties keep the lower index first and NaN never wins:
+ * ../topk.ts over the candidates in ascending index order.
  */
-export function rankExactly(candidates: Iterable<number>, k: number, exact: (index: number) => number): RankedRows {
-  const seen = new Set<number>();
-  const scored: Array<[number, number]> = [];
-  for (const i of candidates) {
-    if (seen.has(i)) continue;
-    seen.add(i);
-    const s = Math.fround(exact(i));
-    if (!Number.isNaN(s)) scored.push([i, s]);
-  }
-  scored.sort((a, b) => (b[1] - a[1]) || (a[0] - b[0]));
-  const top = scored.slice(0, Math.max(0, k));
-  return { indices: Int32Array.from(top, (t) => t[0]), scores: Float32Array.from(top, (t) => t[1]) };
+export function rankExactly(candidates: Int32Array, k: number, exact: (index: number) => number): RankedRows {
+  const rows = uniqueSorted(candidates);
+  const scores = new Float32Array(rows.length);
+  for (let j = 0; j < rows.length; j++) scores[j] = exact(rows[j]!);
+  const best = topK(scores, k);
+  return { indices: Int32Array.from(best, (j) => rows[j]!), scores: Float32Array.from(best, (j) => scores[j]!), rescored: rows.length };
+}
+
+function uniqueSorted(values: Int32Array): Int32Array {
+  const sorted = Int32Array.from(values).sort();
+  let m = 0;
+  for (let j = 0; j < sorted.length; j++) if (j === 0 || sorted[j] !== sorted[m - 1]) sorted[m++] = sorted[j]!;
+  return sorted.subarray(0, m);
 }
