@@ -75,4 +75,21 @@
       (local.set $out (i32.add (local.get $out) (i32.const 4)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $rows (i32.lt_u (local.get $i) (local.get $n)))))
+;; The lanes of all i32x4 in [ptr, ptr + bytes) summed (bytes: a multiple of 64):
+  ;; a pure sequential read, which bench/topk uses as the memory-bandwidth ceiling.
+  (func (export "sumI32") (param $ptr i32) (param $bytes i32) (result i32)
+    (local $end i32) (local $a v128) (local $b v128)
+    (local.set $end (i32.add (local.get $ptr) (local.get $bytes)))
+    (if (i32.eqz (local.get $bytes)) (then (return (i32.const 0))))
+    (loop $chunks
+      (local.set $a (i32x4.add (local.get $a) (v128.load (local.get $ptr))))
+      (local.set $b (i32x4.add (local.get $b) (v128.load offset=16 (local.get $ptr))))
+      (local.set $a (i32x4.add (local.get $a) (v128.load offset=32 (local.get $ptr))))
+      (local.set $b (i32x4.add (local.get $b) (v128.load offset=48 (local.get $ptr))))
+      (local.set $ptr (i32.add (local.get $ptr) (i32.const 64)))
+      (br_if $chunks (i32.lt_u (local.get $ptr) (local.get $end))))
+    (local.set $a (i32x4.add (local.get $a) (local.get $b)))
+    (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $a)) (i32x4.extract_lane 1 (local.get $a)))
+      (i32.add (i32x4.extract_lane 2 (local.get $a)) (i32x4.extract_lane 3 (local.get $a)))))
 )

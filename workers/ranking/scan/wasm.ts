@@ -10,6 +10,8 @@ export interface ScanExports {
   memory: WebAssembly.Memory;
   scanI8(vec: number, query: number, scale: number, out: number, n: number, rowBytes: number): void;
   scanF32(vec: number, query: number, out: number, n: number, rowBytes: number): void;
+  /** Sequential read of `bytes` bytes (bench/topk's bandwidth ceiling). */
+  sumI32(ptr: number, bytes: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
