@@ -7,6 +7,7 @@ import { scanModule } from '../workers/ranking/scan/wasm';
 import { topK } from '../workers/ranking/topk';
 import { rowNorms, searchScores } from '../workers/ranking/content';
 import { rng as mulberry32 } from '../workers/models/sequence/train';
+import { searchTopK } from '../workers/ranking/search';
 
 const PRECISIONS: ScanPrecision[] = ['int8', 'f32'];
 const METRICS: ScanMetric[] = ['dot', 'cosine'];
@@ -35,7 +36,7 @@ function bruteForce(vectors: Float32Array, dim: number, query: Float32Array, k: 
   const n = vectors.length / dim;
   let scores: Float32Array;
   if (metric === 'cosine') {
-    scores = searchScores(query, vectors, dim, n, rowNorms(vectors, dim, n));
+    scores = searchScores(query, vectors, dim, n);
   } else {
     scores = new Float32Array(n);
     for (let i = 0; i < n; i++) {
@@ -148,7 +149,9 @@ test('NaN and Infinity behave as topk.ts over exact scores: NaN never wins, +Inf
   query[7] = Math.abs(query[7]!) + 0.5;
   for (const precision of PRECISIONS) for (const metric of METRICS) {
     const got = createVectorIndex(vectors, dim, { precision, metric }).topK(query, 500);
-    assert.ok(![...got.indices].includes(3), 'a NaN row never wins');
+    // dot: NaN never wins; cosine: a NaN row has no positive norm and scores 0, as in searchScores.
+    if (metric === 'dot') assert.ok(![...got.indices].includes(3), 'a NaN row never wins');
+    else assert.equal(got.scores[[...got.indices].indexOf(3)], 0);
     check(vectors, dim, query, 10, { precision, metric });
     check(vectors, dim, query, 500, { precision, metric });
     check(vectors, dim, query, 10, { precision, metric }, (i) => i !== 40);
@@ -253,4 +256,27 @@ test('property: with few first candidates the widening still returns the exact t
     const vectors = clustered ? clusteredVectors(n, dim, 3, 0.01, seed) : randomVectors(n, dim, seed);
     check(vectors, dim, query, k, { candidates: k, metric: seed % 3 === 0 ? 'cosine' : 'dot', precision: seed % 5 === 0 ? 'f32' : 'int8' });
   }), { numRuns: 40 });
+});
+
+test('searchTopK: the indexed path (repeated searches of a large catalogue) returns what the plain scan returns', () => {
+  const dim = 32;
+  const n = 25_000;
+  const vectors = clusteredVectors(n, dim, 30, 0.3, 50);
+  for (let i = 0; i < n; i += 7) vectors.fill(0, i * dim, (i + 1) * dim); // items without text
+  const excluded = (i: number): boolean => i % 11 === 3;
+  for (let j = 0; j < 6; j++) {
+    const query = randomVectors(1, dim, 60 + j);
+    if (j === 5) query.fill(0);
+    for (const k of [1, 10, 100]) {
+      const plain = searchTopK(query, vectors, dim, n, k, excluded, Number.POSITIVE_INFINITY);
+      const indexed = searchTopK(query, vectors, dim, n, k, excluded); // the first call scans, later ones use the index
+      assert.deepEqual(indexed, plain, `query ${j}, k ${k}`);
+      assert.ok(plain.every((h) => h.score > 0 && !excluded(h.index)));
+    }
+  }
+  // Few positive matches: both paths stop at the last positive score.
+  const far = new Float32Array(dim * 3000);
+  for (let i = 0; i < 3000; i++) far[i * dim] = i < 5 ? 1 : -1;
+  const q = new Float32Array(dim); q[0] = 1;
+  for (let rep = 0; rep < 2; rep++) assert.deepEqual(searchTopK(q, far, dim, 3000, 10, () => false, 1000).map((h) => h.index), [0, 1, 2, 3, 4]);
 });

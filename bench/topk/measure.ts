@@ -182,6 +182,12 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   return [value, performance.now() - t0];
 }
 
+/**
+ * Every method is timed in pairs with the baseline: rep r runs the baseline
+ * and the method on query r back to back (alternating which goes first), so a
+ * shared, noisy machine loads both alike. The method's `baselineMedianMs` is
+ * the median of its own paired baseline runs; the js-baseline figure pools all.
+ */
 export async function measureConfig(req: ConfigRequest): Promise<ConfigResult> {
   const { items, dim } = req;
   const vectors = makeVectors(items, dim, req.seed);
@@ -189,13 +195,14 @@ export async function measureConfig(req: ConfigRequest): Promise<ConfigResult> {
   const tag = { env: req.env, ...(req.profile ? { profile: req.profile } : {}), items, dim };
   const figures: TopkFigure[] = [];
   const skipped: Skipped[] = [];
-  const truth: Array<Set<number>> = [];
-  let baselineMedianMs = Number.NaN;
-  const methods: Method[] = ['js-baseline', ...req.methods.filter((m) => m !== 'js-baseline')];
-  for (const method of methods) {
+  const baseline = runnerFor('js-baseline', vectors, dim);
+  let baselineWarmMs = Number.POSITIVE_INFINITY;
+  for (let w = 0; w < WARM_QUERIES; w++) [, baselineWarmMs] = await timed(() => baseline.query(queries[w % queries.length]!));
+  const allBaselineTimes: number[] = [];
+  for (const method of req.methods.filter((m) => m !== 'js-baseline')) {
     const key = `${method}/${dim}`;
     const prev = lastWarm.get(key);
-    if (method !== 'js-baseline' && prev && prev.ms * (items / prev.items) > req.skipMs) {
+    if (prev && prev.ms * (items / prev.items) > req.skipMs) {
       skipped.push({ ...tag, backend: method, reason: `predicted ${(prev.ms * items / prev.items / 1000).toFixed(1)} s per query from ${prev.ms.toFixed(0)} ms at ${prev.items} items (limit ${req.skipMs / 1000} s)` });
       continue;
     }
@@ -204,26 +211,32 @@ export async function measureConfig(req: ConfigRequest): Promise<ConfigResult> {
       const [, setupMs] = await timed(() => runner.setup());
       // A few warm queries: JIT tiers up, GPU shaders compile; the last one decides reps and skips.
       let warmMs = Number.POSITIVE_INFINITY;
-      for (let w = 0; w < WARM_QUERIES && warmMs > 0 && !(w > 0 && warmMs > 2 * req.skipMs); w++) {
+      for (let w = 0; w < WARM_QUERIES && !(w > 0 && warmMs > 2 * req.skipMs); w++) {
         [, warmMs] = await timed(() => runner.query(queries[w % queries.length]!));
       }
       lastWarm.set(key, { items, ms: warmMs });
-      if (method !== 'js-baseline' && warmMs > req.skipMs) {
+      if (warmMs > req.skipMs) {
         skipped.push({ ...tag, backend: method, reason: `one query took ${(warmMs / 1000).toFixed(1)} s (limit ${req.skipMs / 1000} s)` });
         continue;
       }
-      const limit = method === 'js-baseline' ? req.maxReps : truth.length;
-      const reps = Math.max(Math.min(3, limit), Math.min(limit, Math.floor(req.budgetMs / Math.max(warmMs, 1e-3))));
+      const reps = Math.max(3, Math.min(req.maxReps, Math.floor(req.budgetMs / Math.max(warmMs + baselineWarmMs, 1e-3))));
       const times: number[] = [];
+      const baseTimes: number[] = [];
       let hits = 0;
       for (let r = 0; r < reps; r++) {
-        const [got, ms] = await timed(() => runner.query(queries[r]!));
+        const q = queries[r % queries.length]!;
+        const baseFirst = r % 2 === 0;
+        let truth: number[] = [];
+        if (baseFirst) { const [t, ms] = await timed(() => baseline.query(q)); truth = t; baseTimes.push(ms); }
+        const [got, ms] = await timed(() => runner.query(q));
         times.push(ms);
-        if (method === 'js-baseline') truth.push(new Set(got));
-        for (const i of got) if (truth[r]!.has(i)) hits++;
+        if (!baseFirst) { const [t, bms] = await timed(() => baseline.query(q)); truth = t; baseTimes.push(bms); }
+        const want = new Set(truth);
+        for (const i of got) if (want.has(i)) hits++;
       }
+      allBaselineTimes.push(...baseTimes);
       const stats = summarize(times);
-      if (method === 'js-baseline') baselineMedianMs = stats.medianMs;
+      const baselineMedianMs = summarize(baseTimes).medianMs;
       figures.push({
         ...tag, backend: method, ...stats, baselineMedianMs,
         speedup: baselineMedianMs / stats.medianMs,
@@ -239,6 +252,15 @@ export async function measureConfig(req: ConfigRequest): Promise<ConfigResult> {
     } finally {
       runner.dispose();
     }
+  }
+  if (allBaselineTimes.length > 0) {
+    const stats = summarize(allBaselineTimes);
+    figures.unshift({
+      ...tag, backend: 'js-baseline', ...stats, baselineMedianMs: stats.medianMs, speedup: 1,
+      gbPerSec: (4 * items * dim) / (stats.medianMs / 1000) / 1e9,
+      bytesMoved: baseline.bytesMoved, gbPerSecMoved: baseline.bytesMoved / (stats.medianMs / 1000) / 1e9,
+      recall10: 1, reps: allBaselineTimes.length, setupMs: 0,
+    });
   }
   return { figures, skipped };
 }

@@ -7,8 +7,8 @@
  * score, so the result equals ../topk.ts over exact scores: ties and all.
  *
  * Exact scores use the same arithmetic as ../content.ts (a float64 sum of
- * f32 products, stored as f32), so cosine results match `searchScores` bit
- * for bit. Rows with a non-finite value skip the scan and are always scored
+ * f32 products, stored as f32), so cosine results match `searchScores`
+ * (without precomputed norms) bit for bit, NaN rows scoring 0 as there. Rows with a non-finite value skip the scan and are always scored
  * exactly; a non-finite query is scored exactly against every row.
  */
 import { TastebudError } from '../../../lib/errors';
@@ -22,7 +22,7 @@ export type ScanMetric = 'dot' | 'cosine';
 export interface VectorIndexOptions {
   /** Row format of the approximate scan (default 'int8': 4× fewer bytes per query). */
   precision?: ScanPrecision;
-  /** 'cosine' scores like content.ts `searchScores` (zero rows and a zero query score 0). Default 'dot'. */
+  /** 'cosine' scores like content.ts `searchScores` without `norms` (rows without a positive norm and a zero query score 0). Default 'dot'. */
   metric?: ScanMetric;
   /** 'auto' (default) uses WASM SIMD when it compiles; 'js' forces the fallback. */
   kernel?: 'auto' | 'js';
@@ -63,7 +63,7 @@ export function createVectorIndex(vectors: Float32Array, dim: number, options: V
       let s = 0;
       const o = i * dim;
       for (let d = 0; d < dim; d++) { const x = vectors[o + d]!; s += x * x; }
-      norms[i] = Math.fround(Math.sqrt(s)); // content.ts rowNorms keeps norms as f32
+      norms[i] = Math.sqrt(s);
     }
   }
   const weight = metric === 'cosine' ? (i: number) => (norms[i]! > 0 ? 1 / norms[i]! : 0) : () => 1;
@@ -76,7 +76,7 @@ export function createVectorIndex(vectors: Float32Array, dim: number, options: V
     for (let d = 0; d < dim; d++) dot += vectors[o + d]! * query[d]!;
     if (metric === 'dot') return dot;
     const xn = norms[i]!;
-    if (qn === 0 || xn === 0) return 0;
+    if (qn === 0 || !(xn > 0)) return 0;
     return Math.max(-1, Math.min(1, dot / (qn * xn)));
   };
 
