@@ -190,22 +190,28 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
  */
 export async function measureConfig(req: ConfigRequest): Promise<ConfigResult> {
   const { items, dim } = req;
+  const tag = { env: req.env, ...(req.profile ? { profile: req.profile } : {}), items, dim };
+  const skipped: Skipped[] = [];
+  const methods: Method[] = [];
+  for (const method of req.methods.filter((m) => m !== 'js-baseline')) {
+    const prev = lastWarm.get(`${method}/${dim}`);
+    if (prev && prev.ms * (items / prev.items) > req.skipMs) {
+      skipped.push({ ...tag, backend: method, reason: `predicted ${(prev.ms * items / prev.items / 1000).toFixed(1)} s per query from ${prev.ms.toFixed(0)} ms at ${prev.items} items (limit ${req.skipMs / 1000} s)` });
+    } else {
+      methods.push(method);
+    }
+  }
+  // Nothing left to pair with the baseline: do not make the data.
+  if (methods.length === 0) return { figures: [], skipped };
   const vectors = makeVectors(items, dim, req.seed);
   const queries = Array.from({ length: req.maxReps }, (_, j) => makeVectors(1, dim, req.seed * 1000 + j + 1));
-  const tag = { env: req.env, ...(req.profile ? { profile: req.profile } : {}), items, dim };
   const figures: TopkFigure[] = [];
-  const skipped: Skipped[] = [];
   const baseline = runnerFor('js-baseline', vectors, dim);
   let baselineWarmMs = Number.POSITIVE_INFINITY;
   for (let w = 0; w < WARM_QUERIES; w++) [, baselineWarmMs] = await timed(() => baseline.query(queries[w % queries.length]!));
   const allBaselineTimes: number[] = [];
-  for (const method of req.methods.filter((m) => m !== 'js-baseline')) {
+  for (const method of methods) {
     const key = `${method}/${dim}`;
-    const prev = lastWarm.get(key);
-    if (prev && prev.ms * (items / prev.items) > req.skipMs) {
-      skipped.push({ ...tag, backend: method, reason: `predicted ${(prev.ms * items / prev.items / 1000).toFixed(1)} s per query from ${prev.ms.toFixed(0)} ms at ${prev.items} items (limit ${req.skipMs / 1000} s)` });
-      continue;
-    }
     const runner = runnerFor(method, vectors, dim);
     try {
       const [, setupMs] = await timed(() => runner.setup());
