@@ -13,7 +13,7 @@
  */
 import { TastebudError } from '../../../lib/errors';
 import { createF32Scanner, createI8Scanner, type ApproxScanner, type ScanKernelName, type ScanPrecision } from './kernels';
-import { rowIsFinite } from './quantize';
+import { rowStats } from './quantize';
 import { rankExactly, selectCandidates, type RankedRows } from './select';
 
 export type { ScanKernelName, ScanPrecision } from './kernels';
@@ -55,19 +55,11 @@ export function createVectorIndex(vectors: Float32Array, dim: number, options: V
   const n = vectors.length / dim;
   const precision = options.precision ?? 'int8';
   const metric = options.metric ?? 'dot';
-  const norms = new Float64Array(metric === 'cosine' ? n : 0);
-  const special = new Set<number>();
-  for (let i = 0; i < n; i++) {
-    if (!rowIsFinite(vectors, dim, i)) special.add(i);
-    if (metric === 'cosine') {
-      let s = 0;
-      const o = i * dim;
-      for (let d = 0; d < dim; d++) { const x = vectors[o + d]!; s += x * x; }
-      norms[i] = Math.sqrt(s);
-    }
-  }
+  const { norms, nonFinite } = rowStats(vectors, dim, n);
+  const special: number[] = [];
+  for (let i = 0; i < n; i++) if (nonFinite[i]) special.push(i);
   const weight = metric === 'cosine' ? (i: number) => (norms[i]! > 0 ? 1 / norms[i]! : 0) : () => 1;
-  const input = { vectors, dim, n, weight, skip: special, wasm: options.kernel !== 'js' };
+  const input = { vectors, dim, n, weight, skip: nonFinite, wasm: options.kernel !== 'js' };
   let scanner: ApproxScanner | null = precision === 'int8' ? createI8Scanner(input) : createF32Scanner(input);
 
   const exactScore = (query: Float32Array, qn: number) => (i: number): number => {
@@ -96,9 +88,9 @@ export function createVectorIndex(vectors: Float32Array, dim: number, options: V
       const exact = exactScore(query, qn);
       if (!finite) return rankExactly(rows(n, Infinity, allowed), k, exact);
       // Every score ties at 0 (dot: NaN for non-finite rows): the first k allowed rows win.
-      if (qq === 0) return rankExactly(rows(n, k + special.size, allowed), k, exact);
+      if (qq === 0) return rankExactly(rows(n, k + special.length, allowed), k, exact);
       const approx = scanner.scan(query);
-      const extra = Int32Array.from([...special].filter((i) => !allowed || allowed(i)));
+      const extra = Int32Array.from(allowed ? special.filter((i) => allowed(i)) : special);
       let c = Math.max(k, options.candidates ?? defaultCandidates(n, k));
       for (;;) {
         const candidates = selectCandidates(approx.scores, n, c, allowed);

@@ -32,8 +32,8 @@ export interface ScannerInput {
   n: number;
   /** Multiplies row i's score (1 / ‖x_i‖ for cosine, 1 for dot). */
   weight: (i: number) => number;
-  /** Rows that must score 0 here (the caller scores them exactly). */
-  skip: ReadonlySet<number>;
+  /** Rows flagged 1 score 0 here (the caller scores them exactly). */
+  skip: Uint8Array;
   /** Use the WASM kernel when this runtime can run it. */
   wasm: boolean;
 }

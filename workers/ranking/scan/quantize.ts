@@ -12,11 +12,22 @@ export function paddedLength(dim: number, align: number): number {
   return Math.max(align, Math.ceil(dim / align) * align);
 }
 
-/** True when every value of row i is finite. */
-export function rowIsFinite(vectors: Float32Array, dim: number, i: number): boolean {
-  const o = i * dim;
-  for (let d = 0; d < dim; d++) if (!Number.isFinite(vectors[o + d]!)) return false;
-  return true;
+/**
+ * One pass over the rows: each row's L2 norm, and a flag for rows with a
+ * non-finite value (their sum of squares is NaN or Infinity; finite f32
+ * squares cannot overflow a float64 sum).
+ */
+export function rowStats(vectors: Float32Array, dim: number, n: number): { norms: Float64Array; nonFinite: Uint8Array } {
+  const norms = new Float64Array(n);
+  const nonFinite = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = i * dim;
+    let s = 0;
+    for (let d = 0; d < dim; d++) { const x = vectors[o + d]!; s += x * x; }
+    norms[i] = Math.sqrt(s);
+    if (!Number.isFinite(s)) nonFinite[i] = 1;
+  }
+  return { norms, nonFinite };
 }
 
 /**
@@ -28,24 +39,25 @@ export interface I8BoundTerms { a: number; b: number }
 /**
  * codes[i·rowLen + d] = round(x[i,d] / step_i), step_i = max_d |x[i,d]| / 127,
  * and scales[i] = step_i · weight[i] (weight: e.g. 1 / ‖x_i‖ for cosine), so
- * that Σ codes·q ≈ x_i·q / step_q. Rows listed in `skip` get code 0 and scale 0.
+ * that Σ codes·q ≈ x_i·q / step_q. Rows flagged in `skip` keep code 0 and
+ * scale 0. `codes` and `scales` must be zero-filled (fresh arrays or memory).
  */
-export function quantizeRowsI8(vectors: Float32Array, dim: number, n: number, rowLen: number, codes: Int8Array, scales: Float32Array, weight: (i: number) => number, skip: ReadonlySet<number>): I8BoundTerms {
+export function quantizeRowsI8(vectors: Float32Array, dim: number, n: number, rowLen: number, codes: Int8Array, scales: Float32Array, weight: (i: number) => number, skip: Uint8Array): I8BoundTerms {
   const halfRootDim = Math.sqrt(dim) / 2;
   let a = 0;
   let b = 0;
   for (let i = 0; i < n; i++) {
+    if (skip[i]) continue;
     const o = i * dim;
     const c = i * rowLen;
-    codes.fill(0, c, c + rowLen);
-    scales[i] = 0;
-    if (skip.has(i)) continue;
     let max = 0;
     let sq = 0;
+    // Branch-free (Math.max / Math.abs / Math.floor): random signs would defeat branch prediction.
     for (let d = 0; d < dim; d++) { const x = vectors[o + d]!; max = Math.max(max, Math.abs(x)); sq += x * x; }
     if (max === 0) continue;
     const step = max / 127;
-    for (let d = 0; d < dim; d++) codes[c + d] = Math.round(vectors[o + d]! / step);
+    const inv = 127 / max; // |x·inv| ≤ 127 (+1 ulp), so every code fits an int8
+    for (let d = 0; d < dim; d++) codes[c + d] = Math.floor(vectors[o + d]! * inv + 0.5);
     const w = weight(i);
     scales[i] = step * w;
     a = Math.max(a, w * (Math.sqrt(sq) + step * halfRootDim));
@@ -75,14 +87,13 @@ export function quantizeQueryI8(query: Float32Array, dim: number, out: Int16Arra
   return step;
 }
 
-/** Rows copied into `out` with stride rowLen (padding zero); rows in `skip` are zeroed. weight(i) multiplies row i (1 / ‖x_i‖ for cosine). Returns the largest weighted row norm. */
-export function padRowsF32(vectors: Float32Array, dim: number, n: number, rowLen: number, out: Float32Array, weight: (i: number) => number, skip: ReadonlySet<number>): number {
+/** Rows copied into the zero-filled `out` with stride rowLen; rows flagged in `skip` stay zero. weight(i) multiplies row i (1 / ‖x_i‖ for cosine). Returns the largest weighted row norm. */
+export function padRowsF32(vectors: Float32Array, dim: number, n: number, rowLen: number, out: Float32Array, weight: (i: number) => number, skip: Uint8Array): number {
   let maxNorm = 0;
   for (let i = 0; i < n; i++) {
+    if (skip[i]) continue;
     const o = i * dim;
     const r = i * rowLen;
-    out.fill(0, r, r + rowLen);
-    if (skip.has(i)) continue;
     const w = weight(i);
     let sq = 0;
     for (let d = 0; d < dim; d++) { const x = vectors[o + d]! * w; out[r + d] = x; sq += x * x; }
