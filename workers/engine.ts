@@ -22,8 +22,8 @@ import { modelItemsOf, recommendFor } from './recommend';
 import { Adaptations } from './models/adaptation';
 import { ContentIndex } from './content/index';
 import { searchScores } from './ranking/content';
-import { topK } from './ranking/topk';
 import { similarItems } from './ranking/similar';
+import { searchTopK } from './ranking/search';
 
 /** How many recent events shape the profile; older ones have decayed to ~nothing. */
 const PROFILE_WINDOW = 500;
@@ -252,11 +252,11 @@ export function createEngine(): EngineApi {
       if (!vector || !text) {
         throw new TastebudError('unsupported', 'search() needs a text model: pass options.models.text (e.g. the bundled public/models/text/manifest.json).');
       }
-      const scores = searchScores(vector, text.matrix, text.dim, catalog.items.length);
       const exclude = new Set(options.exclude ?? []);
-      return topK(scores, options.k ?? 10, (i) => scores[i]! > 0 && !exclude.has(catalog.items[i]!.id)).map((i) => ({
-        itemId: catalog.items[i]!.id,
-        score: scores[i]!,
+      const hits = searchTopK(vector, text.matrix, text.dim, catalog.items.length, options.k ?? 10, (i) => exclude.has(catalog.items[i]!.id));
+      return hits.map(({ index, score }) => ({
+        itemId: catalog.items[index]!.id,
+        score,
         reasons: [{ source: 'content-text' as const, text: `Matches “${query.length > 40 ? `${query.slice(0, 39)}…` : query}”`, weight: 1 }],
       }));
     }),
