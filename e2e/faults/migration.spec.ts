@@ -50,8 +50,8 @@ test('a schema-1 database with data upgrades to the current schema with nothing 
     db.close();
     return { history, annHistory, recs, exported, info, ...out };
   }, { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES, cooccurrence: COOCCURRENCE });
-  expect(out.version).toBe(2);
-  expect(out.stores).toEqual(['events', 'items', 'meta', 'models', 'profiles', 'vectors']);
+  expect(out.version).toBe(3);
+  expect(out.stores).toEqual(['adaptations', 'events', 'items', 'meta', 'models', 'profiles', 'vectors']);
   expect(out.history).toEqual([
     { itemId: 'heat', type: 'dislike', at: 300 },
     { itemId: 'up', type: 'rate', value: 5, at: 200 },

@@ -25,6 +25,9 @@ test('forget() leaves no record of the user in any store; the only requests are 
     await r.similar('alien');
     const exported = await r.exportData();
     await r.importData(exported, { mode: 'replace' });
+    // Items the sequence model knows, so adapt() stores fine-tuned weights for this user.
+    await r.track([{ itemId: 'm3', type: 'view' }, { itemId: 'm17', type: 'view' }, { itemId: 'm42', type: 'view' }]);
+    const adapted = (await r.adapt({ steps: 2 })).stored;
     await r.forget();
     const after = { history: await r.history(), info: await r.info(), other: await o.history() };
     await r.dispose();
@@ -44,13 +47,15 @@ test('forget() leaves no record of the user in any store; the only requests are 
       stores[name] = { records: values.length, mentionsUser: texts.filter((t) => t.includes(user)).length, mentionsOther: texts.filter((t) => t.includes(other)).length };
     }
     db.close();
-    return { exported: exported.events.length, after, stores };
+    return { exported: exported.events.length, adapted, after, stores };
   }, { backends, dbName, movies: MOVIES, user: USER, other: OTHER });
   expect(out.exported).toBe(3);
+  expect(out.adapted).toBe(true);
   expect(out.after.history).toEqual([]);
   expect(out.after.info.counts.userEvents).toBe(0);
   expect(out.after.other).toHaveLength(2);
-  expect(Object.keys(out.stores).sort()).toEqual(['events', 'items', 'meta', 'models', 'profiles', 'vectors']);
+  expect(Object.keys(out.stores).sort()).toEqual(['adaptations', 'events', 'items', 'meta', 'models', 'profiles', 'vectors']);
+  expect(out.stores.adaptations!.records).toBe(0);
   for (const [name, store] of Object.entries(out.stores)) expect(store.mentionsUser, `records of ${USER} left in "${name}"`).toBe(0);
   expect(out.stores.events!.mentionsOther).toBe(2);
   expect(out.stores.models!.records).toBe(1);
