@@ -49,7 +49,7 @@ export interface StartupEntry {
   warmBackendMs: number;
   warmModelLoadMs: number;
   warmFirstRecommendMs: number;
-  /** First recommend() minus the second one, median over warm starts: kernel / shader warm-up. */
+  /** First recommend() minus the second one, median over warm starts: waiting for the model, first catalog read, kernel / shader warm-up. */
   warmupCostMs: number;
   coldModelLoadMs: number;
 }
@@ -121,7 +121,7 @@ export function renderTable(r: BrowserResults): string {
   for (const s of r.startup.perBackend) {
     lines.push(row([
       'start-up: createRecommender() → first result', s.backend, `warm ${ms(s.warm.medianMs)} ms (${ms(s.warm.p95Ms)})`,
-      `cold ${ms(s.cold.medianMs)} ms; shader/kernel warm-up ${ms(s.warmupCostMs)} ms`, `warm < ${ANCHORS.warmStartTargetMs} ms`,
+      `cold ${ms(s.cold.medianMs)} ms; backend init + self-test ${ms(s.warmBackendMs)} ms; first call − second ${ms(s.warmupCostMs)} ms`, `warm < ${ANCHORS.warmStartTargetMs} ms`,
       verdict(s.warm.medianMs < ANCHORS.warmStartTargetMs, `${ratio(s.warm.medianMs, ANCHORS.warmStartTargetMs)} over`),
     ]));
   }
@@ -129,7 +129,7 @@ export function renderTable(r: BrowserResults): string {
     const anchor = e.anchorMsPerItem;
     lines.push(row([
       `${e.kind} encoder, ${e.count.toLocaleString('en')} ${e.kind === 'text' ? 'items' : 'images'}`, e.backend,
-      `${ms(e.perItem.medianMs)} ms/item (${ms(e.perItem.p95Ms)}), ${e.itemsPerSec.toFixed(0)}/s`,
+      `${ms(e.perItem.medianMs)} ms/item (${ms(e.perItem.p95Ms)}), ${e.itemsPerSec >= 10 ? e.itemsPerSec.toFixed(0) : e.itemsPerSec.toPrecision(2)}/s`,
       anchor !== undefined ? `MobileNetV2 WebGL anchor ${anchor} ms/image (${ratio(e.perItem.medianMs, anchor)})` : 'storage-only upsert subtracted',
       anchor !== undefined ? `≈ ${anchor} ms/image` : '–', anchor !== undefined ? verdict(e.perItem.medianMs <= anchor * 1.5, `${ratio(e.perItem.medianMs, anchor)} the anchor`) : '–',
     ]));

@@ -1,6 +1,6 @@
 /**
  * The browser benchmark: `npm run bench` (or `npm run bench:quick`).
- *   node --import tsx bench/run.ts [--quick] [--backends webgpu,webgl,cpu] [--topk run|skip] [--port 4311]
+ *   node --import tsx bench/run.ts [--quick] [--backends webgpu,webgl,cpu] [--topk run|skip] [--port 4311] [--memory-calls N]
  * Builds the bench page, runs every measure in Debian Chromium per backend
  * (Playwright), measures bundle and model sizes, merges the top-k figures from
  * bench/topk/run.ts when it exists, writes bench/results/browser.json and
@@ -40,6 +40,7 @@ const mode: Mode = process.argv.includes('--quick') ? 'quick' : 'full';
 const backends = (arg('backends') ?? 'webgpu,webgl,cpu').split(',') as BackendName[];
 const topkMode = arg('topk') ?? 'run';
 const port = Number(arg('port') ?? 4311);
+const memoryCalls = arg('memory-calls') === undefined ? undefined : Number(arg('memory-calls'));
 const started = Date.now();
 const log = (message: string): void => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
 
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   log('bench page built');
   const size = { ...(await measureBundles()), models: measureModels(join(BENCH_PUBLIC, 'models')) };
   log(`sizes: main ${size.mainGzipBytes} B gzip, worker ${size.workerGzipBytes} B gzip`);
-  const browser = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim();
+  const browser = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   // One profile for the whole run: catalogs stored once are reused by every backend; cold starts use fresh databases and an emptied HTTP cache.
   const profile = join(root, 'bench/.build/profile');
   rmSync(profile, { recursive: true, force: true });
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
         const heap = await probeWorkerHeap(page);
         const cdp = await context.newCDPSession(page);
         const results = await measureBackend({
-          page, backend, plan: planFor(backend, mode), heap, log,
+          page, backend, plan: { ...planFor(backend, mode), ...(memoryCalls ? { memoryCalls } : {}) }, heap, log,
           clearHttpCache: async () => { await cdp.send('Network.clearBrowserCache'); },
           reload: async () => {
             await page.reload();
