@@ -7,6 +7,7 @@ import { build, type Rollup } from 'vite';
 import { gzipSync } from 'node:zlib';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { staticClosure } from './bundle-graph';
 
 const root = join(import.meta.dirname, '..');
 const OUT = join(root, 'bench/.build/size');
@@ -31,26 +32,6 @@ function gzipBytes(bytes: Uint8Array): number {
 
 function isOutputs(value: unknown): value is Rollup.RollupOutput {
   return typeof value === 'object' && value !== null && 'output' in value;
-}
-
-/** Static `import … from "./x.js"` / `import "./x.js"` specifiers of a minified ES module (not `import(…)`). */
-export function staticImports(code: string): string[] {
-  const out: string[] = [];
-  for (const m of code.matchAll(/\bimport\s*(?:[\w$*{}\s,]+?\s*from\s*)?["']\.\/([^"']+)["']/g)) out.push(`assets/${m[1]!}`);
-  return out;
-}
-
-/** All files reachable from `start` through static imports. */
-function staticClosure(files: Map<string, string>, start: string): Set<string> {
-  const seen = new Set<string>();
-  const stack = [start];
-  while (stack.length > 0) {
-    const name = stack.pop()!;
-    if (seen.has(name) || !files.has(name)) continue;
-    seen.add(name);
-    stack.push(...staticImports(files.get(name)!));
-  }
-  return seen;
 }
 
 export async function measureBundles(): Promise<Omit<SizeResult, 'models'>> {

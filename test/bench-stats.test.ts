@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { median, percentile, ratio, summarize } from '../bench/stats';
 import { MARKER_END, MARKER_START, renderTable, replaceBetweenMarkers, type BrowserResults } from '../bench/report';
-import { staticImports } from '../bench/sizes';
+import { staticClosure, staticImports } from '../bench/bundle-graph';
 
 test('summarize: min, median (mean of the middle two when even) and nearest-rank p95, order-independent', () => {
   assert.deepEqual(summarize([5, 1, 3]), { n: 3, minMs: 1, medianMs: 3, p95Ms: 5 });
@@ -31,6 +31,13 @@ test('ratio formats a×b and handles missing values', () => {
 test('staticImports finds static imports of a minified module, not dynamic ones', () => {
   const code = 'import{a as b}from"./dist-A1.js";import"./side-B2.js";const c=()=>import("./lazy-C3.js");';
   assert.deepEqual(staticImports(code), ['assets/dist-A1.js', 'assets/side-B2.js']);
+  const files = new Map([
+    ['assets/entry.js', code],
+    ['assets/dist-A1.js', 'import{x}from"./side-B2.js";export const a=1;'],
+    ['assets/side-B2.js', 'export const x=2;'],
+    ['assets/lazy-C3.js', 'export const c=3;'],
+  ]);
+  assert.deepEqual([...staticClosure(files, 'assets/entry.js')].sort(), ['assets/dist-A1.js', 'assets/entry.js', 'assets/side-B2.js']);
 });
 
 function sample(): BrowserResults {
