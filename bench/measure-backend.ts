@@ -48,14 +48,21 @@ async function recommendRun(ctx: BackendContext, out: BackendResults, items: num
     out.recommend.push({ backend, items, model: model ? 'sasrec' : 'popularity', ...s, p50Ms: s.medianMs, warmup: plan.warmup });
     ctx.log(`${backend} recommend ${model ? 'sasrec' : 'popularity'} ${items}: p50 ${s.medianMs} ms p95 ${s.p95Ms} ms (${calls} calls)`);
     if (before) {
-      if (memoryCalls > calls) await page.evaluate((n) => window.bench.recommendTimes(n), memoryCalls - calls);
+      // Heap checkpoints: a one-time cache fills early and stays flat; a leak keeps growing.
+      const heapSeries = [before.heap, await ctx.heap.usedBytes()];
+      const rest = memoryCalls - calls;
+      for (const chunk of [Math.floor(rest / 2), rest - Math.floor(rest / 2)]) {
+        if (chunk <= 0) continue;
+        await page.evaluate((n) => window.bench.recommendTimes(n), chunk);
+        heapSeries.push(await ctx.heap.usedBytes());
+      }
       const after = await page.evaluate(() => window.bench.info());
-      const heapAfter = await ctx.heap.usedBytes();
+      const heapAfter = heapSeries[heapSeries.length - 1]!;
       out.memory.push({
         backend, items, calls: memoryCalls,
         tensorsBefore: before.info.memory.tensors, tensorsAfter: after.memory.tensors,
         tensorBytesBefore: before.info.memory.bytes, tensorBytesAfter: after.memory.bytes,
-        workerHeapBefore: before.heap, workerHeapAfter: heapAfter,
+        workerHeapBefore: before.heap, workerHeapAfter: heapAfter, workerHeapSeries: heapSeries,
       });
       ctx.log(`${backend} memory over ${memoryCalls} calls: tensors ${before.info.memory.tensors} → ${after.memory.tensors}, heap ${before.heap} → ${heapAfter}`);
     }

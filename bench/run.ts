@@ -1,6 +1,6 @@
 /**
  * The browser benchmark: `npm run bench` (or `npm run bench:quick`).
- *   node --import tsx bench/run.ts [--quick] [--backends webgpu,webgl,cpu] [--topk run|skip] [--port 4311] [--memory-calls N]
+ *   node --import tsx bench/run.ts [--quick] [--backends webgpu,webgl,cpu] [--topk run|skip] [--port 4311] [--memory-calls N] [--render]
  * Builds the bench page, runs every measure in Debian Chromium per backend
  * (Playwright), measures bundle and model sizes, merges the top-k figures from
  * bench/topk/run.ts when it exists, writes bench/results/browser.json and
@@ -146,4 +146,13 @@ async function main(): Promise<void> {
   log(`wrote ${file} and the README table (${results.durationS} s)`);
 }
 
-await main();
+/** `--render`: rewrite the README table from the committed results without measuring. */
+function renderOnly(): void {
+  const results = JSON.parse(readFileSync(join(root, 'bench/results/browser.json'), 'utf8')) as BrowserResults;
+  const readmePath = join(root, 'README.md');
+  writeFileSync(readmePath, replaceBetweenMarkers(readFileSync(readmePath, 'utf8'), renderTable(results)));
+  log('rewrote the README table from bench/results/browser.json');
+}
+
+if (process.argv.includes('--render')) renderOnly();
+else await main();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { median, percentile, ratio, summarize } from '../bench/stats';
-import { MARKER_END, MARKER_START, renderTable, replaceBetweenMarkers, type BrowserResults } from '../bench/report';
+import { heapIsFlat, MARKER_END, MARKER_START, renderTable, replaceBetweenMarkers, type BrowserResults } from '../bench/report';
 import { staticClosure, staticImports } from '../bench/bundle-graph';
 
 test('summarize: min, median (mean of the middle two when even) and nearest-rank p95, order-independent', () => {
@@ -71,11 +71,18 @@ test('renderTable: one row per figure with its same-run baseline and a verdict a
   assert.match(rows.find((r) => r.startsWith('| start-up'))!, /warm 500 ms.*cold 2000 ms.*\| met \|$/);
   assert.match(rows.find((r) => r.startsWith('| image encoder'))!, /missed: 3\.0× the anchor/);
   assert.match(rows.find((r) => r.startsWith('| track()'))!, /50× slower.*\| met \|$/);
-  assert.match(rows.find((r) => r.startsWith('| memory'))!, /tensors 40 → 40.*\| met \|$/);
+  assert.match(rows.find((r) => r.startsWith('| memory'))!, /tensors 40 → 40; worker heap 9\.54 → 9\.54 MB.*\| met \|$/);
   assert.match(rows.find((r) => r.startsWith('| main-thread'))!, /6\.8 kB.*\| met \|$/);
   assert.match(rows.find((r) => r.startsWith('| top-k'))!, /not measured/);
   assert.ok(table.includes('- webgpu is emulated'));
   assert.ok(table.startsWith('Measured 2026-01-02 on Test CPU (2 cores), Chromium 1.0'));
+});
+
+test('heapIsFlat: a cache that fills early is flat, steady growth is not', () => {
+  assert.equal(heapIsFlat([10, 12, 12.1, 12.2]), true);
+  assert.equal(heapIsFlat([10, 11, 12, 13]), false);
+  assert.equal(heapIsFlat([10, 10.5]), true);
+  assert.equal(heapIsFlat([10, 12]), false);
 });
 
 test('replaceBetweenMarkers rewrites only between the markers and needs both', () => {
