@@ -155,6 +155,7 @@ export function renderTable(r: BrowserResults): string {
       verdict(idb.speedup >= ANCHORS.batchedSpeedupTarget, `${idb.speedup.toFixed(1)}×`)]));
     lines.push(row([`history() of ${idb.events.toLocaleString('en')} events / export / import`, 'IndexedDB',
       `${ms(idb.historyRead.medianMs)} / ${ms(idb.export.medianMs)} / ${ms(idb.import.medianMs)} ms`, '–', '–', '–']));
+    if (idb.upsert100kItemsMs !== undefined) lines.push(row(['upsertItems() of 100,000 items, one call', 'IndexedDB', `${ms(idb.upsert100kItemsMs)} ms (once)`, '–', '–', '–']));
   }
   const mem = r.memory;
   for (const m of mem) {

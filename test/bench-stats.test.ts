@@ -54,7 +54,7 @@ function sample(): BrowserResults {
     memory: [{ backend: 'cpu', items: 3706, calls: 1000, tensorsBefore: 40, tensorsAfter: 40, tensorBytesBefore: 1, tensorBytesAfter: 1, workerHeapBefore: 10e6, workerHeapAfter: 10e6 }],
     startup: { coldMs: 2000, warmMs: 500, backend: 'cpu', perBackend: [{ backend: 'cpu', cold: s(2000), warm: s(500), warmCreateMs: 100, warmBackendMs: 50, warmModelLoadMs: 200, warmFirstRecommendMs: 300, warmupCostMs: 120, coldModelLoadMs: 900 }] },
     encoders: [{ backend: 'webgl', kind: 'image', count: 16, perItem: s(60), itemsPerSec: 16.7, anchorMsPerItem: 20 }],
-    indexeddb: { events: 10000, batched10kMs: 100, perEvent10kMs: 5000, batched: s(100), perEvent: s(5000), speedup: 50, historyRead: s(40), export: s(60), import: s(200) },
+    indexeddb: { events: 10000, batched10kMs: 100, perEvent10kMs: 5000, batched: s(100), perEvent: s(5000), speedup: 50, historyRead: s(40), export: s(60), import: s(200), upsert100kItemsMs: 9000 },
     size: { mainGzipBytes: 7000, mainBytes: 19000, workerGzipBytes: 250_000, workerBytes: 950_000, lazyChunks: [], models: [{ name: 'text', files: 6, bytes: 5_800_000, gzipBytes: 5_200_000 }] },
   };
 }
@@ -71,6 +71,7 @@ test('renderTable: one row per figure with its same-run baseline and a verdict a
   assert.match(rows.find((r) => r.startsWith('| start-up'))!, /warm 500 ms.*cold 2000 ms.*\| met \|$/);
   assert.match(rows.find((r) => r.startsWith('| image encoder'))!, /missed: 3\.0× the anchor/);
   assert.match(rows.find((r) => r.startsWith('| track()'))!, /50× slower.*\| met \|$/);
+  assert.match(rows.find((r) => r.startsWith('| upsertItems() of 100,000'))!, /9000 ms \(once\)/);
   assert.match(rows.find((r) => r.startsWith('| memory'))!, /tensors 40 → 40; worker heap 9\.54 → 9\.54 MB.*\| met \|$/);
   assert.match(rows.find((r) => r.startsWith('| main-thread'))!, /6\.8 kB.*\| met \|$/);
   assert.match(rows.find((r) => r.startsWith('| top-k'))!, /not measured/);
