@@ -7,8 +7,8 @@
  * rewrites the README's performance table. Slow numbers never fail it.
  */
 import { chromium, type BrowserContext } from '@playwright/test';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BackendName } from '../lib/types';
@@ -19,6 +19,7 @@ import { indexedDbPlan, planFor, type Mode } from './plan';
 import { renderTable, replaceBetweenMarkers, type BrowserResults, type IndexedDbResult, type TopkEntry } from './report';
 import { measureBundles, measureModels } from './sizes';
 import { round, summarize } from './stats';
+import { runTopk } from './topk-merge';
 import { probeWorkerHeap } from './worker-heap';
 
 const root = join(import.meta.dirname, '..');
@@ -43,17 +44,6 @@ const port = Number(arg('port') ?? 4311);
 const memoryCalls = arg('memory-calls') === undefined ? undefined : Number(arg('memory-calls'));
 const started = Date.now();
 const log = (message: string): void => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
-
-function runTopk(notes: string[]): TopkEntry[] {
-  const script = join(root, 'bench/topk/run.ts');
-  if (topkMode === 'skip') { notes.push('top-k: skipped (--topk skip).'); return []; }
-  if (!existsSync(script)) { notes.push('top-k: bench/topk/run.ts is not in this checkout yet, so no top-k figures.'); return []; }
-  const out = join(root, 'bench/.build/topk.json');
-  log(`top-k: node --import tsx bench/topk/run.ts --out ${out}${mode === 'quick' ? ' --quick' : ''}`);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', script, '--out', out, ...(mode === 'quick' ? ['--quick'] : [])], { cwd: root, stdio: 'inherit' });
-  if (child.status !== 0 || !existsSync(out)) { notes.push(`top-k: bench/topk/run.ts exited with ${child.status}; no top-k figures.`); return []; }
-  return (JSON.parse(readFileSync(out, 'utf8')) as { topk?: TopkEntry[] }).topk ?? [];
-}
 
 async function withBackend(backend: BackendName, url: string, profile: string, fn: (context: BrowserContext) => Promise<void>): Promise<void> {
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...BASE_ARGS, ...(BACKEND_ARGS[backend] ?? [])] });
@@ -119,7 +109,12 @@ async function main(): Promise<void> {
   } finally {
     await server.close();
   }
-  const topk = runTopk(notes);
+  let topk: TopkEntry[] = [];
+  if (topkMode === 'skip') notes.push('top-k: skipped (--topk skip).');
+  else {
+    log(`top-k: bench/topk/run.ts${mode === 'quick' ? ' --quick' : ''}`);
+    topk = runTopk({ script: join(root, 'bench/topk/run.ts'), out: join(root, 'bench/.build/topk.json'), quick: mode === 'quick', cwd: root }, notes);
+  }
   const upsert100k = perBackend.map((r) => r.catalogUpsertMs[100_000]).find((v) => v !== undefined);
   if (indexeddb && upsert100k !== undefined) (indexeddb as IndexedDbResult).upsert100kItemsMs = upsert100k;
   const startups = perBackend.flatMap((r) => (r.startup ? [r.startup] : []));
