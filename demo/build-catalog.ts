@@ -5,7 +5,8 @@
  * dataset fingerprint is unchanged, so later runs take seconds.
  *
  *   node --import tsx demo/build-catalog.ts [--data-dir <dir>] [--train-minutes N] [--retrain]
- *   env: TASTEBUD_DATA_DIR, TASTEBUD_DEMO_TRAIN_MINUTES (default 3, 1 under CI)
+ *   env: TASTEBUD_DATA_DIR, TASTEBUD_DEMO_TRAIN_MINUTES (default 3, 1 under CI),
+ *        TASTEBUD_DEMO_TRAIN_USERS (default all, 1500 under CI)
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,8 +29,8 @@ function sha256File(file: string, hash = createHash('sha256')): ReturnType<typeo
   return hash.update(readFileSync(file));
 }
 
-function fingerprints(data: DatasetFiles): { catalog: string; model: string } {
-  const model = sha256File(data.sequences).update(`maxLen=${MAX_LEN}`).digest('hex').slice(0, 16);
+function fingerprints(data: DatasetFiles, users: number | null): { catalog: string; model: string } {
+  const model = sha256File(data.interactions).update(`maxLen=${MAX_LEN};users=${users ?? 'all'}`).digest('hex').slice(0, 16);
   const h = sha256File(data.movies).update(model).update(`format=${FORMAT}`);
   if (data.plots) sha256File(data.plots, h);
   if (data.posters) h.update(readdirSync(data.posters).sort().join(','));
@@ -60,7 +61,7 @@ function linkPosters(movies: CatalogMovie[], postersDir: string): void {
 
 function buildCatalog(data: DatasetFiles, version: string): void {
   const started = Date.now();
-  const sequences = readSequences(data.sequences);
+  const sequences = readSequences(data.interactions);
   const tables = buildTables(sequences);
   const plots = data.plots ? readPlots(data.plots) : new Map<string, string>();
   const counts = tables.popularity.counts;
@@ -76,20 +77,46 @@ function buildCatalog(data: DatasetFiles, version: string): void {
   process.stderr.write(`catalog: ${movies.length} movies (${withPlot} with plots, ${withPoster} with posters) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
 }
 
-function trainModel(data: DatasetFiles, minutes: number): void {
+/** The lines of the first `users` users (both files list users in blocks), for a quicker CI model. */
+function userSubset(interactions: string, users: number): string {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const line of readFileSync(interactions, 'utf8').split('\n')) {
+    const user = (line.includes('::') ? line.split('::', 1)[0] : line.split(' ', 1)[0]) ?? '';
+    if (user === '') continue;
+    if (!seen.has(user)) { if (seen.size === users) break; seen.add(user); }
+    out.push(line);
+  }
+  const file = join(CATALOG_DIR, `interactions-${users}-users${interactions.endsWith('.dat') ? '.dat' : '.txt'}`);
+  writeFileSync(file, `${out.join('\n')}\n`);
+  return file;
+}
+
+function trainModel(data: DatasetFiles, minutes: number, users: number | null): void {
   const tmp = join(CATALOG_DIR, 'model.training');
   const dest = join(CATALOG_DIR, 'model');
   rmSync(tmp, { recursive: true, force: true });
-  process.stderr.write(`training the sequence model (SASRec, maxLen ${MAX_LEN}, at most ${minutes} min; set TASTEBUD_DEMO_TRAIN_MINUTES to change)\n`);
+  const who = users === null ? 'all users' : `the first ${users} users`;
+  process.stderr.write(`training the sequence model (SASRec, maxLen ${MAX_LEN}, ${who}, at most ${minutes} min after the first epoch; set TASTEBUD_DEMO_TRAIN_MINUTES to change)\n`);
+  const interactions = users === null ? data.interactions : userSubset(data.interactions, users);
   const result = spawnSync(process.execPath, [
     '--import', 'tsx', join(REPO_ROOT, 'cli', 'index.ts'), 'train',
-    '--interactions', data.sequences, '--out', tmp,
+    '--interactions', interactions, '--out', tmp,
     '--max-len', String(MAX_LEN), '--dim', '48', '--blocks', '2', '--dropout', '0.2', '--lr', '0.002', '--batch-size', '128',
     '--eval-every', '1', '--patience', '3', '--max-minutes', String(minutes),
   ], { stdio: ['ignore', 'ignore', 'inherit'], cwd: REPO_ROOT });
   if (result.status !== 0 || !existsSync(join(tmp, 'manifest.json'))) throw new DemoSetupError('Training the sequence model failed (see the lines above).');
   rmSync(dest, { recursive: true, force: true });
   renameSync(tmp, dest);
+}
+
+/** TASTEBUD_DEMO_TRAIN_USERS (default: all; 1500 under CI) trades model quality for a quicker first build. */
+function trainUsers(): number | null {
+  const raw = process.env.TASTEBUD_DEMO_TRAIN_USERS ?? (process.env.CI ? '1500' : '');
+  if (raw === '' || raw === 'all') return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 10) throw new DemoSetupError(`TASTEBUD_DEMO_TRAIN_USERS must be an integer >= 10 or "all", got "${raw}".`);
+  return n;
 }
 
 function trainMinutes(flag: string | undefined): number {
@@ -102,9 +129,10 @@ function trainMinutes(flag: string | undefined): number {
 export function main(argv: string[]): void {
   const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, 'train-minutes': { type: 'string' }, retrain: { type: 'boolean' } }, strict: true });
   const minutes = trainMinutes(values['train-minutes']);
+  const users = trainUsers();
   const data = locateDataset(values['data-dir'] ?? process.env.TASTEBUD_DATA_DIR, REPO_ROOT);
   mkdirSync(CATALOG_DIR, { recursive: true });
-  const fp = fingerprints(data);
+  const fp = fingerprints(data, users);
   const previous = readRecord();
   const record: BuildRecord = { format: FORMAT, catalog: fp.catalog };
   if (previous?.catalog === fp.catalog && previous.format === FORMAT && existsSync(join(CATALOG_DIR, 'catalog.json'))) {
@@ -115,7 +143,7 @@ export function main(argv: string[]): void {
   if (!values.retrain && previous?.model === fp.model && existsSync(join(CATALOG_DIR, 'model', 'manifest.json'))) {
     process.stderr.write('sequence model: reusing the trained model (pass --retrain to train again)\n');
   } else {
-    trainModel(data, minutes);
+    trainModel(data, minutes, users);
   }
   record.model = fp.model;
   writeFileSync(join(CATALOG_DIR, 'build.json'), JSON.stringify(record, null, 2));

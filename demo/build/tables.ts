@@ -10,17 +10,24 @@ export interface Tables {
 const WINDOW = 5;
 const NEIGHBORS = 20;
 
-/** `sequences.txt`: `userId movieId` lines, users in blocks, each in chronological order. */
+/**
+ * Per-user item sequences in time order, from `sequences.txt` (`userId movieId`
+ * lines, already ordered) or GroupLens' `ratings.dat` (`user::item::rating::time`).
+ */
 export function readSequences(file: string): string[][] {
-  const byUser = new Map<string, string[]>();
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const [user, item] = line.trim().split(/\s+/);
+  const byUser = new Map<string, Array<{ item: string; time: number }>>();
+  let line = 0;
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const fields = raw.includes('::') ? raw.trim().split('::') : raw.trim().split(/\s+/);
+    const [user, item, , time] = fields;
     if (user === undefined || item === undefined || user === '') continue;
     let seq = byUser.get(user);
     if (!seq) { seq = []; byUser.set(user, seq); }
-    seq.push(item);
+    seq.push({ item, time: time === undefined ? line : Number(time) });
+    line++;
   }
-  return [...byUser.values()];
+  // Stable sort: equal timestamps keep file order.
+  return [...byUser.values()].map((seq) => seq.sort((a, b) => a.time - b.time).map((e) => e.item));
 }
 
 export function buildTables(sequences: readonly string[][]): Tables {
