@@ -196,8 +196,12 @@ function wireControls(): void {
     changed: async (message) => { await refreshAll(); announce(message); },
     switchProfile,
   });
-  // Encoding finished for a model: content signals are now complete.
-  progress.onEvent((e) => { if (e.task === 'upsert-items' && e.message?.startsWith('encoding') && e.done === e.total && e.total > 0) void refreshAll(); });
+  progress.onEvent((e) => {
+    if (e.done !== e.total) return;
+    // Encoding finished for a model: content signals are now complete.
+    if (e.task === 'upsert-items' && e.message?.startsWith('encoding') && e.total > 0) void refreshAll();
+    if (e.task === 'load-model') void refreshStatus();
+  });
 }
 
 async function boot(): Promise<void> {
@@ -217,8 +221,14 @@ async function boot(): Promise<void> {
     return;
   }
   wireControls();
+  // The grid needs nothing from the worker, which may be busy loading models: show it at once.
+  $('for-you-note').textContent = 'Loading the models…';
+  await renderBrowse();
+  void refreshStatus();
   await storeCatalog();
-  await refreshAll();
+  await readFeedback();
+  await renderBrowse();
+  await Promise.all([refreshForYou(), refreshStatus()]);
   document.body.dataset.ready = 'true';
 }
 
