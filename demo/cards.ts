@@ -21,6 +21,7 @@ function button(text: string, ariaLabel: string, onClick: () => void, className:
   const b = el('button', className, text);
   b.type = 'button';
   b.setAttribute('aria-label', ariaLabel);
+  b.title = ariaLabel;
   b.addEventListener('click', onClick);
   return b;
 }
@@ -44,9 +45,9 @@ export function renderCard(movie: Movie, feedback: Feedback | undefined, actions
   card.append(el('h3', 'title', name), el('p', 'genres', movie.genres.join(' · ')));
 
   const controls = el('div', 'controls');
-  const like = button('👍', `Like ${name}`, () => actions.track(movie, 'like'), 'like');
+  const like = button('♥', `Like ${name}`, () => actions.track(movie, 'like'), 'like');
   like.setAttribute('aria-pressed', String(feedback?.liked === true));
-  const dislike = button('👎', `Dislike ${name}`, () => actions.track(movie, 'dislike'), 'dislike');
+  const dislike = button('✕', `Dislike ${name}`, () => actions.track(movie, 'dislike'), 'dislike');
   dislike.setAttribute('aria-pressed', String(feedback?.disliked === true));
   const rate = el('select', 'rate');
   rate.setAttribute('aria-label', `Rate ${name}`);
@@ -59,7 +60,9 @@ export function renderCard(movie: Movie, feedback: Feedback | undefined, actions
 
   if (reasons) {
     const list = el('ul', 'reasons');
-    for (const reason of reasons.slice(0, 2)) {
+    // Two signals can tell the same story ("Because you liked X"): show each text once.
+    const distinct = reasons.filter((r, i) => reasons.findIndex((o) => o.text === r.text) === i);
+    for (const reason of distinct.slice(0, 2)) {
       const li = el('li', `reason reason-${reason.source}`, reason.text);
       li.title = `${reason.source}, ${Math.round(reason.weight * 100)} % of the score`;
       list.append(li);
