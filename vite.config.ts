@@ -8,6 +8,7 @@
  */
 import { defineConfig, type Plugin } from 'vite';
 import { resolve } from 'node:path';
+import { serveCatalog } from './demo/serve-catalog';
 
 const root = import.meta.dirname;
 
@@ -110,6 +111,9 @@ export default defineConfig(({ mode }) => {
   return {
     root: resolve(root, 'demo'),
     publicDir: resolve(root, 'public'),
+    // The MovieLens catalog (git-ignored) is served at /catalog/, never copied into dist-demo/.
+    plugins: [serveCatalog(resolve(root, 'demo/.catalog'))],
+    preview: { port: Number(process.env.DEMO_PORT ?? 4174), strictPort: true, host: '127.0.0.1' },
     build: { target: 'es2022', outDir: resolve(root, 'dist-demo'), emptyOutDir: true },
     worker: { format: 'es' },
     server: { port: 5173, host: '127.0.0.1', fs: { allow: [root] } },

@@ -1,0 +1,159 @@
+/**
+ * Builds the demo's MovieLens catalog into demo/.catalog/ (git-ignored, never
+ * published): catalog.json, popularity and co-occurrence tables, poster links,
+ * and a SASRec model trained with the CLI. Everything is reused while the
+ * dataset fingerprint is unchanged, so later runs take seconds.
+ *
+ *   node --import tsx demo/build-catalog.ts [--data-dir <dir>] [--train-minutes N] [--retrain]
+ *   env: TASTEBUD_DATA_DIR, TASTEBUD_DEMO_TRAIN_MINUTES (default 3, 1 under CI),
+ *        TASTEBUD_DEMO_TRAIN_USERS (default all, 1500 under CI)
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DemoSetupError, locateDataset, type DatasetFiles } from './build/dataset';
+import { readMovies, readPlots, posterFile, titleKey, type CatalogMovie } from './build/movies';
+import { buildTables, readSequences } from './build/tables';
+
+const REPO_ROOT = resolve(import.meta.dirname, '..');
+export const CATALOG_DIR = join(REPO_ROOT, 'demo', '.catalog');
+/** Bump when the catalog format changes so old builds are redone. */
+const FORMAT = 2;
+const MAX_LEN = 50;
+
+interface BuildRecord { format: number; catalog: string; model?: string }
+
+function sha256File(file: string, hash = createHash('sha256')): ReturnType<typeof createHash> {
+  return hash.update(readFileSync(file));
+}
+
+function fingerprints(data: DatasetFiles, users: number | null): { catalog: string; model: string } {
+  const model = sha256File(data.interactions).update(`maxLen=${MAX_LEN};users=${users ?? 'all'}`).digest('hex').slice(0, 16);
+  const h = sha256File(data.movies).update(model).update(`format=${FORMAT}`);
+  if (data.plots) sha256File(data.plots, h);
+  if (data.posters) h.update(readdirSync(data.posters).sort().join(','));
+  return { catalog: h.digest('hex').slice(0, 16), model };
+}
+
+function readRecord(): BuildRecord | null {
+  try {
+    return JSON.parse(readFileSync(join(CATALOG_DIR, 'build.json'), 'utf8')) as BuildRecord;
+  } catch {
+    return null;
+  }
+}
+
+function linkPosters(movies: CatalogMovie[], postersDir: string): void {
+  const out = join(CATALOG_DIR, 'posters');
+  mkdirSync(out, { recursive: true });
+  for (const movie of movies) {
+    const src = posterFile(postersDir, movie.id);
+    if (!src) continue;
+    const dest = join(out, `${movie.id}.jpg`);
+    if (!existsSync(dest)) {
+      try { linkSync(src, dest); } catch { copyFileSync(src, dest); }
+    }
+    movie.poster = `posters/${movie.id}.jpg`;
+  }
+}
+
+function buildCatalog(data: DatasetFiles, version: string): void {
+  const started = Date.now();
+  const sequences = readSequences(data.interactions);
+  const tables = buildTables(sequences);
+  const plots = data.plots ? readPlots(data.plots) : new Map<string, string>();
+  const counts = tables.popularity.counts;
+  const movies: CatalogMovie[] = readMovies(data.movies).map((m) => ({ ...m, plot: plots.get(titleKey(m.title, m.year)) ?? '', poster: null }));
+  // Most watched first: the page shows (and tests encode) the head of the list.
+  movies.sort((a, b) => (counts[b.id] ?? 0) - (counts[a.id] ?? 0) || Number(a.id) - Number(b.id));
+  if (data.posters) linkPosters(movies, data.posters);
+  writeFileSync(join(CATALOG_DIR, 'popularity.json'), JSON.stringify(tables.popularity));
+  writeFileSync(join(CATALOG_DIR, 'cooccurrence.json'), JSON.stringify(tables.cooccurrence));
+  writeFileSync(join(CATALOG_DIR, 'catalog.json'), JSON.stringify({ version, builtAt: new Date().toISOString(), movies }));
+  const withPlot = movies.filter((m) => m.plot !== '').length;
+  const withPoster = movies.filter((m) => m.poster !== null).length;
+  process.stderr.write(`catalog: ${movies.length} movies (${withPlot} with plots, ${withPoster} with posters) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+}
+
+/** The lines of the first `users` users (both files list users in blocks), for a quicker CI model. */
+function userSubset(interactions: string, users: number): string {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const line of readFileSync(interactions, 'utf8').split('\n')) {
+    const user = (line.includes('::') ? line.split('::', 1)[0] : line.split(' ', 1)[0]) ?? '';
+    if (user === '') continue;
+    if (!seen.has(user)) { if (seen.size === users) break; seen.add(user); }
+    out.push(line);
+  }
+  const file = join(CATALOG_DIR, `interactions-${users}-users${interactions.endsWith('.dat') ? '.dat' : '.txt'}`);
+  writeFileSync(file, `${out.join('\n')}\n`);
+  return file;
+}
+
+function trainModel(data: DatasetFiles, minutes: number, users: number | null): void {
+  const tmp = join(CATALOG_DIR, 'model.training');
+  const dest = join(CATALOG_DIR, 'model');
+  rmSync(tmp, { recursive: true, force: true });
+  const who = users === null ? 'all users' : `the first ${users} users`;
+  process.stderr.write(`training the sequence model (SASRec, maxLen ${MAX_LEN}, ${who}, at most ${minutes} min after the first epoch; set TASTEBUD_DEMO_TRAIN_MINUTES to change)\n`);
+  const interactions = users === null ? data.interactions : userSubset(data.interactions, users);
+  const result = spawnSync(process.execPath, [
+    '--import', 'tsx', join(REPO_ROOT, 'cli', 'index.ts'), 'train',
+    '--interactions', interactions, '--out', tmp,
+    '--max-len', String(MAX_LEN), '--dim', '48', '--blocks', '2', '--dropout', '0.2', '--lr', '0.002', '--batch-size', '128',
+    '--eval-every', '1', '--patience', '3', '--max-minutes', String(minutes),
+  ], { stdio: ['ignore', 'ignore', 'inherit'], cwd: REPO_ROOT });
+  if (result.status !== 0 || !existsSync(join(tmp, 'manifest.json'))) throw new DemoSetupError('Training the sequence model failed (see the lines above).');
+  rmSync(dest, { recursive: true, force: true });
+  renameSync(tmp, dest);
+}
+
+/** TASTEBUD_DEMO_TRAIN_USERS (default: all; 1500 under CI) trades model quality for a quicker first build. */
+function trainUsers(): number | null {
+  const raw = process.env.TASTEBUD_DEMO_TRAIN_USERS ?? (process.env.CI ? '1500' : '');
+  if (raw === '' || raw === 'all') return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 10) throw new DemoSetupError(`TASTEBUD_DEMO_TRAIN_USERS must be an integer >= 10 or "all", got "${raw}".`);
+  return n;
+}
+
+function trainMinutes(flag: string | undefined): number {
+  const raw = flag ?? process.env.TASTEBUD_DEMO_TRAIN_MINUTES ?? (process.env.CI ? '1' : '3');
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new DemoSetupError(`The training budget must be a positive number of minutes, got "${raw}".`);
+  return n;
+}
+
+export function main(argv: string[]): void {
+  const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, 'train-minutes': { type: 'string' }, retrain: { type: 'boolean' } }, strict: true });
+  const minutes = trainMinutes(values['train-minutes']);
+  const users = trainUsers();
+  const data = locateDataset(values['data-dir'] ?? process.env.TASTEBUD_DATA_DIR, REPO_ROOT);
+  mkdirSync(CATALOG_DIR, { recursive: true });
+  const fp = fingerprints(data, users);
+  const previous = readRecord();
+  const record: BuildRecord = { format: FORMAT, catalog: fp.catalog };
+  if (previous?.catalog === fp.catalog && previous.format === FORMAT && existsSync(join(CATALOG_DIR, 'catalog.json'))) {
+    process.stderr.write(`catalog: up to date (${CATALOG_DIR})\n`);
+  } else {
+    buildCatalog(data, fp.catalog);
+  }
+  if (!values.retrain && previous?.model === fp.model && existsSync(join(CATALOG_DIR, 'model', 'manifest.json'))) {
+    process.stderr.write('sequence model: reusing the trained model (pass --retrain to train again)\n');
+  } else {
+    trainModel(data, minutes, users);
+  }
+  record.model = fp.model;
+  writeFileSync(join(CATALOG_DIR, 'build.json'), JSON.stringify(record, null, 2));
+  process.stderr.write(`demo catalog ready in ${CATALOG_DIR}\n`);
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof DemoSetupError) process.stderr.write(`\n${err.message}\n\n`);
+  else process.stderr.write(`tastebud demo: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}
