@@ -4,7 +4,7 @@
  * record events, reload, and get the same history and recommendations back.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test, expect } from '@playwright/test';
@@ -66,4 +66,26 @@ test('a vite app using the packed tarball records events, reloads, and gets the 
   const second = JSON.parse(await page.locator('#out').textContent() ?? '{}');
   expect(second.history).toEqual(first.history);
   expect(second.recs).toEqual(first.recs);
+});
+
+test('the packed `tastebud` bin trains and evaluates a model from a CSV file', () => {
+  test.setTimeout(180_000);
+  const lines = ['user,item,rating,timestamp'];
+  for (let u = 1; u <= 30; u++) for (let t = 0; t < 8; t++) lines.push(`${u},${1 + ((u * 3 + t * 7) % 25)},4,${1000 + t}`);
+  writeFileSync(join(appDir, 'log.csv'), `${lines.join('\n')}\n`);
+  const bin = join(appDir, 'node_modules/.bin/tastebud');
+  expect(run(bin, ['--help'], appDir)).toMatch(/tastebud <command>/);
+  run(bin, ['train', '--interactions', 'log.csv', '--out', 'model', '--epochs', '2', '--max-len', '8', '--dim', '8', '--quiet'], appDir);
+  const manifest = JSON.parse(readFileSync(join(appDir, 'model/manifest.json'), 'utf8')) as { kind: string; name: string; files: Array<{ path: string; sha256: string }> };
+  expect(manifest).toMatchObject({ kind: 'sequence', name: 'sasrec' });
+  expect(manifest.files.map((f) => f.path).sort()).toEqual(['vocab.json', 'weights.bin']);
+  expect(run(bin, ['eval', '--model', 'model', '--interactions', 'log.csv'], appDir)).toMatch(/NDCG@10/);
+  const report = JSON.parse(readFileSync(join(appDir, 'model/eval.json'), 'utf8')) as { users: number; metrics: { model: { ndcg10: number }; popularity: { ndcg10: number } } };
+  expect(report.users).toBe(30);
+  expect(report.metrics.model.ndcg10).toBeGreaterThanOrEqual(0);
+  expect(report.metrics.model.ndcg10).toBeLessThanOrEqual(1);
+  let failed = '';
+  try { run(bin, ['train', '--interactions', 'missing.csv', '--out', 'x'], appDir); } catch (err) { failed = String((err as { stderr?: string }).stderr); }
+  expect(failed).toMatch(/tastebud train: error .*missing\.csv/);
+  expect(failed).not.toMatch(/\n\s+at /);
 });
