@@ -9,8 +9,7 @@
  */
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeModelDir } from '../cli/model-dir';
-import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import { writeSequenceModelDir } from '../cli/model-dir';
 import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { rng } from '../workers/models/sequence/train';
 
@@ -38,18 +37,10 @@ function writeSasrec(dir: string, numItems: number, seed: number): void {
     for (let i = 0; i < n; i++) data[i] = isGamma ? 1 : (rand() * 2 - 1) * 0.1;
     return { name, shape, data };
   });
-  const { specs, bytes } = encodeWeights(tensors);
   const vocab = Array.from({ length: numItems }, (_, i) => itemId(i));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeModelDir(dir, [
-    { path: WEIGHTS_FILE, bytes },
-    { path: VOCAB_FILE, bytes: new TextEncoder().encode(JSON.stringify(vocab)) },
-  ], {
-    kind: 'sequence', name: 'sasrec',
-    config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
-    metadata: { note: 'benchmark model: random weights of the published shape, not trained' },
-  });
+  writeSequenceModelDir(dir, config, tensors, vocab, { note: 'benchmark model: random weights of the published shape, not trained' });
 }
 
 /** Writes what is missing (pass force to rewrite). */

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TastebudError } from '../lib/errors';
+import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import type { SequenceArchConfig } from '../workers/models/sequence/model';
 import { MANIFEST_FORMAT_VERSION, type ManifestFile, type ModelKind, type ModelManifest, parseManifest, verifyFile } from '../workers/models/manifest';
 
 export interface ModelFileContent { path: string; bytes: Uint8Array }
@@ -41,6 +43,22 @@ export function writeModelDir(dir: string, files: readonly ModelFileContent[], o
   writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
   renameSync(tmp, join(dir, 'manifest.json'));
   return manifest;
+}
+
+/** A sequence model directory: float32 weights (in `tensors` order), the item vocabulary, the manifest. */
+export function writeSequenceModelDir(
+  dir: string, config: SequenceArchConfig, tensors: ReadonlyArray<{ name: string; shape: number[]; data: Float32Array }>,
+  vocabulary: readonly string[], metadata?: Record<string, unknown>,
+): ModelManifest {
+  const { specs, bytes } = encodeWeights(tensors);
+  return writeModelDir(dir, [
+    { path: WEIGHTS_FILE, bytes },
+    { path: VOCAB_FILE, bytes: new TextEncoder().encode(JSON.stringify(vocabulary)) },
+  ], {
+    kind: 'sequence', name: config.architecture,
+    config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
+    ...(metadata ? { metadata } : {}),
+  });
 }
 
 /** Reads and verifies a model directory (optionally checking its kind). */

@@ -2,7 +2,6 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { TastebudError } from '../lib/errors';
-import { VOCAB_FILE, WEIGHTS_FILE, encodeWeights, type SequenceModelConfig } from '../workers/models/sequence/artifacts';
 import { scoreHistories } from '../workers/models/sequence/infer';
 import { initParams, type ParamMap, paramShapes, type SequenceArchConfig } from '../workers/models/sequence/model';
 import { type TrainOptions, trainSequenceModel } from '../workers/models/sequence/train';
@@ -11,7 +10,7 @@ import { setupBackend } from './backend';
 import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from './data';
 import { evaluateLeaveOneOut, popularityScorer, round4 } from './metrics';
 import { trainMfCommand } from './mf';
-import { writeModelDir } from './model-dir';
+import { writeSequenceModelDir } from './model-dir';
 import { createProgress } from './progress';
 
 export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-100k> --out <dir> [options]
@@ -86,12 +85,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   };
   const save = (metadata: Record<string, unknown>): void => {
     const tensors = paramShapes(config).map(([name, shape]) => ({ name, shape, data: (params.get(name) as { dataSync(): Float32Array }).dataSync() }));
-    const { specs, bytes } = encodeWeights(tensors);
-    const full: SequenceModelConfig = { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE };
-    writeModelDir(out, [
-      { path: WEIGHTS_FILE, bytes },
-      { path: VOCAB_FILE, bytes: new TextEncoder().encode(JSON.stringify(vocab)) },
-    ], { kind: 'sequence', name: model, config: full as unknown as Record<string, unknown>, metadata: { ...baseMetadata, ...metadata } });
+    writeSequenceModelDir(out, config, tensors, vocab, { ...baseMetadata, ...metadata });
   };
 
   let best = -Infinity;

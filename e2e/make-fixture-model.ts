@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpSync, mkdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeModelDir } from '../cli/model-dir';
-import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import { writeSequenceModelDir } from '../cli/model-dir';
+import { VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
 import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { readModelDir } from '../cli/model-dir';
@@ -38,18 +38,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < n; i++) data[i] = isGamma ? 1 + (rand() - 0.5) * 0.2 : (rand() * 2 - 1) * (isBias ? 0.1 : 0.6);
     return { name, shape, data };
   });
-  const { specs, bytes } = encodeWeights(tensors);
   const vocab = Array.from({ length: NUM_ITEMS }, (_, i) => `m${i + 1}`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  writeModelDir(out, [
-    { path: WEIGHTS_FILE, bytes },
-    { path: VOCAB_FILE, bytes: new TextEncoder().encode(JSON.stringify(vocab)) },
-  ], {
-    kind: 'sequence', name: 'sasrec',
-    config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
-    metadata: { note: 'synthetic e2e fixture: random weights, not trained' },
-  });
+  writeSequenceModelDir(out, config, tensors, vocab, { note: 'synthetic e2e fixture: random weights, not trained' });
   const { manifest, files } = await readModelDir(out);
   const model = await loadSequenceModel(manifest, files);
   const history = Int32Array.from(FIXTURE_HISTORY.map((id) => vocab.indexOf(id) + 1));
@@ -64,12 +56,12 @@ async function main(): Promise<void> {
   rmSync(tampered, { recursive: true, force: true });
   mkdirSync(tampered, { recursive: true });
   for (const f of ['manifest.json', VOCAB_FILE]) copyFileSync(join(out, f), join(tampered, f));
-  const flipped = new Uint8Array(bytes);
+  const flipped = new Uint8Array(files.get(WEIGHTS_FILE)!.slice(0));
   flipped[100] = flipped[100]! ^ 0xff;
   writeFileSync(join(tampered, WEIGHTS_FILE), flipped);
   // The shipped text and image models, served by the harness like a site would.
   for (const kind of ['text', 'image']) cpSync(join(import.meta.dirname, '..', 'public/models', kind), join(out, '..', kind), { recursive: true });
-  console.log(`wrote ${out} (${bytes.byteLength} weight bytes) and golden scores`);
+  console.log(`wrote ${out} (${flipped.byteLength} weight bytes) and golden scores`);
 }
 
 await main();

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dense, embed, layerNorm, matMulT } from './ops';
-import type { ForwardOptions, ForwardResult, ParamMap, SasrecConfig } from './sasrec';
+import { p, type ForwardOptions, type ForwardResult, type ParamMap, type SasrecConfig } from './sasrec';
 
 export function gruParamShapes(c: SasrecConfig): Array<[string, number[]]> {
   const d = c.dim;
@@ -15,12 +15,6 @@ export function gruParamShapes(c: SasrecConfig): Array<[string, number[]]> {
   for (let l = 0; l < c.blocks; l++) out.push([`gru${l}.w`, [d, 3 * d]], [`gru${l}.u`, [d, 3 * d]], [`gru${l}.b`, [3 * d]]);
   out.push(['ln_final.gamma', [d]], ['ln_final.beta', [d]]);
   return out;
-}
-
-function p(params: ParamMap, name: string): tf.Variable {
-  const v = params.get(name);
-  if (!v) throw new Error(`missing parameter ${name}`);
-  return v;
 }
 
 /** ids: B*L left-padded model item indices. Call inside tf.tidy / a gradient scope. */

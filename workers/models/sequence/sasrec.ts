@@ -44,7 +44,8 @@ export function sasrecParamShapes(c: SasrecConfig): Array<[string, number[]]> {
   return out;
 }
 
-function p(params: ParamMap, name: string): tf.Variable {
+/** A parameter by name (shared by the architectures). */
+export function p(params: ParamMap, name: string): tf.Variable {
   const v = params.get(name);
   if (!v) throw new Error(`missing parameter ${name}`);
   return v;
