@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { TastebudError } from '../../lib/errors';
 import type { ModelManifest } from './manifest';
-import { decodeWeights, encodeWeights, type SequenceModelConfig } from './sequence/artifacts';
+import { encodeWeights, type SequenceModelConfig } from './sequence/artifacts';
+import { assignWeights, weightVariables } from './sequence/weights';
 
 export interface SequenceScores {
   /** numItems + 1 logits; index 0 is padding. */
@@ -49,24 +50,14 @@ export function checkHistory(server: { config: SequenceModelConfig; isDisposed()
 /** Weights held as tf.Variables, so serving and fine-tuning share one copy. */
 export abstract class SequenceServerBase implements SequenceServer {
   readonly maxLen: number;
-  protected readonly weights = new Map<string, tf.Variable>();
+  protected readonly weights: Map<string, tf.Variable>;
   private readonly initial: ArrayBuffer;
   private disposed = false;
 
   constructor(readonly manifest: ModelManifest, readonly config: SequenceModelConfig, readonly itemIds: readonly string[], weightsBytes: ArrayBuffer, shapes: Array<[string, number[]]>) {
     this.maxLen = config.maxLen;
     this.initial = weightsBytes.slice(0);
-    const decoded = decodeWeights(config.weights.specs, weightsBytes);
-    for (const [name, shape] of shapes) {
-      const w = decoded.get(name);
-      if (!w || w.shape.join(',') !== shape.join(',')) {
-        this.dispose();
-        throw new TastebudError('model-load', `Sequence model weight ${name} is missing or has the wrong shape; the model directory is inconsistent.`, { field: name });
-      }
-      const t = tf.tensor(w.data, shape);
-      this.weights.set(name, tf.variable(t, true));
-      t.dispose();
-    }
+    this.weights = weightVariables(config.weights.specs, weightsBytes, shapes);
   }
 
   abstract score(history: Int32Array): Promise<SequenceScores>;
@@ -92,12 +83,7 @@ export abstract class SequenceServerBase implements SequenceServer {
   }
 
   importWeights(bytes: ArrayBuffer): void {
-    const decoded = decodeWeights(this.config.weights.specs, bytes);
-    for (const [name, v] of this.weights) {
-      const w = decoded.get(name);
-      if (!w || w.shape.join(',') !== v.shape.join(',')) throw new TastebudError('model-load', `weight ${name} is missing or has the wrong shape`, { field: name });
-      tf.tidy(() => v.assign(tf.tensor(w.data, v.shape)));
-    }
+    assignWeights(this.weights, this.config.weights.specs, bytes);
   }
 
   resetWeights(): void {

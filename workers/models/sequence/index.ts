@@ -6,10 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { TastebudError } from '../../../lib/errors';
 import type { ModelManifest } from '../manifest';
-import { decodeWeights, encodeWeights, parseSequenceConfig, parseVocabulary, type SequenceModelConfig } from './artifacts';
+import { encodeWeights, parseSequenceConfig, parseVocabulary, type SequenceModelConfig } from './artifacts';
 import { scoreHistories } from './infer';
 import { type ParamMap, paramShapes } from './model';
 import { batchLoss, rng } from './train';
+import { assignWeights, weightVariables } from './weights';
 
 export type { SequenceModelConfig, WeightSpec } from './artifacts';
 
@@ -57,25 +58,14 @@ function fileOf(files: Map<string, ArrayBuffer>, path: string): ArrayBuffer {
 
 class SasrecModel implements SequenceModel {
   readonly maxLen: number;
-  private readonly params: ParamMap = new Map();
+  private readonly params: ParamMap;
   private readonly initial: ArrayBuffer;
   private disposed = false;
 
   constructor(readonly manifest: ModelManifest, readonly config: SequenceModelConfig, readonly itemIds: readonly string[], weights: ArrayBuffer) {
     this.maxLen = config.maxLen;
     this.initial = weights.slice(0);
-    const expected = paramShapes(config);
-    const decoded = decodeWeights(config.weights.specs, weights);
-    for (const [name, shape] of expected) {
-      const w = decoded.get(name);
-      if (!w || w.shape.join(',') !== shape.join(',')) {
-        this.dispose();
-        throw new TastebudError('model-load', `weight ${name} is missing or has shape [${w?.shape.join(', ') ?? ''}], expected [${shape.join(', ')}]`, { field: name });
-      }
-      const t = tf.tensor(w.data, shape);
-      this.params.set(name, tf.variable(t, true));
-      t.dispose();
-    }
+    this.params = weightVariables(config.weights.specs, weights, paramShapes(config));
   }
 
   private check(history: Int32Array): void {
@@ -122,12 +112,7 @@ class SasrecModel implements SequenceModel {
   }
 
   importWeights(bytes: ArrayBuffer): void {
-    const decoded = decodeWeights(this.config.weights.specs, bytes);
-    for (const [name, v] of this.params) {
-      const w = decoded.get(name);
-      if (!w) throw new TastebudError('model-load', `weight ${name} missing`, { field: name });
-      tf.tidy(() => v.assign(tf.tensor(w.data, v.shape)));
-    }
+    assignWeights(this.params, this.config.weights.specs, bytes);
   }
 
   reset(): void {
