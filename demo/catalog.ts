@@ -1,14 +1,9 @@
 /** The MovieLens catalog built by demo/build-catalog.ts, and how it becomes tastebud items. */
 import type { Item } from '../lib/index';
+import type { CatalogMovie } from './build/movies';
 
-export interface Movie {
-  id: string;
-  title: string;
-  year: number | null;
-  genres: string[];
-  plot: string;
-  poster: string | null;
-}
+/** One entry of catalog.json, as the builder writes it (a type-only import: nothing of Node reaches the page). */
+export type Movie = CatalogMovie;
 
 export interface Catalog {
   version: string;
