@@ -9,22 +9,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { centerVectors, rowNorms } from '../workers/ranking/content';
-import { argValue, imageVectors, loadMl1m, textVectors } from './content-data';
+import { argValue, loadContentBench } from './content-data';
 import { Acc, contentScores, distinctOthers, historyWeights, machine, mix, mulberry32, randomExpectation, rankOf, round, type ContentSpace, type HrNdcg } from './content-eval';
 import { warmBlock } from './warm';
 
-const t0 = performance.now();
-const datasets = argValue('--datasets', '../shared/datasets');
-const log = (s: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${s}`);
-
-const data = loadMl1m(datasets);
+const { t0, log, data, text, image } = await loadContentBench();
 const n = data.numItems;
 const rows = n + 1;
-log(`ML-1M: ${data.seqs.length} users, ${n} items, ${data.plots} items with a plot`);
-const text = await textVectors(data);
-log(`text vectors: ${text.covered} items${text.cached ? ' (cached)' : ` in ${text.seconds.toFixed(1)} s`}`);
-const image = await imageVectors(data, datasets, log);
-log(`image vectors: ${image.covered} items${image.cached ? ' (cached)' : ` in ${image.seconds.toFixed(1)} s`}`);
 
 const space = (name: string, dim: number, vectors: Float32Array): ContentSpace => ({ name, dim, vectors, norms: rowNorms(vectors, dim, rows) });
 const spaces = {

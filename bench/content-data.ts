@@ -37,6 +37,22 @@ export interface Ml1m {
   plots: number;
 }
 
+export interface ContentBenchData { /** performance.now() at the start, for the total run time. */ t0: number; datasets: string; log: (s: string) => void; data: Ml1m; text: ItemVectors; image: ItemVectors }
+
+/** The start shared by the content benchmarks: `--datasets`, a timed logger, ML-1M and its text / image vectors. */
+export async function loadContentBench(): Promise<ContentBenchData> {
+  const t0 = performance.now();
+  const datasets = argValue('--datasets', '../shared/datasets');
+  const log = (s: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${s}`);
+  const data = loadMl1m(datasets);
+  log(`ML-1M: ${data.seqs.length} users, ${data.numItems} items, ${data.plots} items with a plot`);
+  const text = await textVectors(data);
+  log(`text vectors: ${text.covered} items${text.cached ? ' (cached)' : ` in ${text.seconds.toFixed(1)} s`}`);
+  const image = await imageVectors(data, datasets, log);
+  log(`image vectors: ${image.covered} items${image.cached ? ' (cached)' : ` in ${image.seconds.toFixed(1)} s`}`);
+  return { t0, datasets, log, data, text, image };
+}
+
 export function argValue(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   if (i >= 0 && process.argv[i + 1]) return process.argv[i + 1]!;

@@ -15,17 +15,12 @@ import { centerVectors, rowCosine, rowNorms } from '../workers/ranking/content';
 import { mmr } from '../workers/ranking/rank';
 import { tagJaccard } from '../workers/ranking/signals';
 import { topK } from '../workers/ranking/topk';
-import { argValue, imageVectors, loadMl1m, textVectors } from './content-data';
+import { loadContentBench } from './content-data';
 import { contentScores, historyWeights, machine, mix, round, type ContentSpace } from './content-eval';
 
-const t0 = performance.now();
-const datasets = argValue('--datasets', '../shared/datasets');
-const log = (s: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${s}`);
-const data = loadMl1m(datasets);
+const { t0, log, data, text, image } = await loadContentBench();
 const n = data.numItems;
 const rows = n + 1;
-const text = await textVectors(data);
-const image = await imageVectors(data, datasets, log);
 
 interface Chosen { textSpace: string; imageSpace: string; recencyHalfLife: number | null; textWeight: number }
 let chosen: Chosen = { textSpace: 'textCentred', imageSpace: 'imageCentred', recencyHalfLife: null, textWeight: 0.5 };
