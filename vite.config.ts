@@ -12,6 +12,8 @@ import { serveCatalog } from './demo/serve-catalog';
 
 const root = import.meta.dirname;
 
+const cliEntries: Record<string, string> = { tastebud: resolve(root, 'cli/bin.ts'), 'gradient-worker': resolve(root, 'cli/gradient-worker.ts') };
+
 const SOURCE_WORKER_URL = "new URL('../workers/engine.worker.ts', import.meta.url)";
 const DIST_WORKER_URL = "new URL('./engine.worker.js', import.meta.url)";
 
@@ -89,8 +91,12 @@ export default defineConfig(({ mode }) => {
         outDir: 'dist/cli',
         emptyOutDir: true,
         minify: false,
-        ssr: resolve(root, 'cli/bin.ts'),
-        rollupOptions: { output: { entryFileNames: 'tastebud.js', format: 'es' } },
+        ssr: true,
+        // gradient-worker.js is the worker-thread entry of `train --threads`; it must sit next to tastebud.js
+        rollupOptions: {
+          input: cliEntries,
+          output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', format: 'es' },
+        },
       },
       ssr: { noExternal: ['cli-progress'] },
     };

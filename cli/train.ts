@@ -1,5 +1,5 @@
 /** `tastebud train`: read interactions, leave-one-out split, train with early stopping, write a model directory. */
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { TastebudError } from '../lib/errors';
 import { scoreHistories } from '../workers/models/sequence/infer';
@@ -8,6 +8,7 @@ import { type TrainOptions, trainSequenceModel } from '../workers/models/sequenc
 import { num, oneOf, required, resolveInteractions } from './args';
 import { setupBackend } from './backend';
 import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from './data';
+import { startGradientPeers } from './gradient-pool';
 import { evaluateLeaveOneOut, popularityScorer, round4 } from './metrics';
 import { trainMfCommand } from './mf';
 import { writeSequenceModelDir } from './model-dir';
@@ -21,6 +22,7 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
   --eval-every 1 --patience 5 (validations without improvement) --max-minutes 120
   --lr-schedule constant|cosine (cosine: decay to 5% of --lr over --max-minutes)
   --windows last|random (random: also train on earlier windows of histories longer than --max-len)
+  --threads N               training threads, each computing part of every batch (default: the number of cores, at most 8)
   --seed 42 --backend wasm|cpu --quiet
   mf only: --factors 50 --epochs 40 --lr 0.007 --reg 0.05 --folds 5 (k-fold RMSE) --json <file> [--out <dir>]`;
 
@@ -33,7 +35,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, negatives: { type: 'string' },
       'eval-every': { type: 'string' }, patience: { type: 'string' }, 'max-minutes': { type: 'string' }, seed: { type: 'string' },
       backend: { type: 'string' }, quiet: { type: 'boolean' }, folds: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' },
-      json: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' },
+      json: { type: 'string' }, threads: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' },
     },
     strict: true,
   });
@@ -60,6 +62,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     lrSchedule: oneOf(values['lr-schedule'], 'lr-schedule', ['constant', 'cosine'] as const, 'constant'),
     windows: oneOf(values.windows, 'windows', ['last', 'random'] as const, 'last'),
   };
+  const threads = num(values.threads, 'threads', Math.min(8, availableParallelism()), { int: true, min: 1, max: 64 });
   const backend = await setupBackend(values.backend ?? 'wasm');
   const progress = createProgress(opts.epochs, values.quiet === true);
   const t0 = Date.now();
@@ -81,7 +84,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const baseMetadata = {
     data: log.fingerprint,
     split: 'leave-one-out (last = test, second-to-last = validation)',
-    training: { ...opts, backend, cpus: cpus().length },
+    training: { ...opts, backend, threads, cpus: cpus().length },
   };
   const save = (metadata: Record<string, unknown>): void => {
     const tensors = paramShapes(config).map(([name, shape]) => ({ name, shape, data: (params.get(name) as { dataSync(): Float32Array }).dataSync() }));
@@ -89,7 +92,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
   };
 
   let best = -Infinity;
+  const peers = threads > 1 ? await startGradientPeers(threads - 1, { config, backend, seed: opts.seed + 1, sampledNegatives: opts.sampledNegatives }) : [];
+  if (threads > 1) progress.log(`training on ${threads} threads (each batch split between them)`);
   const result = await trainSequenceModel(params, config, split.train, opts, {
+    peers,
     onStep: (i) => progress.step(i),
     onEpoch: (i) => progress.epoch(i),
     validate: (p) => {
@@ -100,7 +106,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       }
       return m.ndcg10;
     },
-  });
+  }).finally(() => Promise.all(peers.map((peer) => peer.dispose())));
   progress.stop();
   const valid = evaluateLeaveOneOut(scorer(params), vocab.length, seqs, split.evalUsers, 'valid');
   const test = evaluateLeaveOneOut(scorer(params), vocab.length, seqs, split.evalUsers, 'test');

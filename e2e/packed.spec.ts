@@ -75,7 +75,7 @@ test('the packed `tastebud` bin trains and evaluates a model from a CSV file', (
   writeFileSync(join(appDir, 'log.csv'), `${lines.join('\n')}\n`);
   const bin = join(appDir, 'node_modules/.bin/tastebud');
   expect(run(bin, ['--help'], appDir)).toMatch(/tastebud <command>/);
-  run(bin, ['train', '--interactions', 'log.csv', '--out', 'model', '--epochs', '2', '--max-len', '8', '--dim', '8', '--quiet'], appDir);
+  run(bin, ['train', '--interactions', 'log.csv', '--out', 'model', '--epochs', '2', '--max-len', '8', '--dim', '8', '--threads', '2', '--quiet'], appDir);
   const manifest = JSON.parse(readFileSync(join(appDir, 'model/manifest.json'), 'utf8')) as { kind: string; name: string; files: Array<{ path: string; sha256: string }> };
   expect(manifest).toMatchObject({ kind: 'sequence', name: 'sasrec' });
   expect(manifest.files.map((f) => f.path).sort()).toEqual(['vocab.json', 'weights.bin']);

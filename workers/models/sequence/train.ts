@@ -5,6 +5,7 @@
  * sampled softmax; users are bucketed by length so padding costs little.
  */
 import * as tf from '@tensorflow/tfjs';
+import { combineShards, countTargets, type GradientPeer, type ShardGradients, shardBatch } from './data-parallel';
 import { gatherRows, softmaxCrossEntropy } from './ops';
 import { forward, type ParamMap, type SequenceArchConfig as SasrecConfig } from './model';
 
@@ -44,6 +45,11 @@ export interface TrainHooks {
   onEpoch?(info: EpochInfo): void;
   /** Validation metric (higher is better), e.g. NDCG@10 on the held-out item. */
   validate(params: ParamMap): number | Promise<number>;
+  /**
+   * Other threads that compute gradients: each batch is split between this
+   * thread and the peers (data parallelism; same result as one full batch).
+   */
+  peers?: readonly GradientPeer[];
 }
 
 export interface TrainResult {
@@ -133,6 +139,36 @@ export function batchLoss(params: ParamMap, config: SasrecConfig, b: Batch, samp
   return softmaxCrossEntropy(rows, sub, { targets: mapped });
 }
 
+/** Loss and gradients (in parameter order) of one batch at the current weights. */
+export function shardGradients(params: ParamMap, config: SasrecConfig, b: Batch, sampledNegatives: number, random: () => number): ShardGradients {
+  const targets = countTargets(b);
+  const vars = [...params.values()];
+  if (targets === 0) return { loss: 0, targets: 0, grads: vars.map((v) => new Float32Array(v.size)) };
+  const { value, grads } = tf.variableGrads(() => batchLoss(params, config, b, sampledNegatives, random), vars);
+  const loss = value.dataSync()[0] as number;
+  const out = vars.map((v) => {
+    const g = grads[v.name];
+    return g ? (g.dataSync() as Float32Array).slice() : new Float32Array(v.size);
+  });
+  tf.dispose([value, ...Object.values(grads)]);
+  return { loss, targets, grads: out };
+}
+
+/** One optimizer step with the batch split between this thread and the peers. */
+async function parallelStep(params: ParamMap, config: SasrecConfig, b: Batch, optimizer: tf.Optimizer, peers: readonly GradientPeer[], sampledNegatives: number, random: () => number): Promise<number> {
+  const vars = [...params.values()];
+  const shards = shardBatch(b, peers.length + 1);
+  const weights = shards.length > 1 ? vars.map((v) => (v.dataSync() as Float32Array).slice()) : [];
+  const remote = shards.slice(1).map((shard, i) => (peers[i] as GradientPeer).gradients(weights, shard));
+  const local = shardGradients(params, config, shards[0] as Batch, sampledNegatives, random);
+  const { loss, grads } = combineShards([local, ...(await Promise.all(remote))]);
+  const named: tf.NamedTensorMap = {};
+  vars.forEach((v, k) => { named[v.name] = tf.tensor(grads[k] as Float32Array, v.shape); });
+  optimizer.applyGradients(named);
+  tf.dispose(Object.values(named));
+  return loss;
+}
+
 function snapshot(params: ParamMap): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const [k, v] of params) out.set(k, v.dataSync().slice() as Float32Array);
@@ -168,9 +204,14 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
       const b = batches[s] as Batch;
       // tfjs's Adam reads its (protected) learningRate on every step.
       (optimizer as unknown as { learningRate: number }).learningRate = scheduledLr(opts, (Date.now() - started) / 1000 / opts.maxSeconds);
-      const loss = optimizer.minimize(() => batchLoss(params, config, b, opts.sampledNegatives, random), true, vars);
-      const l = loss ? (loss.dataSync()[0] as number) : NaN;
-      loss?.dispose();
+      let l: number;
+      if (hooks.peers && hooks.peers.length > 0) {
+        l = await parallelStep(params, config, b, optimizer, hooks.peers, opts.sampledNegatives, random);
+      } else {
+        const loss = optimizer.minimize(() => batchLoss(params, config, b, opts.sampledNegatives, random), true, vars);
+        l = loss ? (loss.dataSync()[0] as number) : NaN;
+        loss?.dispose();
+      }
       lossSum += l;
       lossN++;
       hooks.onStep?.({ epoch, step: s + 1, steps: batches.length, loss: lossSum / lossN });

@@ -1,0 +1,37 @@
+/**
+ * Worker-thread entry for data-parallel training (`tastebud train --threads N`):
+ * holds a copy of the model, and for each message sets the weights it is sent
+ * and answers with the loss and gradients of the shard it is sent.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import type { GradientWorkerData, GradientWorkerReply, GradientWorkerRequest } from './gradient-pool';
+import { setupBackend } from './backend';
+import { initParams } from '../workers/models/sequence/model';
+import { rng, shardGradients } from '../workers/models/sequence/train';
+
+async function run(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('gradient-worker.ts must run in a worker thread');
+  const data = workerData as GradientWorkerData;
+  await setupBackend(data.backend);
+  const params = initParams(data.config, data.seed);
+  const vars = [...params.values()];
+  const random = rng(data.seed);
+  port.on('message', (msg: GradientWorkerRequest) => {
+    try {
+      tf.tidy(() => vars.forEach((v, k) => v.assign(tf.tensor(msg.weights[k] as Float32Array, v.shape))));
+      const r = shardGradients(params, data.config, msg.shard, data.sampledNegatives, random);
+      const reply: GradientWorkerReply = { id: msg.id, loss: r.loss, targets: r.targets, grads: r.grads };
+      port.postMessage(reply, r.grads.map((g) => g.buffer as ArrayBuffer));
+    } catch (err) {
+      const reply: GradientWorkerReply = { id: msg.id, error: err instanceof Error ? err.message : String(err) };
+      port.postMessage(reply);
+    }
+  });
+  port.postMessage({ ready: true });
+}
+
+run().catch((err: unknown) => {
+  parentPort?.postMessage({ id: -1, error: err instanceof Error ? err.message : String(err) } satisfies GradientWorkerReply);
+});
