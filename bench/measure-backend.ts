@@ -48,13 +48,16 @@ async function recommendRun(ctx: BackendContext, out: BackendResults, items: num
     out.recommend.push({ backend, items, model: model ? 'sasrec' : 'popularity', ...s, p50Ms: s.medianMs, warmup: plan.warmup });
     ctx.log(`${backend} recommend ${model ? 'sasrec' : 'popularity'} ${items}: p50 ${s.medianMs} ms p95 ${s.p95Ms} ms (${calls} calls)`);
     if (before) {
-      // Heap checkpoints: a one-time cache fills early and stays flat; a leak keeps growing.
+      // Heap checkpoints about every tenth of the run: a one-time cache fills early and stays flat; a leak keeps growing.
       const heapSeries = [before.heap, await ctx.heap.usedBytes()];
-      const rest = memoryCalls - calls;
-      for (const chunk of [Math.floor(rest / 2), rest - Math.floor(rest / 2)]) {
-        if (chunk <= 0) continue;
+      const seriesCalls = [0, calls];
+      const step = Math.max(20, Math.ceil(memoryCalls / 10));
+      for (let done = calls; done < memoryCalls;) {
+        const chunk = Math.min(step, memoryCalls - done);
         await page.evaluate((n) => window.bench.recommendTimes(n), chunk);
+        done += chunk;
         heapSeries.push(await ctx.heap.usedBytes());
+        seriesCalls.push(done);
       }
       const after = await page.evaluate(() => window.bench.info());
       const heapAfter = heapSeries[heapSeries.length - 1]!;
@@ -62,7 +65,7 @@ async function recommendRun(ctx: BackendContext, out: BackendResults, items: num
         backend, items, calls: memoryCalls,
         tensorsBefore: before.info.memory.tensors, tensorsAfter: after.memory.tensors,
         tensorBytesBefore: before.info.memory.bytes, tensorBytesAfter: after.memory.bytes,
-        workerHeapBefore: before.heap, workerHeapAfter: heapAfter, workerHeapSeries: heapSeries,
+        workerHeapBefore: before.heap, workerHeapAfter: heapAfter, workerHeapSeries: heapSeries, workerHeapSeriesCalls: seriesCalls,
       });
       ctx.log(`${backend} memory over ${memoryCalls} calls: tensors ${before.info.memory.tensors} → ${after.memory.tensors}, heap ${before.heap} → ${heapAfter}`);
     }
@@ -125,7 +128,7 @@ async function encoderRuns(ctx: BackendContext, kind: 'text' | 'image'): Promise
 }
 
 /** Each measure is independent: one that fails is noted and the rest still run. */
-export async function measureBackend(ctx: BackendContext): Promise<BackendResults> {
+export async function measureBackend(ctx: BackendContext, only?: 'memory'): Promise<BackendResults> {
   const out: BackendResults = { recommend: [], memory: [], startup: null, encoders: [], catalogUpsertMs: {}, notes: [] };
   const attempt = async (what: string, fn: () => Promise<void>): Promise<void> => {
     try {
@@ -138,6 +141,11 @@ export async function measureBackend(ctx: BackendContext): Promise<BackendResult
     }
   };
   const { plan } = ctx;
+  if (only === 'memory') {
+    const catalog = CATALOGS[0];
+    await attempt(`recommend SASRec ${catalog.items}`, () => recommendRun(ctx, out, catalog.items, catalog.model, plan.calls, plan.memoryCalls));
+    return out;
+  }
   for (const catalog of CATALOGS) {
     const small = catalog.items === CATALOGS[0].items;
     const calls = small ? plan.calls : plan.bigCalls;

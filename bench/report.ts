@@ -38,8 +38,10 @@ export interface MemoryEntry {
   tensorBytesAfter: number;
   workerHeapBefore: number;
   workerHeapAfter: number;
-  /** Worker heap after GC: before, after the timed calls, then after each half of the remaining calls. */
+  /** Worker heap after GC: before, after the timed calls, then about every tenth of the run. */
   workerHeapSeries?: number[];
+  /** recommend() calls done at each point of `workerHeapSeries`. */
+  workerHeapSeriesCalls?: number[];
 }
 
 export interface StartupEntry {
@@ -90,6 +92,8 @@ export interface BrowserResults {
   topk: TopkEntry[];
   recommend: RecommendEntry[];
   memory: MemoryEntry[];
+  /** Set when the memory rows come from a separate `bench/run.ts --only memory` run. */
+  memoryRun?: { date: string; durationS: number; browser: string };
   startup: { coldMs: number; warmMs: number; backend: string; perBackend: StartupEntry[] };
   encoders: EncoderEntry[];
   indexeddb: IndexedDbResult | null;
@@ -117,9 +121,15 @@ export function heapIsFlat(series: readonly number[]): boolean {
   return last <= series[Math.floor(series.length / 2)]! * 1.05;
 }
 
+/** A long heap series shortened to start, after the timed calls, middle and end, each with its call count when known. */
+function heapPoints(series: readonly number[], calls: readonly number[] | undefined): string {
+  const picks = series.length > 5 ? [0, 1, Math.floor((series.length - 1) / 2), series.length - 1] : series.map((_, i) => i);
+  return picks.map((i) => `${(series[i]! / 1024 / 1024).toFixed(2)}${calls?.[i] !== undefined ? ` (${calls[i]})` : ''}`).join(' → ');
+}
+
 export function renderTable(r: BrowserResults): string {
   const lines = [
-    `Measured ${r.date.slice(0, 10)} on ${r.machine.cpu} (${r.machine.cores} cores), ${r.browser}, \`npm run bench${r.mode === 'quick' ? ':quick' : ''}\` → \`bench/results/browser.json\`.`,
+    `Measured ${r.date.slice(0, 10)} on ${r.machine.cpu} (${r.machine.cores} cores), ${r.browser}, \`npm run bench${r.mode === 'quick' ? ':quick' : ''}\` → \`bench/results/browser.json\`.` + (r.memoryRun ? ` Memory rows: \`bench/run.ts --only memory\` on ${r.memoryRun.date.slice(0, 10)} (${Math.round(r.memoryRun.durationS / 60)} min).` : ''),
     '',
     row(['what', 'backend', 'median (p95)', 'same-run baseline', 'target', 'verdict']),
     row(['---', '---', '---', '---', '---', '---']),
@@ -163,7 +173,7 @@ export function renderTable(r: BrowserResults): string {
     const series = m.workerHeapSeries ?? [m.workerHeapBefore, m.workerHeapAfter];
     const heapFlat = heapIsFlat(series);
     lines.push(row([`memory after ${m.calls.toLocaleString('en')} recommend() calls`, m.backend,
-      `tensors ${m.tensorsBefore} → ${m.tensorsAfter}; worker heap ${series.map((b) => (b / 1024 / 1024).toFixed(2)).join(' → ')} MB`, 'before the calls', 'no growth',
+      `tensors ${m.tensorsBefore} → ${m.tensorsAfter}; worker heap ${heapPoints(series, m.workerHeapSeriesCalls)} MB`, 'before the calls', 'no growth',
       verdict(grew === 0 && heapFlat, `${grew} tensors, heap +${((m.workerHeapAfter - m.workerHeapBefore) / 1024).toFixed(0)} kB`)]));
   }
   const z = r.size;

@@ -1,6 +1,8 @@
 /**
  * The browser benchmark: `npm run bench` (or `npm run bench:quick`).
  *   node --import tsx bench/run.ts [--quick] [--backends webgpu,webgl,cpu] [--topk run|skip] [--port 4311] [--memory-calls N] [--render]
+ *   node --import tsx bench/run.ts --only memory --memory-calls 1000 [--backends …]
+ *     (only the leak check; replaces the memory rows of the committed browser.json)
  * Builds the bench page, runs every measure in Debian Chromium per backend
  * (Playwright), measures bundle and model sizes, merges the top-k figures from
  * bench/topk/run.ts when it exists, writes bench/results/browser.json and
@@ -42,6 +44,8 @@ const backends = (arg('backends') ?? 'webgpu,webgl,cpu').split(',') as BackendNa
 const topkMode = arg('topk') ?? 'run';
 const port = Number(arg('port') ?? 4311);
 const memoryCalls = arg('memory-calls') === undefined ? undefined : Number(arg('memory-calls'));
+const only = arg('only');
+if (only !== undefined && only !== 'memory') throw new Error(`--only takes "memory", got "${only}"`);
 const started = Date.now();
 const log = (message: string): void => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
 
@@ -56,6 +60,44 @@ async function withBackend(backend: BackendName, url: string, profile: string, f
   } finally {
     await context.close();
   }
+}
+
+/** `--only memory`: the leak check alone; its rows replace the memory rows of the committed results. */
+async function memoryOnly(): Promise<void> {
+  log(`memory only, ${memoryCalls ?? 'planned'} calls, backends ${backends.join(', ')}`);
+  makeBenchModels();
+  await buildPage();
+  const profile = join(root, 'bench/.build/profile');
+  rmSync(profile, { recursive: true, force: true });
+  mkdirSync(profile, { recursive: true });
+  const server = await servePage(port);
+  const perBackend: BackendResults[] = [];
+  const notes: string[] = [];
+  try {
+    for (const backend of backends) {
+      await withBackend(backend, server.url, profile, async (context) => {
+        const page = context.pages()[0]!;
+        const heap = await probeWorkerHeap(page);
+        perBackend.push(await measureBackend({
+          page, backend, plan: { ...planFor(backend, mode), ...(memoryCalls ? { memoryCalls } : {}) }, heap, log,
+          clearHttpCache: async () => undefined, reload: async () => undefined,
+        }, 'memory'));
+        await heap.close();
+      }).catch((err: unknown) => { notes.push(`${backend}: memory check could not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`); });
+    }
+  } finally {
+    await server.close();
+  }
+  const file = join(root, 'bench/results/browser.json');
+  const results = JSON.parse(readFileSync(file, 'utf8')) as BrowserResults;
+  results.memory = perBackend.flatMap((r) => r.memory);
+  const browser = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  results.memoryRun = { date: new Date().toISOString(), durationS: Math.round((Date.now() - started) / 1000), browser };
+  results.notes = [...results.notes.filter((n) => !/memory check/.test(n)), ...notes, ...perBackend.flatMap((r) => r.notes.map((n) => `${n} (memory check)`))];
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const readmePath = join(root, 'README.md');
+  writeFileSync(readmePath, replaceBetweenMarkers(readFileSync(readmePath, 'utf8'), renderTable(results)));
+  log(`wrote the memory rows of ${file} and the README table`);
 }
 
 async function main(): Promise<void> {
@@ -150,4 +192,5 @@ function renderOnly(): void {
 }
 
 if (process.argv.includes('--render')) renderOnly();
+else if (only === 'memory') await memoryOnly();
 else await main();

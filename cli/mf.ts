@@ -1,15 +1,17 @@
 /**
  * `tastebud train --model mf`: biased matrix factorisation on explicit
  * ratings. Reports k-fold cross-validated RMSE (shuffled folds, like
- * surprise's cross_validate) and, with --out, writes a model trained on all
- * ratings (mf.bin: float32 LE μ, b_u, b_i, P, Q; mf.json: ids, config, metrics).
+ * surprise's cross_validate) and, with --out, writes a model directory
+ * trained on all ratings (kind `ratings`: mf.bin, items.json, users.json and
+ * manifest.json with every file's sha256, the config, metrics and data fingerprint).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { TastebudError } from '../lib/errors';
+import { encodeMfWeights, MF_ITEMS_FILE, MF_USERS_FILE, MF_WEIGHTS_FILE, mfConfig } from '../workers/models/mf/artifacts';
 import { kFoldIndices, type MfOptions, type Ratings, rmse, subset, trainMf } from '../workers/models/mf/mf';
 import { num } from './args';
 import { readInteractions } from './data';
+import { writeModelDir } from './model-dir';
 
 export interface MfReport {
   model: 'mf';
@@ -71,13 +73,15 @@ export async function trainMfCommand(file: string, values: Record<string, string
   const out = str('out');
   if (out) {
     const m = trainMf(data, users.size, items.size, options);
-    const floats = new Float32Array(1 + m.userBias.length + m.itemBias.length + m.userFactors.length + m.itemFactors.length);
-    floats[0] = m.mean;
-    let o = 1;
-    for (const a of [m.userBias, m.itemBias, m.userFactors, m.itemFactors]) { floats.set(a, o); o += a.length; }
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'mf.bin'), new Uint8Array(floats.buffer));
-    writeFileSync(join(out, 'mf.json'), `${JSON.stringify({ layout: 'float32 LE: mean, userBias[users], itemBias[items], userFactors[users×factors], itemFactors[items×factors]', users: [...users.keys()], items: [...items.keys()], options, metrics: { ...report, options: undefined }, data: log.fingerprint }, null, 1)}\n`);
+    const json = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
+    writeModelDir(out, [
+      { path: MF_WEIGHTS_FILE, bytes: encodeMfWeights(m) },
+      { path: MF_ITEMS_FILE, bytes: json([...items.keys()]) },
+      { path: MF_USERS_FILE, bytes: json([...users.keys()]) },
+    ], {
+      kind: 'ratings', name: 'biased-mf', config: { ...mfConfig(m) },
+      metadata: { training: options, metrics: { ...report, options: undefined }, data: log.fingerprint },
+    });
   }
   const json = str('json');
   if (json) writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
