@@ -17,8 +17,12 @@ export interface BlendCase {
 
 export interface BlendMetrics { users: number; ndcg10: number; hr10: number }
 
-/** Non-negative: the worker drops negative weights from a manifest (`parseBlend`). */
-export const WEIGHT_GRID: readonly number[] = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3];
+/**
+ * Non-negative: the worker drops negative weights from a manifest (`parseBlend`). Fine at the low end:
+ * the sequence signal is exp(logit − max logit), near 0 for all but the model's top picks, so useful
+ * weights for the others on a strong model are small.
+ */
+export const WEIGHT_GRID: readonly number[] = [0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3];
 
 export const ZERO_WEIGHTS: BlendWeights = { sequence: 0, cooccurrence: 0, tags: 0, popularity: 0, contentText: 0, contentImage: 0 };
 

@@ -18,7 +18,7 @@ import { loadSequenceModel } from '../workers/models/sequence/index';
 import { scoreHistories } from '../workers/models/sequence/infer';
 import { rng } from '../workers/models/sequence/train';
 import { loadTextEncoder } from '../workers/models/text/encoder';
-import { blend, type BlendWeights, type SignalName } from '../workers/ranking/rank';
+import { blend, DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from '../workers/ranking/rank';
 import { num, required, resolveInteractions } from './args';
 import { setupBackend } from './backend';
 import { BlendAccumulator, type BlendCase, type BlendMetrics, evaluateBlend, fitBlend, rankOfTarget, weightsOf } from './blend-fit';
@@ -37,7 +37,8 @@ export const BLEND_USAGE = `Usage: tastebud blend --model <dir> --interactions <
   --text-model <dir>    text encoder (default the shipped public/models/text)
   --seed 7 --backend wasm|cpu`;
 
-type Metrics3 = { sequence: BlendMetrics; blend: BlendMetrics; popularity: BlendMetrics };
+/** sequence only, the fitted blend, the hand-set DEFAULT_WEIGHTS (over the same signals), popularity only. */
+type Metrics3 = { sequence: BlendMetrics; blend: BlendMetrics; defaults: BlendMetrics; popularity: BlendMetrics };
 
 export interface BlendReport {
   model: string;
@@ -159,10 +160,11 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
     onStep: (s) => process.stderr.write(`  fit round ${s.round}: ${s.signal} = ${s.weight}, valid NDCG@10 ${s.ndcg10.toFixed(4)} (${s.evaluations} evaluations, ${((Date.now() - started) / 1000).toFixed(0)}s)\n`),
   });
   const popularityOnly = weightsOf({ popularity: 1 });
-  const valid: Metrics3 = { sequence: fit.sequenceOnly, blend: fit.blended, popularity: evaluateBlend(validCases, popularityOnly) };
+  const defaults = weightsOf(Object.fromEntries(names.map((name) => [name, DEFAULT_WEIGHTS[name]])));
+  const valid: Metrics3 = { sequence: fit.sequenceOnly, blend: fit.blended, defaults: evaluateBlend(validCases, defaults), popularity: evaluateBlend(validCases, popularityOnly) };
   validCases.length = 0;
 
-  const sets: Array<[keyof Metrics3, BlendWeights]> = [['sequence', weightsOf({ sequence: 1 })], ['blend', fit.weights], ['popularity', popularityOnly]];
+  const sets: Array<[keyof Metrics3, BlendWeights]> = [['sequence', weightsOf({ sequence: 1 })], ['blend', fit.weights], ['defaults', defaults], ['popularity', popularityOnly]];
   const acc = sets.map(() => new BlendAccumulator());
   started = Date.now();
   forEachCase(world, score, seqs, chosen, names, { cut: 1, onBatch: progress('test', started) }, (c) => {
@@ -174,7 +176,7 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   const test = Object.fromEntries(sets.map(([name], k) => [name, acc[k]!.result()])) as Metrics3;
 
   const r4 = (m: BlendMetrics): BlendMetrics => ({ users: m.users, ndcg10: Math.round(m.ndcg10 * 1e4) / 1e4, hr10: Math.round(m.hr10 * 1e4) / 1e4 });
-  const round3 = (m: Metrics3): Metrics3 => ({ sequence: r4(m.sequence), blend: r4(m.blend), popularity: r4(m.popularity) });
+  const round3 = (m: Metrics3): Metrics3 => ({ sequence: r4(m.sequence), blend: r4(m.blend), defaults: r4(m.defaults), popularity: r4(m.popularity) });
   const report: BlendReport = {
     model: dir, interactions: file, ...(values.items ? { items: values.items } : {}),
     protocol: 'leave-one-out; fit on validation (second-to-last item), full ranking over the model items, seen masked; sequence weight fixed at 1',
@@ -189,10 +191,10 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   });
   const out = values.json ?? join(dir, 'blend.json');
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  const row = (name: string, split: Metrics3, key: keyof Metrics3): string => `${name.padEnd(16)} ${[split[key].ndcg10, split[key].hr10].map((x) => x.toFixed(4).padStart(8)).join(' ')}`;
+  const row = (name: string, split: Metrics3, key: keyof Metrics3): string => `${name.padEnd(18)} ${[split[key].ndcg10, split[key].hr10].map((x) => x.toFixed(4).padStart(8)).join(' ')}`;
   const lines = [`${chosen.length} users, ${itemIds.length} items${unknown ? `; ${unknown} interactions with unknown items skipped` : ''}`];
   for (const [label, split] of [['validation', report.valid], ['test', report.test]] as const) {
-    lines.push(`${label.padEnd(16)} ${'NDCG@10'.padStart(8)} ${'HR@10'.padStart(8)}`, row('  sequence only', split, 'sequence'), row('  fitted blend', split, 'blend'), row('  popularity', split, 'popularity'));
+    lines.push(`${label.padEnd(18)} ${'NDCG@10'.padStart(8)} ${'HR@10'.padStart(8)}`, row('  sequence only', split, 'sequence'), row('  fitted blend', split, 'blend'), row('  default weights', split, 'defaults'), row('  popularity', split, 'popularity'));
   }
   lines.push(`weights: ${Object.entries(fit.fitted).map(([k, v]) => `${k} ${v}`).join(', ')}`, `written to ${join(dir, 'manifest.json')} (metadata.blend) and ${out}`, '');
   process.stdout.write(lines.join('\n'));
