@@ -9,7 +9,6 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import { TastebudError } from '../lib/errors';
 import { parseManifest } from '../workers/models/manifest';
 import { parseBlend } from '../workers/models/registry';
@@ -38,7 +37,7 @@ export const BLEND_USAGE = `Usage: tastebud blend --model <dir> --interactions <
   --seed 7 --backend wasm|cpu`;
 
 /** sequence only, the fitted blend, the hand-set DEFAULT_WEIGHTS (over the same signals), popularity only. */
-type Metrics3 = { sequence: BlendMetrics; blend: BlendMetrics; defaults: BlendMetrics; popularity: BlendMetrics };
+type SplitMetrics = { sequence: BlendMetrics; blend: BlendMetrics; defaults: BlendMetrics; popularity: BlendMetrics };
 
 export interface BlendReport {
   model: string;
@@ -48,8 +47,8 @@ export interface BlendReport {
   users: number;
   signals: SignalName[];
   weights: Partial<Record<SignalName, number>>;
-  valid: Metrics3;
-  test: Metrics3;
+  valid: SplitMetrics;
+  test: SplitMetrics;
   evaluations: number;
   seconds: number;
 }
@@ -124,31 +123,33 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   const items = values.items === undefined ? undefined : readItems(values.items);
   const log = await readInteractions(file);
 
+  const backend = await setupBackend(values.backend ?? 'wasm');
   const config = parseSequenceConfig(manifest.config);
   const itemIds = parseVocabulary(files.get(config.vocabulary) ?? new ArrayBuffer(0), config.numItems);
   const catalog = blendCatalog(itemIds, items);
+  if (items) {
+    const matched = itemIds.filter((id) => items.has(id)).length;
+    process.stderr.write(`items: ${items.size} in ${values.items}, ${matched} of the model's ${itemIds.length} items among them\n`);
+  }
   const names: SignalName[] = ['sequence', 'popularity', 'cooccurrence'];
   if (catalog.items.some((i) => i.tags.length > 0)) names.push('tags');
   let text: { dim: number; matrix: Float32Array } | undefined;
   const texts = catalog.items.map((i) => { const meta = items?.get(i.id); return meta ? itemText(meta) : ''; });
   if (texts.some((t) => t !== '')) {
     const started = Date.now();
-    // The text encoder runs on tfjs' cpu backend (as in the benchmarks), the sequence model below on wasm.
-    await setupBackend('cpu');
     text = await encodeTexts(values['text-model'] ?? defaultTextModel(), texts);
     names.push('contentText');
     process.stderr.write(`text vectors: ${texts.filter((t) => t !== '').length} items in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
   }
-  const backend = await setupBackend(values.backend ?? 'wasm');
-  const served = await loadSequenceModel(manifest, files);
+  const model = await loadSequenceModel(manifest, files);
 
   const { seqs, unknown } = toSequences(log, itemIds);
   const { train, evalUsers } = leaveOneOut(seqs);
   if (evalUsers.length === 0) throw new TastebudError('invalid-argument', `${file}: no validation users (no user has 3 interactions with items known to the model)`, { field: 'interactions' });
   const chosen = sample(evalUsers, users, seed);
   const world = buildWorld(catalog, itemIds, train, text);
-  const params = (served as unknown as { params: Parameters<typeof scoreHistories>[0] }).params;
-  const score: SequenceScorer = (h) => scoreHistories(params, served.config, h).scores;
+  const params = (model as unknown as { params: Parameters<typeof scoreHistories>[0] }).params;
+  const score: SequenceScorer = (h) => scoreHistories(params, model.config, h).scores;
   process.stderr.write(`blend: ${chosen.length} of ${evalUsers.length} users, ${itemIds.length} items, signals ${names.join(', ')} (${backend})\n`);
 
   const validCases: BlendCase[] = [];
@@ -161,42 +162,45 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   });
   const popularityOnly = weightsOf({ popularity: 1 });
   const defaults = weightsOf(Object.fromEntries(names.map((name) => [name, DEFAULT_WEIGHTS[name]])));
-  const valid: Metrics3 = { sequence: fit.sequenceOnly, blend: fit.blended, defaults: evaluateBlend(validCases, defaults), popularity: evaluateBlend(validCases, popularityOnly) };
+  const valid: SplitMetrics = { sequence: fit.sequenceOnly, blend: fit.blended, defaults: evaluateBlend(validCases, defaults), popularity: evaluateBlend(validCases, popularityOnly) };
   validCases.length = 0;
 
-  const sets: Array<[keyof Metrics3, BlendWeights]> = [['sequence', weightsOf({ sequence: 1 })], ['blend', fit.weights], ['defaults', defaults], ['popularity', popularityOnly]];
+  const sets: Array<[keyof SplitMetrics, BlendWeights]> = [['sequence', weightsOf({ sequence: 1 })], ['blend', fit.weights], ['defaults', defaults], ['popularity', popularityOnly]];
   const acc = sets.map(() => new BlendAccumulator());
   started = Date.now();
   forEachCase(world, score, seqs, chosen, names, { cut: 1, onBatch: progress('test', started) }, (c) => {
     const size = catalog.items.length;
     sets.forEach(([, w], k) => acc[k]!.add(rankOfTarget(blend(c.signals, w, size), c.target, c.seen)));
   });
-  served.dispose();
-  tf.disposeVariables();
-  const test = Object.fromEntries(sets.map(([name], k) => [name, acc[k]!.result()])) as Metrics3;
+  model.dispose();
+  const test = Object.fromEntries(sets.map(([name], k) => [name, acc[k]!.result()])) as SplitMetrics;
 
   const r4 = (m: BlendMetrics): BlendMetrics => ({ users: m.users, ndcg10: Math.round(m.ndcg10 * 1e4) / 1e4, hr10: Math.round(m.hr10 * 1e4) / 1e4 });
-  const round3 = (m: Metrics3): Metrics3 => ({ sequence: r4(m.sequence), blend: r4(m.blend), defaults: r4(m.defaults), popularity: r4(m.popularity) });
+  const roundSplit = (m: SplitMetrics): SplitMetrics => ({ sequence: r4(m.sequence), blend: r4(m.blend), defaults: r4(m.defaults), popularity: r4(m.popularity) });
   const report: BlendReport = {
     model: dir, interactions: file, ...(values.items ? { items: values.items } : {}),
     protocol: 'leave-one-out; fit on validation (second-to-last item), full ranking over the model items, seen masked; sequence weight fixed at 1',
-    users: chosen.length, signals: names, weights: fit.fitted, valid: round3(valid), test: round3(test),
+    users: chosen.length, signals: names, weights: fit.fitted, valid: roundSplit(valid), test: roundSplit(test),
     evaluations: fit.evaluations, seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
   writeBlendToManifest(dir, fit.fitted, {
-    users: chosen.length, signals: names, date: new Date().toISOString(), interactions: log.fingerprint.sha256,
+    users: chosen.length, signals: names, date: new Date().toISOString(), interactionsSha256: log.fingerprint.sha256,
     ...(values.items ? { items: values.items } : {}),
     valid: { sequence: report.valid.sequence.ndcg10, blend: report.valid.blend.ndcg10 },
     test: { sequence: report.test.sequence.ndcg10, blend: report.test.blend.ndcg10 },
   });
   const out = values.json ?? join(dir, 'blend.json');
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  const row = (name: string, split: Metrics3, key: keyof Metrics3): string => `${name.padEnd(18)} ${[split[key].ndcg10, split[key].hr10].map((x) => x.toFixed(4).padStart(8)).join(' ')}`;
-  const lines = [`${chosen.length} users, ${itemIds.length} items${unknown ? `; ${unknown} interactions with unknown items skipped` : ''}`];
+  process.stdout.write(`${table(report, itemIds.length, unknown)}\nwritten to ${join(dir, 'manifest.json')} (metadata.blend) and ${out}\n`);
+  return report;
+}
+
+function table(report: BlendReport, items: number, unknown: number): string {
+  const row = (name: string, split: SplitMetrics, key: keyof SplitMetrics): string => `${name.padEnd(18)} ${[split[key].ndcg10, split[key].hr10].map((x) => x.toFixed(4).padStart(8)).join(' ')}`;
+  const lines = [`${report.users} users, ${items} items${unknown ? `; ${unknown} interactions with unknown items skipped` : ''}`];
   for (const [label, split] of [['validation', report.valid], ['test', report.test]] as const) {
     lines.push(`${label.padEnd(18)} ${'NDCG@10'.padStart(8)} ${'HR@10'.padStart(8)}`, row('  sequence only', split, 'sequence'), row('  fitted blend', split, 'blend'), row('  default weights', split, 'defaults'), row('  popularity', split, 'popularity'));
   }
-  lines.push(`weights: ${Object.entries(fit.fitted).map(([k, v]) => `${k} ${v}`).join(', ')}`, `written to ${join(dir, 'manifest.json')} (metadata.blend) and ${out}`, '');
-  process.stdout.write(lines.join('\n'));
-  return report;
+  lines.push(`weights: ${Object.entries(report.weights).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return lines.join('\n');
 }
