@@ -1,12 +1,16 @@
+import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { evaluateBlend, fitBlend, weightsOf, type BlendCase } from '../cli/blend-fit';
 import { readItems } from '../cli/items';
+import { loadModelFiles } from '../workers/models/loader';
 import { parseManifest } from '../workers/models/manifest';
+import { Database } from '../workers/storage/db';
 import { parseBlend } from '../workers/models/registry';
 import { blendWeights } from '../workers/recommend';
 
@@ -129,4 +133,36 @@ test('blend errors: one clear line, no stack trace', () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no validation users/);
   noStack(r.stderr);
+});
+
+test('a cached model picks up refitted blend weights from the new manifest (same files, new metadata)', async () => {
+  const bytes = new TextEncoder().encode('weights');
+  const manifest = (blend: Record<string, number>): string => JSON.stringify({
+    formatVersion: 1, kind: 'sequence', name: 'sasrec', version: 'v1', config: {},
+    files: [{ path: 'w.bin', sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength }],
+    metadata: { blend },
+  });
+  let served = manifest({ sequence: 1, tags: 0.5 });
+  let fileFetches = 0;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (input: string | URL | Request): Promise<Response> => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (url.endsWith('manifest.json')) return new Response(served);
+    fileFetches++;
+    return new Response(bytes);
+  }) as typeof fetch;
+  const db = new Database(`blend-loader-${process.pid}`);
+  try {
+    const url = 'http://models.test/seq/manifest.json';
+    const first = await loadModelFiles(db, url, 'sequence');
+    assert.deepEqual(parseBlend(first.manifest.metadata), { sequence: 1, tags: 0.5 });
+    served = manifest({ sequence: 1, tags: 0.02 });
+    const second = await loadModelFiles(db, url, 'sequence');
+    assert.equal(second.source, 'cache');
+    assert.equal(fileFetches, 1, 'unchanged files are not downloaded again');
+    assert.deepEqual(parseBlend(second.manifest.metadata), { sequence: 1, tags: 0.02 });
+  } finally {
+    globalThis.fetch = realFetch;
+    await db.close();
+  }
 });
