@@ -15,6 +15,7 @@ import { countItems, countVectors, deleteItems, putItems, readAllItems } from '.
 import { exportUser, forgetUser, importUser } from './storage/portability';
 import { loadCooccurrence, loadPopularity } from './models/tables';
 import { buildCatalog, type Catalog } from './ranking/catalog';
+import { PROFILE_WINDOW } from './ranking/profile';
 import { indexCooccurrence, type NeighborIndex } from './ranking/signals';
 import { DEFAULT_WEIGHTS } from './ranking/rank';
 import { ModelRegistry, type SequenceHandle } from './models/registry';
@@ -24,9 +25,6 @@ import { ContentIndex } from './content/index';
 import { searchScores } from './ranking/content';
 import { similarItems } from './ranking/similar';
 import { searchTopK } from './ranking/search';
-
-/** How many recent events shape the profile; older ones have decayed to ~nothing. */
-const PROFILE_WINDOW = 500;
 
 interface CatalogState {
   catalog: Catalog;

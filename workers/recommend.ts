@@ -9,7 +9,7 @@ import { buildProfile, type UserProfile } from './ranking/profile';
 import { DEFAULT_WEIGHTS, rank, type BlendWeights, type SignalName } from './ranking/rank';
 import { sequenceSignal, topContributors } from './ranking/sequence';
 import { cooccurrenceSignal, popularitySignal, tagSignal, tagJaccard, type NeighborIndex, type SignalScores } from './ranking/signals';
-import { buildContentProfile, contentSignal, rowCosine } from './ranking/content';
+import { buildContentProfile, contentSignal, rowCosine, type ContentSignalOptions } from './ranking/content';
 import type { ContentMatrix } from './content/index';
 
 export interface RecommendContext {
@@ -78,16 +78,35 @@ export function withNovelty(weights: BlendWeights, novelty: number): BlendWeight
   return { ...weights, popularity: weights.popularity * (1 - novelty) - novelty * base };
 }
 
-export async function recommendFor(ctx: RecommendContext, options: RecommendOptions): Promise<RecommendOutcome> {
+export type SignalContext = Pick<RecommendContext, 'catalog' | 'neighbors' | 'popularity' | 'text' | 'image'>;
+
+/**
+ * Every signal but the sequence model's, for one profile. Shared with the
+ * CLI's `blend` command so fitted weights mean the same as here.
+ * `contributors: false` skips the "because you liked" search (same scores, less work).
+ */
+export function profileSignals(ctx: SignalContext, profile: UserProfile, contributors = true): Partial<Record<SignalName, SignalScores>> {
+  const content: ContentSignalOptions = { contributors };
   const { catalog } = ctx;
-  const profile = buildProfile(ctx.history, catalog);
+  const n = catalog.items.length;
   const ownCounts = new Map<number, number>();
   for (const [idx, w] of profile.itemWeights) if (w > 0) ownCounts.set(idx, 1);
   const signals: Partial<Record<SignalName, SignalScores>> = {
     popularity: popularitySignal(ctx.popularity, ownCounts, catalog),
-    cooccurrence: cooccurrenceSignal(ctx.neighbors, profile, catalog.items.length),
+    cooccurrence: cooccurrenceSignal(ctx.neighbors, profile, n),
     tags: tagSignal(profile, catalog),
   };
+  if (ctx.text) signals.contentText = contentSignal(buildContentProfile(ctx.text.matrix, ctx.text.dim, profile.itemWeights), ctx.text.matrix, ctx.text.dim, n, content);
+  if (ctx.image) signals.contentImage = contentSignal(buildContentProfile(ctx.image.matrix, ctx.image.dim, profile.itemWeights), ctx.image.matrix, ctx.image.dim, n, content);
+  return signals;
+}
+
+export async function recommendFor(ctx: RecommendContext, options: RecommendOptions): Promise<RecommendOutcome> {
+  const { catalog } = ctx;
+  const profile = buildProfile(ctx.history, catalog);
+  // Content signals go after the sequence signal: key order breaks ties between equally strong reasons.
+  const { contentText, contentImage, ...others } = profileSignals(ctx, profile);
+  const signals: Partial<Record<SignalName, SignalScores>> = others;
   let sequenceContributors: number[] | undefined;
   let unknownToModel = 0;
   if (ctx.sequence) {
@@ -99,9 +118,8 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
       sequenceContributors = topContributors(input.catalogIdx, contributions, 3).filter((i) => i >= 0);
     }
   }
-  const n = catalog.items.length;
-  if (ctx.text) signals.contentText = contentSignal(buildContentProfile(ctx.text.matrix, ctx.text.dim, profile.itemWeights), ctx.text.matrix, ctx.text.dim, n);
-  if (ctx.image) signals.contentImage = contentSignal(buildContentProfile(ctx.image.matrix, ctx.image.dim, profile.itemWeights), ctx.image.matrix, ctx.image.dim, n);
+  if (contentText) signals.contentText = contentText;
+  if (contentImage) signals.contentImage = contentImage;
   const text = ctx.text;
   const similarity = text
     ? (a: number, b: number): number => rowCosine(text.matrix, text.dim, a, b)

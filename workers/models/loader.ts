@@ -87,7 +87,8 @@ export async function loadModelFiles(database: Database, url: string, kind: Mode
     if (cached) { const e = toTastebudError(err); return { ...cached, warning: `using the cached copy: ${e.message}`, warningCode: e.code }; }
     throw err;
   }
-  if (cached && sameFiles(cached.manifest, manifest)) return cached;
+  // Same files: serve them from the cache, but with the fresh manifest, whose metadata (e.g. blend weights refitted by `tastebud blend`) may have changed.
+  if (cached && sameFiles(cached.manifest, manifest)) return { ...cached, manifest };
   let files: Map<string, ArrayBuffer>;
   try {
     files = await fromNetwork(url, manifest, onProgress);

@@ -5,6 +5,9 @@ import type { Catalog } from './catalog';
 /** Events this many positions back count half as much. */
 export const RECENCY_HALF_LIFE = 20;
 
+/** How many recent events shape the profile; older ones have decayed to ~nothing. */
+export const PROFILE_WINDOW = 500;
+
 /**
  * Signed strength of one event: positive pulls similar items up, negative pushes
  * them down. `rate` maps 1..5 stars to -2..+2; for other types `value` scales.
