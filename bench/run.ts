@@ -2,7 +2,7 @@
  * The browser benchmark: `npm run bench` (or `npm run bench:quick`).
  *   node --import tsx bench/run.ts [--quick] [--backends webgpu,webgl,cpu] [--topk run|skip] [--port 4311] [--memory-calls N] [--render]
  *   node --import tsx bench/run.ts --only memory --memory-calls 1000 [--backends …]
- *     (only the leak check; replaces the memory rows of the committed browser.json)
+ *     (only the leak check; replaces the committed memory rows of the backends it measures)
  * Builds the bench page, runs every measure in Debian Chromium per backend
  * (Playwright), measures bundle and model sizes, merges the top-k figures from
  * bench/topk/run.ts when it exists, writes bench/results/browser.json and
@@ -62,7 +62,7 @@ async function withBackend(backend: BackendName, url: string, profile: string, f
   }
 }
 
-/** `--only memory`: the leak check alone; its rows replace the memory rows of the committed results. */
+/** `--only memory`: the leak check alone; its rows replace the committed memory rows of the backends it measured. */
 async function memoryOnly(): Promise<void> {
   log(`memory only, ${memoryCalls ?? 'planned'} calls, backends ${backends.join(', ')}`);
   makeBenchModels();
@@ -90,7 +90,9 @@ async function memoryOnly(): Promise<void> {
   }
   const file = join(root, 'bench/results/browser.json');
   const results = JSON.parse(readFileSync(file, 'utf8')) as BrowserResults;
-  results.memory = perBackend.flatMap((r) => r.memory);
+  const measured = perBackend.flatMap((r) => r.memory);
+  // Rows of backends not measured in this run stay as they were.
+  results.memory = [...results.memory.filter((m) => !measured.some((x) => x.backend === m.backend)), ...measured];
   const browser = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   results.memoryRun = { date: new Date().toISOString(), durationS: Math.round((Date.now() - started) / 1000), browser };
   results.notes = [...results.notes.filter((n) => !/memory check/.test(n)), ...notes, ...perBackend.flatMap((r) => r.notes.map((n) => `${n} (memory check)`))];
