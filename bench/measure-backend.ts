@@ -128,7 +128,7 @@ async function encoderRuns(ctx: BackendContext, kind: 'text' | 'image'): Promise
 }
 
 /** Each measure is independent: one that fails is noted and the rest still run. */
-export async function measureBackend(ctx: BackendContext, only?: 'memory'): Promise<BackendResults> {
+export async function measureBackend(ctx: BackendContext, only?: 'memory' | 'text'): Promise<BackendResults> {
   const out: BackendResults = { recommend: [], memory: [], startup: null, encoders: [], catalogUpsertMs: {}, notes: [] };
   const attempt = async (what: string, fn: () => Promise<void>): Promise<void> => {
     try {
@@ -141,6 +141,10 @@ export async function measureBackend(ctx: BackendContext, only?: 'memory'): Prom
     }
   };
   const { plan } = ctx;
+  if (only === 'text') {
+    await attempt('text encoder', async () => { out.encoders.push(await encoderRuns(ctx, 'text')); });
+    return out;
+  }
   if (only === 'memory') {
     const catalog = CATALOGS[0];
     await attempt(`recommend SASRec ${catalog.items}`, () => recommendRun(ctx, out, catalog.items, catalog.model, plan.calls, plan.memoryCalls));

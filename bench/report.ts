@@ -66,6 +66,8 @@ export interface EncoderEntry {
   perItem: Summary;
   itemsPerSec: number;
   anchorMsPerItem?: number;
+  /** Set when the row comes from a separate `bench/run.ts --only text` run. */
+  run?: { date: string; durationS: number; browser: string };
 }
 
 export interface IndexedDbResult {
@@ -153,7 +155,7 @@ export function renderTable(r: BrowserResults): string {
     const anchor = e.anchorMsPerItem;
     lines.push(row([
       `${e.kind} encoder, ${e.count.toLocaleString('en')} ${e.kind === 'text' ? 'items' : 'images'}`, e.backend,
-      `${ms(e.perItem.medianMs)} ms/item (${ms(e.perItem.p95Ms)}), ${e.itemsPerSec >= 10 ? e.itemsPerSec.toFixed(0) : e.itemsPerSec.toPrecision(2)}/s`,
+      `${ms(e.perItem.medianMs)} ms/item (${ms(e.perItem.p95Ms)}), ${e.itemsPerSec >= 10 ? e.itemsPerSec.toFixed(0) : e.itemsPerSec.toPrecision(2)}/s${e.kind === 'text' ? `, all ${e.count.toLocaleString('en')} in ${(e.perItem.medianMs * e.count / 1000).toFixed(0)} s` : ''}${e.run ? ` (separate run ${e.run.date.slice(0, 10)})` : ''}`,
       anchor !== undefined ? `MobileNetV2 WebGL anchor ${anchor} ms/image (${ratio(e.perItem.medianMs, anchor)})` : 'storage-only upsert subtracted',
       anchor !== undefined ? `≈ ${anchor} ms/image` : '–', anchor !== undefined ? verdict(e.perItem.medianMs <= anchor * 1.5, `${ratio(e.perItem.medianMs, anchor)} the anchor`) : '–',
     ]));

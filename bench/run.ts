@@ -3,6 +3,8 @@
  *   node --import tsx bench/run.ts [--quick] [--backends webgpu,webgl,cpu] [--topk run|skip] [--port 4311] [--memory-calls N] [--render]
  *   node --import tsx bench/run.ts --only memory --memory-calls 1000 [--backends …]
  *     (only the leak check; replaces the committed memory rows of the backends it measures)
+ *   node --import tsx bench/run.ts --only text --text-items 10000 [--backends …]
+ *     (only the text encoder at that catalog size; adds or replaces rows of that size)
  * Builds the bench page, runs every measure in Debian Chromium per backend
  * (Playwright), measures bundle and model sizes, merges the top-k figures from
  * bench/topk/run.ts when it exists, writes bench/results/browser.json and
@@ -44,8 +46,9 @@ const backends = (arg('backends') ?? 'webgpu,webgl,cpu').split(',') as BackendNa
 const topkMode = arg('topk') ?? 'run';
 const port = Number(arg('port') ?? 4311);
 const memoryCalls = arg('memory-calls') === undefined ? undefined : Number(arg('memory-calls'));
+const textItems = arg('text-items') === undefined ? undefined : Number(arg('text-items'));
 const only = arg('only');
-if (only !== undefined && only !== 'memory') throw new Error(`--only takes "memory", got "${only}"`);
+if (only !== undefined && only !== 'memory' && only !== 'text') throw new Error(`--only takes "memory" or "text", got "${only}"`);
 const started = Date.now();
 const log = (message: string): void => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
 
@@ -62,9 +65,12 @@ async function withBackend(backend: BackendName, url: string, profile: string, f
   }
 }
 
-/** `--only memory`: the leak check alone; its rows replace the committed memory rows of the backends it measured. */
-async function memoryOnly(): Promise<void> {
-  log(`memory only, ${memoryCalls ?? 'planned'} calls, backends ${backends.join(', ')}`);
+/**
+ * `--only memory`: the leak check alone; its rows replace the committed memory rows of the backends it measured.
+ * `--only text`: the text encoder alone (e.g. `--text-items 10000`); its rows replace committed rows of the same backend and size.
+ */
+async function partialRun(part: 'memory' | 'text'): Promise<void> {
+  log(`${part} only, backends ${backends.join(', ')}`);
   makeBenchModels();
   await buildPage();
   const profile = join(root, 'bench/.build/profile');
@@ -79,27 +85,33 @@ async function memoryOnly(): Promise<void> {
         const page = context.pages()[0]!;
         const heap = await probeWorkerHeap(page);
         perBackend.push(await measureBackend({
-          page, backend, plan: { ...planFor(backend, mode), ...(memoryCalls ? { memoryCalls } : {}) }, heap, log,
+          page, backend, plan: { ...planFor(backend, mode), ...(memoryCalls ? { memoryCalls } : {}), ...(textItems ? { textItems, textRuns: 2 } : {}) }, heap, log,
           clearHttpCache: async () => undefined, reload: async () => undefined,
-        }, 'memory'));
+        }, part));
         await heap.close();
-      }).catch((err: unknown) => { notes.push(`${backend}: memory check could not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`); });
+      }).catch((err: unknown) => { notes.push(`${backend}: could not run (${part} check): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`); });
     }
   } finally {
     await server.close();
   }
   const file = join(root, 'bench/results/browser.json');
   const results = JSON.parse(readFileSync(file, 'utf8')) as BrowserResults;
-  const measured = perBackend.flatMap((r) => r.memory);
-  // Rows of backends not measured in this run stay as they were.
-  results.memory = [...results.memory.filter((m) => !measured.some((x) => x.backend === m.backend)), ...measured];
   const browser = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  results.memoryRun = { date: new Date().toISOString(), durationS: Math.round((Date.now() - started) / 1000), browser };
-  results.notes = [...results.notes.filter((n) => !/memory check/.test(n)), ...notes, ...perBackend.flatMap((r) => r.notes.map((n) => `${n} (memory check)`))];
+  const run = { date: new Date().toISOString(), durationS: Math.round((Date.now() - started) / 1000), browser };
+  if (part === 'memory') {
+    const measured = perBackend.flatMap((r) => r.memory);
+    // Rows of backends not measured in this run stay as they were.
+    results.memory = [...results.memory.filter((m) => !measured.some((x) => x.backend === m.backend)), ...measured];
+    results.memoryRun = run;
+  } else {
+    const measured = perBackend.flatMap((r) => r.encoders.map((e) => ({ ...e, run })));
+    results.encoders = [...results.encoders.filter((e) => !measured.some((x) => x.backend === e.backend && x.kind === e.kind && x.count === e.count)), ...measured];
+  }
+  results.notes = [...results.notes.filter((n) => !n.endsWith(`(${part} check)`)), ...notes, ...perBackend.flatMap((r) => r.notes.map((n) => `${n} (${part} check)`))];
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const readmePath = join(root, 'README.md');
   writeFileSync(readmePath, replaceBetweenMarkers(readFileSync(readmePath, 'utf8'), renderTable(results)));
-  log(`wrote the memory rows of ${file} and the README table`);
+  log(`wrote the ${part} rows of ${file} and the README table`);
 }
 
 async function main(): Promise<void> {
@@ -194,5 +206,5 @@ function renderOnly(): void {
 }
 
 if (process.argv.includes('--render')) renderOnly();
-else if (only === 'memory') await memoryOnly();
+else if (only === 'memory' || only === 'text') await partialRun(only);
 else await main();
