@@ -6,6 +6,7 @@
  */
 import { blend, type BlendWeights, type SignalName } from '../workers/ranking/rank';
 import type { SignalScores } from '../workers/ranking/signals';
+import { rankOfTarget as rankFromOne } from './metrics';
 
 export interface BlendCase {
   signals: Partial<Record<SignalName, SignalScores>>;
@@ -31,19 +32,12 @@ export function weightsOf(values: Partial<BlendWeights>): BlendWeights {
   return { ...ZERO_WEIGHTS, ...values };
 }
 
-/** Items (other than the target and the masked ones) scoring >= the target: ties count against it, as in cli/metrics.ts. */
+/**
+ * Rank of a catalog index (from 0) with `seen` masked: the leave-one-out rank of
+ * cli/metrics.ts, which counts items from 1 after a padding slot — hence offset −1 and ids + 1.
+ */
 export function rankOfTarget(scores: Float32Array, target: number, seen: Int32Array): number {
-  const st = scores[target]!;
-  let count = 0;
-  for (let i = 0; i < scores.length; i++) if (scores[i]! >= st) count++;
-  count--;
-  const done = new Set<number>();
-  for (const j of seen) {
-    if (j === target || j < 0 || j >= scores.length || done.has(j)) continue;
-    done.add(j);
-    if (scores[j]! >= st) count--;
-  }
-  return count;
+  return rankFromOne(scores, target + 1, Int32Array.from(seen, (j) => j + 1), scores.length, -1);
 }
 
 export class BlendAccumulator {
