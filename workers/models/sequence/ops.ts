@@ -125,17 +125,16 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
     const hData = hIn.dataSync() as Float32Array;
     const tableT = tf.transpose(tIn);
     const dH = new Float32Array(n * d);
-    const dTable = new Float32Array(v * d);
+    // the table gradient is accumulated transposed ([d, v] = hcᵀ·G), so G is never transposed
+    const dTableT = new Float32Array(d * v);
     const g = new Float32Array(chunk * v);
-    const gT = new Float32Array(v * chunk);
     const inv = 1 / n;
     let loss = 0;
     for (let r0 = 0; r0 < n; r0 += chunk) {
       const c = Math.min(chunk, n - r0);
       const hc = tf.tensor2d(hData.subarray(r0 * d, (r0 + c) * d), [c, d]);
       const logitsT = tf.matMul(hc, tableT);
-      const logits = logitsT.dataSync() as Float32Array;
-      logitsT.dispose();
+      const logits = readFloats(logitsT);
       for (let i = 0; i < c; i++) {
         const base = i * v;
         let max = -Infinity;
@@ -152,21 +151,22 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
         for (let j = 0; j < v; j++) g[base + j] = (g[base + j] as number) * scale;
         g[base + target] = (g[base + target] as number) - inv;
       }
-      // transposed copy for the table gradient
-      for (let j = 0; j < v; j++) {
-        const o = j * c;
-        for (let i = 0; i < c; i++) gT[o + i] = g[i * v + j] as number;
-      }
+      logitsT.dispose();
       const G = tf.tensor2d(c === chunk ? g : g.subarray(0, c * v), [c, v]);
       const dHc = tf.matMul(G, tIn as tf.Tensor2D);
-      dH.set(dHc.dataSync() as Float32Array, r0 * d);
-      const GT = tf.tensor2d(c === chunk ? gT : gT.subarray(0, c * v), [v, c]);
-      const dTc = tf.matMul(GT, hc);
-      const dTcData = dTc.dataSync() as Float32Array;
-      for (let k = 0; k < dTable.length; k++) dTable[k] = (dTable[k] as number) + (dTcData[k] as number);
-      tf.dispose([hc, G, dHc, GT, dTc]);
+      dH.set(readFloats(dHc), r0 * d);
+      const hcT = tf.transpose(hc);
+      const dTc = tf.matMul(hcT as tf.Tensor2D, G);
+      const dTcData = readFloats(dTc);
+      for (let k = 0; k < dTableT.length; k++) dTableT[k] = (dTableT[k] as number) + (dTcData[k] as number);
+      tf.dispose([hc, G, dHc, hcT, dTc]);
     }
     tableT.dispose();
+    const dTable = new Float32Array(v * d);
+    for (let k = 0; k < d; k++) {
+      const o = k * v;
+      for (let j = 0; j < v; j++) dTable[j * d + k] = dTableT[o + j] as number;
+    }
     const value = tf.scalar(loss * inv);
     return {
       value,
@@ -181,4 +181,19 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
     };
   }) as unknown as CustomGradFn);
   return f(h, table) as tf.Scalar;
+}
+
+interface HeapBackend { typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray }
+
+/**
+ * A float32 tensor's values without a copy where the backend allows it (wasm:
+ * a view of its heap, valid only until the next tfjs allocation, so read it at
+ * once); otherwise `dataSync()`.
+ */
+export function readFloats(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as unknown as Partial<HeapBackend>;
+  if (t.dtype === 'float32' && tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function') {
+    return backend.typedArrayFromHeap(t) as Float32Array;
+  }
+  return t.dataSync() as Float32Array;
 }
