@@ -98,7 +98,7 @@ export default defineConfig(({ mode }) => {
           output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', format: 'es' },
         },
       },
-      ssr: { noExternal: ['cli-progress'] },
+      ssr: { noExternal: ['cli-progress', 'jpeg-js'] },
     };
   }
   if (mode === 'e2e') {

@@ -1,8 +1,9 @@
 /**
  * Writes an items file for `tastebud blend --items` from MovieLens 1M:
  * titles and genres (as tags) from ml-1m/movies.dat, plots from
- * ml-100k-plots joined by title, read with the demo catalog's own readers,
- * and the item text built as the demo page builds it. The output is derived
+ * ml-100k-plots joined by title, posters from ml-1m/posters (absolute paths),
+ * read with the demo catalog's own readers, and the item text built as the
+ * demo page builds it. The output is derived
  * from MovieLens and goes to a git-ignored path (never commit it).
  *
  *   node --import tsx bench/ml1m-items.ts [--data-dir <dir>] [--out bench/.cache/ml1m-items.jsonl]
@@ -11,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DemoSetupError, locateDataset } from '../demo/build/dataset';
-import { readMovies, readPlots, titleKey } from '../demo/build/movies';
+import { blendItemLine, posterFile, readMovies, readPlots, titleKey } from '../demo/build/movies';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -21,15 +22,17 @@ function main(): void {
   const out = resolve(values.out ?? resolve(ROOT, 'bench/.cache/ml1m-items.jsonl'));
   const plots = data.plots ? readPlots(data.plots) : new Map<string, string>();
   let withPlot = 0;
+  let withPoster = 0;
   const lines = readMovies(data.movies).map((m) => {
     const plot = plots.get(titleKey(m.title, m.year)) ?? '';
+    const poster = data.posters ? posterFile(data.posters, m.id) : null;
     if (plot) withPlot++;
-    // `tastebud blend` encodes "title. text", which makes this the demo page's item text.
-    return JSON.stringify({ id: m.id, title: m.title, tags: m.genres, text: `${m.genres.join(', ')}. ${plot}`.trim() });
+    if (poster) withPoster++;
+    return blendItemLine({ ...m, plot }, poster);
   });
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${lines.join('\n')}\n`);
-  process.stderr.write(`${out}: ${lines.length} movies, ${withPlot} with a plot\n`);
+  process.stderr.write(`${out}: ${lines.length} movies, ${withPlot} with a plot, ${withPoster} with a poster\n`);
 }
 
 try {

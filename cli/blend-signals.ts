@@ -13,7 +13,7 @@ import type { SignalName } from '../workers/ranking/rank';
 import { sequenceSignal } from '../workers/ranking/sequence';
 import { indexCooccurrence, type SignalScores } from '../workers/ranking/signals';
 import { modelItemsOf, profileSignals, type SignalContext } from '../workers/recommend';
-import { buildTables } from '../demo/build/tables';
+import { buildTables } from './tables';
 import type { BlendCase } from './blend-fit';
 import type { ItemMeta } from './items';
 
@@ -36,9 +36,9 @@ export function blendCatalog(itemIds: readonly string[], items?: ReadonlyMap<str
 
 /**
  * Popularity and co-occurrence tables from the training parts (the same
- * builder as the demo's catalog), and the text vectors (catalog order) if any.
+ * builder as the demo's catalog), and the text / image vectors (catalog order) if any.
  */
-export function buildWorld(catalog: Catalog, itemIds: readonly string[], train: readonly Int32Array[], text?: ContentMatrix): BlendWorld {
+export function buildWorld(catalog: Catalog, itemIds: readonly string[], train: readonly Int32Array[], text?: ContentMatrix, image?: ContentMatrix): BlendWorld {
   const tables = buildTables(train.map((s) => Array.from(s, (m) => itemIds[m - 1]!)));
   const vocabulary = new Map<string, number>();
   itemIds.forEach((id, i) => vocabulary.set(id, i + 1));
@@ -49,6 +49,7 @@ export function buildWorld(catalog: Catalog, itemIds: readonly string[], train: 
     neighbors: indexCooccurrence(tables.cooccurrence, catalog),
     popularity: new Map(Object.entries(tables.popularity.counts)),
     ...(text ? { text } : {}),
+    ...(image ? { image } : {}),
   };
   return { ctx, itemIds, vocabulary, catalogOf };
 }

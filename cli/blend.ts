@@ -5,9 +5,8 @@
  * popularity, and ships the weights in the model's manifest.json
  * (`metadata.blend`, read by the worker) with `metadata.blendFit`.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TastebudError } from '../lib/errors';
 import { parseManifest } from '../workers/models/manifest';
@@ -17,26 +16,29 @@ import { loadSequenceModel } from '../workers/models/sequence/index';
 import { scoreHistories } from '../workers/models/sequence/infer';
 import { rng } from '../workers/models/sequence/train';
 import { loadTextEncoder } from '../workers/models/text/encoder';
-import { blend, DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from '../workers/ranking/rank';
+import { blend, SEQUENCE_DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from '../workers/ranking/rank';
 import { num, required, resolveInteractions } from './args';
 import { setupBackend } from './backend';
 import { BlendAccumulator, type BlendCase, type BlendMetrics, evaluateBlend, fitBlend, rankOfTarget, weightsOf } from './blend-fit';
 import { blendCatalog, buildWorld, forEachCase, type SequenceScorer } from './blend-signals';
 import { leaveOneOut, readInteractions, toSequences } from './data';
+import { encodeImageFiles, shippedModelDir } from './images';
 import { itemText, readItems } from './items';
 import { readModelDir } from './model-dir';
 
 export const BLEND_USAGE = `Usage: tastebud blend --model <dir> --interactions <file|ml-1m|ml-100k> [options]
-  --items <file.jsonl>  item metadata, one JSON object a line: { "id", "title"?, "tags"?, "text"? }
-                        (tags feed the tags signal, title + text the text encoder)
+  --items <file.jsonl>  item metadata, one JSON object a line: { "id", "title"?, "tags"?, "text"?, "image"? }
+                        (tags feed the tags signal, title + text the text encoder, image - a JPEG
+                        path relative to the items file - the image encoder)
   --data-dir <dir>      where dataset names are looked up (default ../shared/datasets)
   --users N             fit on N validation users, sampled deterministically (default all)
   --rounds 3            coordinate-ascent passes over the signals
   --json <file>         where to write the report (default <model dir>/blend.json)
   --text-model <dir>    text encoder (default the shipped public/models/text)
+  --image-model <dir>   image encoder (default the shipped public/models/image)
   --seed 7 --backend wasm|cpu`;
 
-/** sequence only, the fitted blend, the hand-set DEFAULT_WEIGHTS (over the same signals), popularity only. */
+/** sequence only, the fitted blend, SEQUENCE_DEFAULT_WEIGHTS (what the worker uses for a model without a fit; same signals), popularity only. */
 type SplitMetrics = { sequence: BlendMetrics; blend: BlendMetrics; defaults: BlendMetrics; popularity: BlendMetrics };
 
 export interface BlendReport {
@@ -51,15 +53,6 @@ export interface BlendReport {
   test: SplitMetrics;
   evaluations: number;
   seconds: number;
-}
-
-function defaultTextModel(): string {
-  // cli/ in the repository, dist/cli/ in the package: public/ is one or two levels up.
-  for (const rel of ['../public/models/text/', '../../public/models/text/']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(join(dir, 'manifest.json'))) return dir;
-  }
-  throw new TastebudError('model-load', 'The shipped text model (public/models/text) was not found; pass --text-model <dir>', { field: 'text-model' });
 }
 
 async function encodeTexts(dir: string, texts: string[]): Promise<{ dim: number; matrix: Float32Array }> {
@@ -80,13 +73,13 @@ function sample(users: readonly number[], n: number | undefined, seed: number): 
   return pool.slice(0, n).sort((a, b) => a - b);
 }
 
-function progress(label: string, started: number): (done: number, total: number) => void {
+function progress(label: string, started: number, unit = 'users'): (done: number, total: number) => void {
   let last = 0;
   return (done, total) => {
     const now = Date.now();
     if (done < total && now - last < 5000) return;
     last = now;
-    process.stderr.write(`  ${label}: ${done}/${total} users, ${((now - started) / 1000).toFixed(0)}s\n`);
+    process.stderr.write(`  ${label}: ${done}/${total} ${unit}, ${((now - started) / 1000).toFixed(0)}s\n`);
   };
 }
 
@@ -108,7 +101,7 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
     args: argv,
     options: {
       model: { type: 'string' }, interactions: { type: 'string' }, items: { type: 'string' }, 'data-dir': { type: 'string' },
-      users: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' }, 'text-model': { type: 'string' },
+      users: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' }, 'text-model': { type: 'string' }, 'image-model': { type: 'string' },
       seed: { type: 'string' }, backend: { type: 'string' },
     },
     strict: true,
@@ -137,9 +130,19 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   const texts = catalog.items.map((i) => { const meta = items?.get(i.id); return meta ? itemText(meta) : ''; });
   if (texts.some((t) => t !== '')) {
     const started = Date.now();
-    text = await encodeTexts(values['text-model'] ?? defaultTextModel(), texts);
+    text = await encodeTexts(values['text-model'] ?? shippedModelDir('text'), texts);
     names.push('contentText');
     process.stderr.write(`text vectors: ${texts.filter((t) => t !== '').length} items in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+  }
+  let image: { dim: number; matrix: Float32Array } | undefined;
+  const imagePaths = catalog.items.map((i) => items?.get(i.id)?.image);
+  if (imagePaths.some((p) => p !== undefined)) {
+    const started = Date.now();
+    const encoded = await encodeImageFiles(values['image-model'] ?? shippedModelDir('image'), imagePaths, progress('images', started, 'items'));
+    for (const f of encoded.failures.slice(0, 5)) process.stderr.write(`warning: image of item ${catalog.items[f.index]!.id} skipped: ${f.path}: ${f.reason}\n`);
+    if (encoded.failures.length > 5) process.stderr.write(`warning: ${encoded.failures.length - 5} more images skipped\n`);
+    process.stderr.write(`image vectors: ${encoded.encoded} items in ${((Date.now() - started) / 1000).toFixed(1)}s (${encoded.failures.length} skipped)\n`);
+    if (encoded.encoded > 0) { image = encoded; names.push('contentImage'); }
   }
   const model = await loadSequenceModel(manifest, files);
 
@@ -147,7 +150,7 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   const { train, evalUsers } = leaveOneOut(seqs);
   if (evalUsers.length === 0) throw new TastebudError('invalid-argument', `${file}: no validation users (no user has 3 interactions with items known to the model)`, { field: 'interactions' });
   const chosen = sample(evalUsers, users, seed);
-  const world = buildWorld(catalog, itemIds, train, text);
+  const world = buildWorld(catalog, itemIds, train, text, image);
   const params = (model as unknown as { params: Parameters<typeof scoreHistories>[0] }).params;
   const score: SequenceScorer = (h) => scoreHistories(params, model.config, h).scores;
   process.stderr.write(`blend: ${chosen.length} of ${evalUsers.length} users, ${itemIds.length} items, signals ${names.join(', ')} (${backend})\n`);
@@ -161,7 +164,7 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
     onStep: (s) => process.stderr.write(`  fit round ${s.round}: ${s.signal} = ${s.weight}, valid NDCG@10 ${s.ndcg10.toFixed(4)} (${s.evaluations} evaluations, ${((Date.now() - started) / 1000).toFixed(0)}s)\n`),
   });
   const popularityOnly = weightsOf({ popularity: 1 });
-  const defaults = weightsOf(Object.fromEntries(names.map((name) => [name, DEFAULT_WEIGHTS[name]])));
+  const defaults = weightsOf(Object.fromEntries(names.map((name) => [name, SEQUENCE_DEFAULT_WEIGHTS[name]])));
   const valid: SplitMetrics = { sequence: fit.sequenceOnly, blend: fit.blended, defaults: evaluateBlend(validCases, defaults), popularity: evaluateBlend(validCases, popularityOnly) };
   validCases.length = 0;
 

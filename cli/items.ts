@@ -1,10 +1,12 @@
 /**
  * Item metadata for the CLI: a JSONL file, one object per line,
- * `{ "id": "1", "title"?: "…", "tags"?: ["…"], "text"?: "…" }`. Blank lines
+ * `{ "id": "1", "title"?: "…", "tags"?: ["…"], "text"?: "…", "image"?: "posters/1.jpg" }`
+ * (`image`: a JPEG file, relative to the items file or absolute). Blank lines
  * and lines starting with `#` are skipped; every bad line is reported with
  * its line number as a TastebudError('invalid-argument').
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { TastebudError } from '../lib/errors';
 
 export interface ItemMeta {
@@ -12,6 +14,8 @@ export interface ItemMeta {
   title?: string;
   tags: string[];
   text?: string;
+  /** Absolute path of the item's JPEG image. */
+  image?: string;
 }
 
 function bad(file: string, line: number, message: string): never {
@@ -32,7 +36,7 @@ export function parseItemLine(file: string, line: number, raw: string): ItemMeta
   } catch {
     bad(file, line, `not valid JSON (expected one item object per line): "${raw.slice(0, 80)}"`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) bad(file, line, 'expected a JSON object { "id", "title"?, "tags"?, "text"? }');
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) bad(file, line, 'expected a JSON object { "id", "title"?, "tags"?, "text"?, "image"? }');
   const o = json as Record<string, unknown>;
   const id = typeof o.id === 'number' && Number.isFinite(o.id) ? String(o.id) : o.id;
   if (typeof id !== 'string' || id.trim() === '') bad(file, line, '"id" must be a non-empty string or a number');
@@ -41,8 +45,10 @@ export function parseItemLine(file: string, line: number, raw: string): ItemMeta
   const item: ItemMeta = { id: id.trim(), tags: tags.map((t) => t.trim()).filter((t) => t !== '') };
   const title = optionalString(file, line, o, 'title');
   const text = optionalString(file, line, o, 'text');
+  const image = optionalString(file, line, o, 'image');
   if (title !== undefined) item.title = title;
   if (text !== undefined) item.text = text;
+  if (image !== undefined && image.trim() !== '') item.image = isAbsolute(image) ? image : resolve(dirname(file), image);
   return item;
 }
 

@@ -1,12 +1,14 @@
 /**
  * Builds the demo's MovieLens catalog into demo/.catalog/ (git-ignored, never
  * published): catalog.json, popularity and co-occurrence tables, poster links,
- * and a SASRec model trained with the CLI. Everything is reused while the
- * dataset fingerprint is unchanged, so later runs take seconds.
+ * and a SASRec model trained with the CLI, its blend weights fitted by
+ * `tastebud blend`. Everything is reused while the dataset fingerprint is
+ * unchanged, so later runs take seconds.
  *
  *   node --import tsx demo/build-catalog.ts [--data-dir <dir>] [--train-minutes N] [--retrain]
  *   env: TASTEBUD_DATA_DIR, TASTEBUD_DEMO_TRAIN_MINUTES (default 3, 1 under CI),
- *        TASTEBUD_DEMO_TRAIN_USERS (default all, 1500 under CI)
+ *        TASTEBUD_DEMO_TRAIN_USERS (default all, 1500 under CI),
+ *        TASTEBUD_DEMO_BLEND_USERS (default 1000, 300 under CI)
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,8 +16,8 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSyn
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DemoSetupError, locateDataset, type DatasetFiles } from './build/dataset';
-import { readMovies, readPlots, posterFile, titleKey, type CatalogMovie } from './build/movies';
-import { buildTables, readSequences } from './build/tables';
+import { blendItemLine, readMovies, readPlots, posterFile, titleKey, type CatalogMovie } from './build/movies';
+import { buildTables, readSequences } from '../cli/tables';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 export const CATALOG_DIR = join(REPO_ROOT, 'demo', '.catalog');
@@ -30,7 +32,7 @@ function sha256File(file: string, hash = createHash('sha256')): ReturnType<typeo
 }
 
 function fingerprints(data: DatasetFiles, users: number | null): { catalog: string; model: string } {
-  const model = sha256File(data.interactions).update(`maxLen=${MAX_LEN};users=${users ?? 'all'}`).digest('hex').slice(0, 16);
+  const model = sha256File(data.interactions).update(`maxLen=${MAX_LEN};users=${users ?? 'all'};blend=1`).digest('hex').slice(0, 16);
   const h = sha256File(data.movies).update(model).update(`format=${FORMAT}`);
   if (data.plots) sha256File(data.plots, h);
   if (data.posters) h.update(readdirSync(data.posters).sort().join(','));
@@ -106,8 +108,28 @@ function trainModel(data: DatasetFiles, minutes: number, users: number | null): 
     '--eval-every', '1', '--patience', '3', '--max-minutes', String(minutes),
   ], { stdio: ['ignore', 'ignore', 'inherit'], cwd: REPO_ROOT });
   if (result.status !== 0 || !existsSync(join(tmp, 'manifest.json'))) throw new DemoSetupError('Training the sequence model failed (see the lines above).');
+  fitBlend(tmp, interactions);
   rmSync(dest, { recursive: true, force: true });
   renameSync(tmp, dest);
+}
+
+/**
+ * `tastebud blend` on the fresh model, so the demo ranks with weights fitted on
+ * its own validation data (titles, genres and plots; posters are left out:
+ * encoding 3,700 of them in Node takes minutes, so the image weight keeps the
+ * worker's default for a sequence model).
+ */
+function fitBlend(modelDir: string, interactions: string): void {
+  const { movies } = JSON.parse(readFileSync(join(CATALOG_DIR, 'catalog.json'), 'utf8')) as { movies: CatalogMovie[] };
+  const items = join(CATALOG_DIR, 'items.jsonl');
+  writeFileSync(items, `${movies.map((m) => blendItemLine(m)).join('\n')}\n`);
+  const users = process.env.TASTEBUD_DEMO_BLEND_USERS ?? (process.env.CI ? '300' : '1000');
+  process.stderr.write(`fitting the blend weights on ${users} users (set TASTEBUD_DEMO_BLEND_USERS to change)\n`);
+  const result = spawnSync(process.execPath, [
+    '--import', 'tsx', join(REPO_ROOT, 'cli', 'index.ts'), 'blend',
+    '--model', modelDir, '--interactions', interactions, '--items', items, '--users', users, '--json', join(CATALOG_DIR, 'blend.json'),
+  ], { stdio: ['ignore', 'inherit', 'inherit'], cwd: REPO_ROOT });
+  if (result.status !== 0) throw new DemoSetupError('Fitting the blend weights failed (see the lines above).');
 }
 
 /** TASTEBUD_DEMO_TRAIN_USERS (default: all; 1500 under CI) trades model quality for a quicker first build. */

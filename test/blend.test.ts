@@ -2,10 +2,11 @@ import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import jpeg from 'jpeg-js';
 import { evaluateBlend, fitBlend, weightsOf, type BlendCase } from '../cli/blend-fit';
 import { readItems } from '../cli/items';
 import { loadModelFiles } from '../workers/models/loader';
@@ -78,7 +79,17 @@ test('blend on a tiny model: tags help, weights land in the manifest the worker 
   writeFileSync(data, `${lines.join('\n')}\n`);
   const genres = ['space', 'romance', 'western', 'horror'];
   const items = join(dir, 'items.jsonl');
-  writeFileSync(items, `${genres.flatMap((g, k) => Array.from({ length: 15 }, (_, i) => JSON.stringify({ id: String(100 * (k + 1) + i), title: `${g} film ${i}`, tags: [g] }))).join('\n')}\n`);
+  // a poster per item, one flat colour per genre (relative paths); one missing, one not a JPEG
+  mkdirSync(join(dir, 'posters'), { recursive: true });
+  const colours = [[20, 30, 160], [230, 80, 150], [200, 150, 60], [30, 30, 30]] as const;
+  genres.forEach((_, k) => {
+    const [r, g, b] = colours[k]!;
+    const data = new Uint8Array(32 * 48 * 4).map((_, i) => [r, g, b, 255][i % 4]!);
+    writeFileSync(join(dir, 'posters', `${k}.jpg`), jpeg.encode({ data, width: 32, height: 48 }, 90).data);
+  });
+  writeFileSync(join(dir, 'posters', 'broken.jpg'), 'not a jpeg');
+  const poster = (k: number, i: number): string => (i === 3 ? 'posters/missing.jpg' : i === 4 ? 'posters/broken.jpg' : `posters/${k}.jpg`);
+  writeFileSync(items, `${genres.flatMap((g, k) => Array.from({ length: 15 }, (_, i) => JSON.stringify({ id: String(100 * (k + 1) + i), title: `${g} film ${i}`, tags: [g], image: poster(k, i) }))).join('\n')}\n`);
   const model = join(dir, 'model');
   const t = cli('train', '--interactions', data, '--out', model, '--dim', '8', '--max-len', '8', '--blocks', '1', '--epochs', '1', '--batch-size', '64', '--lr', '0.0005', '--quiet');
   assert.equal(t.code, 0, t.stderr);
@@ -89,8 +100,11 @@ test('blend on a tiny model: tags help, weights land in the manifest the worker 
   assert.match(r.stdout, /fitted blend/);
   const report = JSON.parse(readFileSync(json, 'utf8')) as { users: number; signals: string[]; weights: Record<string, number>; valid: { sequence: { ndcg10: number }; blend: { ndcg10: number } }; test: { sequence: { ndcg10: number }; blend: { ndcg10: number } } };
   assert.equal(report.users, 60);
-  assert.ok(report.signals.includes('tags') && report.signals.includes('contentText'));
-  assert.ok(!report.signals.includes('contentImage'));
+  assert.ok(report.signals.includes('tags') && report.signals.includes('contentText') && report.signals.includes('contentImage'));
+  // unusable images are reported per item and skipped, never fatal
+  assert.match(r.stderr, /image vectors: 52 items .*\(8 skipped\)/);
+  assert.match(r.stderr, /image of item 103 skipped: .*missing\.jpg: file not found/);
+  assert.match(r.stderr, /image of item 104 skipped: .*broken\.jpg: not a readable JPEG/);
   // Genre shows in the tags, the titles and what is watched together: at least one of them is picked up.
   assert.ok(report.weights.tags! > 0 || report.weights.contentText! > 0 || report.weights.cooccurrence! > 0, JSON.stringify(report.weights));
   assert.ok(report.valid.blend.ndcg10 > report.valid.sequence.ndcg10 + 0.1, JSON.stringify(report.valid));
@@ -99,10 +113,10 @@ test('blend on a tiny model: tags help, weights land in the manifest the worker 
   const manifest = parseManifest(JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')), 'sequence');
   const shipped = parseBlend(manifest.metadata);
   assert.deepEqual(shipped, report.weights);
-  assert.equal(shipped!.contentImage, undefined, 'signals the CLI could not compute are not written');
+  assert.equal(typeof shipped!.contentImage, 'number');
   const weights = blendWeights(shipped);
   assert.equal(weights.tags, report.weights.tags);
-  assert.equal(weights.contentImage, 0.3, 'unfitted signals keep the defaults');
+  assert.equal(weights.contentImage, report.weights.contentImage);
   const fit = manifest.metadata!.blendFit as { users: number; date: string };
   assert.equal(fit.users, 60);
   assert.ok(!Number.isNaN(Date.parse(fit.date)));

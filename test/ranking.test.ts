@@ -5,7 +5,7 @@ import { topK } from '../workers/ranking/topk';
 import { buildCatalog } from '../workers/ranking/catalog';
 import { buildProfile, eventWeight } from '../workers/ranking/profile';
 import { cooccurrenceSignal, indexCooccurrence, popularitySignal, tagSignal, tagJaccard } from '../workers/ranking/signals';
-import { DEFAULT_WEIGHTS, mmr, rank } from '../workers/ranking/rank';
+import { DEFAULT_WEIGHTS, mmr, rank, SEQUENCE_DEFAULT_WEIGHTS } from '../workers/ranking/rank';
 import { similarItems } from '../workers/ranking/similar';
 import type { StoredEvent } from '../lib/types';
 
@@ -114,6 +114,36 @@ test('blend weights shipped in a manifest override the defaults, untrusted value
   const { parseBlend } = await import('../workers/models/registry');
   const fitted = parseBlend({ blend: { sequence: 2, popularity: -1, tags: 'x', contentText: 0.1 } });
   assert.deepEqual(fitted, { sequence: 2, contentText: 0.1 });
-  assert.deepEqual(blendWeights(fitted), { ...DEFAULT_WEIGHTS, sequence: 2, contentText: 0.1 });
+  assert.deepEqual(blendWeights(fitted), { ...SEQUENCE_DEFAULT_WEIGHTS, sequence: 2, contentText: 0.1 });
+  // no fitted blend: beside a sequence model the other signals only nudge
+  assert.deepEqual(blendWeights(undefined), SEQUENCE_DEFAULT_WEIGHTS);
+  assert.ok(SEQUENCE_DEFAULT_WEIGHTS.contentText < DEFAULT_WEIGHTS.contentText && SEQUENCE_DEFAULT_WEIGHTS.cooccurrence < DEFAULT_WEIGHTS.cooccurrence);
+  // a user the model does not score gets the content-first defaults, fitted blend or not
+  assert.deepEqual(blendWeights(fitted, false), DEFAULT_WEIGHTS);
   assert.equal(parseBlend({}), undefined);
+});
+
+test('recommendFor: fitted weights for users the sequence model scores, content-first defaults for the others', async () => {
+  const { recommendFor } = await import('../workers/recommend');
+  const vocabulary = new Map([['alien', 1], ['aliens', 2], ['titanic', 3], ['up', 4]]); // 'notebook' unknown to the model
+  let calls = 0;
+  const model = {
+    maxLen: 10,
+    score: async (history: Int32Array) => {
+      calls++;
+      assert.ok(history.length > 0);
+      return { scores: Float32Array.from([0, 0, 0.5, 0, 2]), contributions: new Float32Array(history.length).fill(1 / history.length) };
+    },
+  } as unknown as import('../workers/models/sequence-server').SequenceServer;
+  // a blend fitted beside the sequence model: popularity, no tags or co-occurrence
+  const sequence = { model, vocabulary, blend: { sequence: 1, popularity: 0.5, tags: 0, cooccurrence: 0, contentText: 0, contentImage: 0 } };
+  const popularity = new Map([['up', 900], ['alien', 100], ['aliens', 50], ['titanic', 40], ['notebook', 30]]);
+  const base = { catalog, neighbors: indexCooccurrence(undefined, catalog), popularity, sequence };
+  const scored = await recommendFor({ ...base, history: [at(1, 'alien', 'like')], seen: new Set(['alien']) }, { k: 2 });
+  assert.equal(calls, 1);
+  assert.deepEqual(scored.results.map((r) => r.itemId), ['up', 'aliens']);
+  // liked only an item the model does not know: no sequence signal, so the tags (romance) lead, not popularity
+  const unscored = await recommendFor({ ...base, history: [at(1, 'notebook', 'like')], seen: new Set(['notebook']) }, { k: 1 });
+  assert.equal(calls, 1);
+  assert.deepEqual(unscored.results.map((r) => r.itemId), ['titanic']);
 });

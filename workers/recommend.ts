@@ -6,7 +6,7 @@ import type { Recommendation, RecommendOptions, StoredEvent } from '../lib/types
 import type { SequenceHandle } from './models/registry';
 import type { Catalog } from './ranking/catalog';
 import { buildProfile, type UserProfile } from './ranking/profile';
-import { DEFAULT_WEIGHTS, rank, type BlendWeights, type SignalName } from './ranking/rank';
+import { DEFAULT_WEIGHTS, rank, SEQUENCE_DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from './ranking/rank';
 import { sequenceSignal, topContributors } from './ranking/sequence';
 import { cooccurrenceSignal, popularitySignal, tagSignal, tagJaccard, type NeighborIndex, type SignalScores } from './ranking/signals';
 import { buildContentProfile, contentSignal, rowCosine, type ContentSignalOptions } from './ranking/content';
@@ -64,9 +64,16 @@ function sequenceInput(ctx: RecommendContext, handle: SequenceHandle): { modelId
   return { modelIdx: Int32Array.from(modelIdx.slice(modelIdx.length - keep)), catalogIdx: catalogIdx.slice(catalogIdx.length - keep), unknown };
 }
 
-/** Defaults, overridden by whatever the sequence model's manifest ships (fitted by the CLI). */
-export function blendWeights(fitted: Partial<Record<string, number>> | undefined): BlendWeights {
-  const out = { ...DEFAULT_WEIGHTS };
+/**
+ * The blend for one recommendation. Scored by the sequence model: the weights
+ * its manifest ships (fitted by `tastebud blend`) over SEQUENCE_DEFAULT_WEIGHTS.
+ * Not scored by it (`sequenceScored` false): DEFAULT_WEIGHTS, whatever the
+ * manifest says, since weights fitted beside a sequence signal would leave
+ * such a user with little more than popularity.
+ */
+export function blendWeights(fitted: Partial<Record<string, number>> | undefined, sequenceScored = true): BlendWeights {
+  if (!sequenceScored) return { ...DEFAULT_WEIGHTS };
+  const out = { ...SEQUENCE_DEFAULT_WEIGHTS };
   if (fitted) for (const key of Object.keys(out) as Array<keyof BlendWeights>) if (fitted[key] !== undefined) out[key] = fitted[key]!;
   return out;
 }
@@ -129,7 +136,7 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
   const results = rank({
     catalog,
     signals,
-    weights: withNovelty(ctx.weights ?? blendWeights(ctx.sequence?.blend), options.novelty ?? 0),
+    weights: withNovelty(ctx.weights ?? blendWeights(ctx.sequence?.blend, signals.sequence !== undefined), options.novelty ?? 0),
     k: options.k ?? 10,
     exclude,
     ...(options.tags ? { includeTags: options.tags } : {}),

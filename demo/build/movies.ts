@@ -66,3 +66,12 @@ export function posterFile(postersDir: string, id: string): string | null {
   const file = join(postersDir, `${id}.jpg`);
   return existsSync(file) ? file : null;
 }
+
+/**
+ * One line of a `tastebud blend --items` file for a movie: genres as tags and
+ * "genres. plot" as text, so the encoded "title. text" is the demo page's item
+ * text; `image` (an absolute poster path) only when asked for.
+ */
+export function blendItemLine(movie: Pick<CatalogMovie, 'id' | 'title' | 'genres' | 'plot'>, image?: string | null): string {
+  return JSON.stringify({ id: movie.id, title: movie.title, tags: movie.genres, text: `${movie.genres.join(', ')}. ${movie.plot}`.trim(), ...(image ? { image } : {}) });
+}

@@ -18,8 +18,21 @@ export interface BlendWeights {
   contentImage: number;
 }
 
-/** Hand-set until the CLI fits them on validation data (then they come from the manifest). */
+/**
+ * For a user the sequence model does not score (no model, or none of their
+ * items in its vocabulary): content first. Hand-set; on ML-1M new users
+ * (first 3 events) they beat popularity (bench/results/CONTENT.md).
+ */
 export const DEFAULT_WEIGHTS: BlendWeights = { sequence: 1, cooccurrence: 1, tags: 0.5, popularity: 0.15, contentText: 0.6, contentImage: 0.3 };
+
+/**
+ * For a user the sequence model scores, when its manifest ships no fitted
+ * blend (`tastebud blend` writes one): the weights that command fitted for
+ * SASRec on ML-1M. Next to a trained sequence model the other signals only
+ * nudge; DEFAULT_WEIGHTS instead cost that model ~0.03 test NDCG@10
+ * (0.1576 → 0.1252, bench/results/CONTENT.md).
+ */
+export const SEQUENCE_DEFAULT_WEIGHTS: BlendWeights = { sequence: 1, cooccurrence: 0.1, tags: 0.02, popularity: 0.15, contentText: 0.01, contentImage: 0.01 };
 
 export type SignalName = keyof BlendWeights;
 

@@ -1,4 +1,7 @@
-/** Popularity counts and item-to-item co-occurrence from the ordered interaction log. */
+/**
+ * Popularity counts and item-to-item co-occurrence from the ordered interaction
+ * log: the tables `tastebud blend` fits against and the demo catalog ships.
+ */
 import { readFileSync } from 'node:fs';
 
 export interface Tables {
