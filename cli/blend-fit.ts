@@ -6,7 +6,7 @@
  */
 import { blend, type BlendWeights, type SignalName } from '../workers/ranking/rank';
 import type { SignalScores } from '../workers/ranking/signals';
-import { rankOfTarget as rankFromOne } from './metrics';
+import { MetricAccumulator, rankOfTarget as rankFromOne } from './metrics';
 
 export interface BlendCase {
   signals: Partial<Record<SignalName, SignalScores>>;
@@ -40,29 +40,19 @@ export function rankOfTarget(scores: Float32Array, target: number, seen: Int32Ar
   return rankFromOne(scores, target + 1, Int32Array.from(seen, (j) => j + 1), scores.length, -1);
 }
 
-export class BlendAccumulator {
-  private n = 0;
-  private ndcg = 0;
-  private hits = 0;
-
-  add(rank: number): void {
-    this.n++;
-    if (rank < 10) { this.hits++; this.ndcg += 1 / Math.log2(rank + 2); }
-  }
-
-  result(): BlendMetrics {
-    const n = Math.max(1, this.n);
-    return { users: this.n, ndcg10: this.ndcg / n, hr10: this.hits / n };
-  }
+/** NDCG@10 / HR@10 of the ranks in `acc` (cli/metrics.ts's accumulator, the one `eval` reports with). */
+export function blendMetrics(acc: MetricAccumulator): BlendMetrics {
+  const m = acc.result();
+  return { users: m.users, ndcg10: m.ndcg10, hr10: m.hr10 };
 }
 
 export function evaluateBlend(cases: readonly BlendCase[], weights: BlendWeights): BlendMetrics {
-  const acc = new BlendAccumulator();
+  const acc = new MetricAccumulator();
   for (const c of cases) {
     const size = Object.values(c.signals).find((s) => s !== undefined)?.scores.length ?? 0;
     acc.add(rankOfTarget(blend(c.signals, weights, size), c.target, c.seen));
   }
-  return acc.result();
+  return blendMetrics(acc);
 }
 
 export interface FitOptions {

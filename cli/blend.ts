@@ -19,9 +19,10 @@ import { loadTextEncoder } from '../workers/models/text/encoder';
 import { blend, SEQUENCE_DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from '../workers/ranking/rank';
 import { num, required, resolveInteractions } from './args';
 import { setupBackend } from './backend';
-import { BlendAccumulator, type BlendCase, type BlendMetrics, evaluateBlend, fitBlend, rankOfTarget, weightsOf } from './blend-fit';
+import { type BlendCase, blendMetrics, type BlendMetrics, evaluateBlend, fitBlend, rankOfTarget, weightsOf } from './blend-fit';
 import { blendCatalog, buildWorld, forEachCase, type SequenceScorer } from './blend-signals';
 import { leaveOneOut, readInteractions, toSequences } from './data';
+import { MetricAccumulator } from './metrics';
 import { encodeImageFiles, shippedModelDir } from './images';
 import { itemText, readItems } from './items';
 import { readModelDir } from './model-dir';
@@ -169,14 +170,14 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   validCases.length = 0;
 
   const sets: Array<[keyof SplitMetrics, BlendWeights]> = [['sequence', weightsOf({ sequence: 1 })], ['blend', fit.weights], ['defaults', defaults], ['popularity', popularityOnly]];
-  const acc = sets.map(() => new BlendAccumulator());
+  const acc = sets.map(() => new MetricAccumulator());
   started = Date.now();
   forEachCase(world, score, seqs, chosen, names, { cut: 1, onBatch: progress('test', started) }, (c) => {
     const size = catalog.items.length;
     sets.forEach(([, w], k) => acc[k]!.add(rankOfTarget(blend(c.signals, w, size), c.target, c.seen)));
   });
   model.dispose();
-  const test = Object.fromEntries(sets.map(([name], k) => [name, acc[k]!.result()])) as SplitMetrics;
+  const test = Object.fromEntries(sets.map(([name], k) => [name, blendMetrics(acc[k]!)])) as SplitMetrics;
 
   const r4 = (m: BlendMetrics): BlendMetrics => ({ users: m.users, ndcg10: Math.round(m.ndcg10 * 1e4) / 1e4, hr10: Math.round(m.hr10 * 1e4) / 1e4 });
   const roundSplit = (m: SplitMetrics): SplitMetrics => ({ sequence: r4(m.sequence), blend: r4(m.blend), defaults: r4(m.defaults), popularity: r4(m.popularity) });

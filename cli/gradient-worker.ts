@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry for data-parallel training (`tastebud train --threads N`):
  * holds a copy of the model, and for each message sets the weights it is sent
- * and answers with the loss and gradients of the shard it is sent.
+ * and answers with the loss and gradients of the shard it is sent, or with the
+ * ranks of the held-out items of the validation cases it is sent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -9,6 +10,8 @@ import type { GradientWorkerData, GradientWorkerReply, GradientWorkerRequest } f
 import { setupBackend } from './backend';
 import { initParams } from '../workers/models/sequence/model';
 import { rng, shardGradients } from '../workers/models/sequence/train';
+import { scoreHistories } from '../workers/models/sequence/infer';
+import { rankCases } from './metrics';
 
 async function run(): Promise<void> {
   const port = parentPort;
@@ -21,6 +24,11 @@ async function run(): Promise<void> {
   port.on('message', (msg: GradientWorkerRequest) => {
     try {
       tf.tidy(() => vars.forEach((v, k) => v.assign(tf.tensor(msg.weights[k] as Float32Array, v.shape))));
+      if (msg.kind === 'ranks') {
+        const ranks = rankCases((h) => scoreHistories(params, data.config, h).scores, data.config.numItems, msg.inputs, msg.targets);
+        port.postMessage({ id: msg.id, ranks } satisfies GradientWorkerReply, [ranks.buffer as ArrayBuffer]);
+        return;
+      }
       const r = shardGradients(params, data.config, msg.shard, data.sampledNegatives, random);
       const reply: GradientWorkerReply = { id: msg.id, loss: r.loss, targets: r.targets, grads: r.grads };
       port.postMessage(reply, r.grads.map((g) => g.buffer as ArrayBuffer));

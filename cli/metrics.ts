@@ -75,28 +75,41 @@ export function round4(m: RankingMetrics): RankingMetrics {
 /** Scores all items (row-major B × (numItems + 1)) for a batch of histories. */
 export type BatchScorer = (histories: readonly Int32Array[]) => Float32Array;
 
+/** The leave-one-out cases of `evalUsers`, shortest input first (keeps batches dense). */
+export function leaveOneOutCases(seqs: readonly Int32Array[], evalUsers: readonly number[], which: 'valid' | 'test'): { inputs: Int32Array[]; targets: Int32Array } {
+  const cut = which === 'valid' ? 2 : 1;
+  const order = [...evalUsers].sort((a, b) => (seqs[a] as Int32Array).length - (seqs[b] as Int32Array).length);
+  const inputs = order.map((u) => { const s = seqs[u] as Int32Array; return s.subarray(0, s.length - cut); });
+  const targets = Int32Array.from(order, (u) => { const s = seqs[u] as Int32Array; return s[s.length - cut] as number; });
+  return { inputs, targets };
+}
+
+/** Rank of each case's target (its own input masked), scoring `batchSize` histories at a time. */
+export function rankCases(score: BatchScorer, numItems: number, inputs: readonly Int32Array[], targets: Int32Array, batchSize = 256): Int32Array {
+  const ranks = new Int32Array(inputs.length);
+  const width = numItems + 1;
+  for (let i = 0; i < inputs.length; i += batchSize) {
+    const batch = inputs.slice(i, i + batchSize);
+    const scores = score(batch);
+    batch.forEach((input, b) => { ranks[i + b] = rankOfTarget(scores, targets[i + b] as number, input, numItems, b * width); });
+  }
+  return ranks;
+}
+
+export function metricsOfRanks(ranks: ArrayLike<number>): RankingMetrics {
+  const acc = new MetricAccumulator();
+  for (let i = 0; i < ranks.length; i++) acc.add(ranks[i] as number);
+  return acc.result();
+}
+
 /**
  * Leave-one-out evaluation of `evalUsers` (indices into `seqs`, each with
  * >= 3 items). `which` = 'valid': input = all but the last two, target =
  * second-to-last; 'test': input = all but the last, target = last.
- * Users are processed in length order to keep batches dense.
  */
 export function evaluateLeaveOneOut(score: BatchScorer, numItems: number, seqs: readonly Int32Array[], evalUsers: readonly number[], which: 'valid' | 'test', batchSize = 256): RankingMetrics {
-  const acc = new MetricAccumulator();
-  const cut = which === 'valid' ? 2 : 1;
-  const order = [...evalUsers].sort((a, b) => (seqs[a] as Int32Array).length - (seqs[b] as Int32Array).length);
-  for (let i = 0; i < order.length; i += batchSize) {
-    const members = order.slice(i, i + batchSize);
-    const inputs = members.map((u) => { const s = seqs[u] as Int32Array; return s.subarray(0, s.length - cut); });
-    const scores = score(inputs);
-    const width = numItems + 1;
-    members.forEach((u, b) => {
-      const s = seqs[u] as Int32Array;
-      const target = s[s.length - cut] as number;
-      acc.add(rankOfTarget(scores, target, inputs[b] as Int32Array, numItems, b * width));
-    });
-  }
-  return acc.result();
+  const { inputs, targets } = leaveOneOutCases(seqs, evalUsers, which);
+  return metricsOfRanks(rankCases(score, numItems, inputs, targets, batchSize));
 }
 
 /** Popularity scores: interaction counts over the training parts. */

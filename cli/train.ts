@@ -8,7 +8,7 @@ import { type TrainOptions, trainSequenceModel } from '../workers/models/sequenc
 import { num, oneOf, required, resolveInteractions } from './args';
 import { setupBackend } from './backend';
 import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from './data';
-import { startGradientPeers } from './gradient-pool';
+import { evaluateLeaveOneOutShared, startGradientPeers } from './gradient-pool';
 import { evaluateLeaveOneOut, popularityScorer, round4 } from './metrics';
 import { trainMfCommand } from './mf';
 import { writeSequenceModelDir } from './model-dir';
@@ -93,23 +93,29 @@ export async function trainCommand(argv: string[]): Promise<void> {
 
   let best = -Infinity;
   const peers = threads > 1 ? await startGradientPeers(threads - 1, { config, backend, seed: opts.seed + 1, sampledNegatives: opts.sampledNegatives }) : [];
-  if (threads > 1) progress.log(`training on ${threads} threads (each batch split between them)`);
-  const result = await trainSequenceModel(params, config, split.train, opts, {
-    peers,
-    onStep: (i) => progress.step(i),
-    onEpoch: (i) => progress.epoch(i),
-    validate: (p) => {
-      const m = evaluateLeaveOneOut(scorer(p), vocab.length, seqs, split.evalUsers, 'valid');
-      if (m.ndcg10 > best) {
-        best = m.ndcg10;
-        save({ checkpoint: { validNdcg10: m.ndcg10, validHr10: m.hr10, elapsedSeconds: (Date.now() - t0) / 1000 } });
-      }
-      return m.ndcg10;
-    },
-  }).finally(() => Promise.all(peers.map((peer) => peer.dispose())));
-  progress.stop();
-  const valid = evaluateLeaveOneOut(scorer(params), vocab.length, seqs, split.evalUsers, 'valid');
-  const test = evaluateLeaveOneOut(scorer(params), vocab.length, seqs, split.evalUsers, 'test');
+  if (threads > 1) progress.log(`training on ${threads} threads (each batch, and each validation, split between them)`);
+  // validation ranks are shared with the gradient threads, which score with the weights they are sent
+  const evaluate = (p: ParamMap, which: 'valid' | 'test') => (peers.length === 0
+    ? Promise.resolve(evaluateLeaveOneOut(scorer(p), vocab.length, seqs, split.evalUsers, which))
+    : evaluateLeaveOneOutShared(scorer(p), [...p.values()].map((v) => (v.dataSync() as Float32Array).slice()), peers, vocab.length, seqs, split.evalUsers, which));
+  const trained = async () => {
+    const result = await trainSequenceModel(params, config, split.train, opts, {
+      peers,
+      onStep: (i) => progress.step(i),
+      onEpoch: (i) => progress.epoch(i),
+      validate: async (p) => {
+        const m = await evaluate(p, 'valid');
+        if (m.ndcg10 > best) {
+          best = m.ndcg10;
+          save({ checkpoint: { validNdcg10: m.ndcg10, validHr10: m.hr10, elapsedSeconds: (Date.now() - t0) / 1000 } });
+        }
+        return m.ndcg10;
+      },
+    });
+    progress.stop();
+    return { result, valid: await evaluate(params, 'valid'), test: await evaluate(params, 'test') };
+  };
+  const { result, valid, test } = await trained().finally(() => Promise.all(peers.map((peer) => peer.dispose())));
   const popTest = evaluateLeaveOneOut(popularity, vocab.length, seqs, split.evalUsers, 'test');
   const metrics = {
     trainSeconds: Math.round(result.seconds), epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedBy: result.stoppedBy,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { startGradientPeers } from '../cli/gradient-pool';
+import { evaluateLeaveOneOutShared, startGradientPeers } from '../cli/gradient-pool';
+import { evaluateLeaveOneOut } from '../cli/metrics';
+import { scoreHistories } from '../workers/models/sequence/infer';
 import { combineShards, shardBatch } from '../workers/models/sequence/data-parallel';
 import { initParams, type SequenceArchConfig } from '../workers/models/sequence/model';
 import { type Batch, makeBatches, rng, shardGradients, trainSequenceModel } from '../workers/models/sequence/train';
@@ -65,6 +67,16 @@ test('a worker-thread peer computes the same gradients, and training with it mat
     const local = shardGradients(params, config, batch, 0, rng(11));
     assert.equal(remote.targets, local.targets);
     assert.ok(maxDiff(remote.grads, local.grads) < 1e-6);
+
+    // validation shared with the thread: the same metrics as on this thread alone (small batches: both take part)
+    const users = seqs.map((_, u) => u);
+    const score = (h: readonly Int32Array[]): Float32Array => scoreHistories(params, config, h).scores;
+    for (const which of ['valid', 'test'] as const) {
+      const alone = evaluateLeaveOneOut(score, config.numItems, seqs, users, which, 8);
+      const shared = await evaluateLeaveOneOutShared(score, weights, peers, config.numItems, seqs, users, which, 8);
+      assert.equal(shared.users, 40);
+      for (const key of ['hr10', 'ndcg10', 'ndcg20', 'mrr'] as const) assert.ok(Math.abs(shared[key] - alone[key]) < 1e-9, `${which} ${key}: ${shared[key]} vs ${alone[key]}`);
+    }
 
     const opts = { epochs: 2, batchSize: 16, lr: 0.01, seed: 12, sampledNegatives: 0, evalEvery: 1, patience: 5, maxSeconds: 600 };
     const one = initParams(config, 13);
