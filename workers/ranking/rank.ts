@@ -27,10 +27,11 @@ export const DEFAULT_WEIGHTS: BlendWeights = { sequence: 1, cooccurrence: 1, tag
 
 /**
  * For a user the sequence model scores, when its manifest ships no fitted
- * blend (`tastebud blend` writes one): the weights that command fitted for
- * SASRec on ML-1M. Next to a trained sequence model the other signals only
- * nudge; DEFAULT_WEIGHTS instead cost that model ~0.03 test NDCG@10
- * (0.1576 → 0.1252, bench/results/CONTENT.md).
+ * blend (`tastebud blend` writes one): what that command fitted for SASRec on
+ * ML-1M (the image weight, fitted at 0.001, set at the text weight). Next to a
+ * trained sequence model the other signals only nudge: with these weights the
+ * fourth-session model scores 0.1625 test NDCG@10 (alone 0.1612), with
+ * DEFAULT_WEIGHTS the first-session one lost ~0.03 (bench/results/CONTENT.md).
  */
 export const SEQUENCE_DEFAULT_WEIGHTS: BlendWeights = { sequence: 1, cooccurrence: 0.1, tags: 0.02, popularity: 0.15, contentText: 0.01, contentImage: 0.01 };
 
