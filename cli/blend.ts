@@ -23,9 +23,9 @@ import { type BlendCase, blendMetrics, type BlendMetrics, evaluateBlend, fitBlen
 import { blendCatalog, buildWorld, forEachCase, type SequenceScorer } from './blend-signals';
 import { leaveOneOut, readInteractions, toSequences } from './data';
 import { MetricAccumulator } from './metrics';
-import { encodeImageFiles, shippedModelDir } from './images';
+import { encodeImageFiles } from './images';
 import { itemText, readItems } from './items';
-import { readModelDir } from './model-dir';
+import { readModelDir, shippedModelDir } from './model-dir';
 
 export const BLEND_USAGE = `Usage: tastebud blend --model <dir> --interactions <file|ml-1m|ml-100k> [options]
   --items <file.jsonl>  item metadata, one JSON object a line: { "id", "title"?, "tags"?, "text"?, "image"? }

@@ -6,10 +6,7 @@
  * never stops the run.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
-import { TastebudError } from '../lib/errors';
 import { loadImageEncoder, type RawImage } from '../workers/models/image/encoder';
 import { readModelDir } from './model-dir';
 
@@ -19,15 +16,6 @@ export interface ImageVectors {
   matrix: Float32Array;
   encoded: number;
   failures: Array<{ index: number; path: string; reason: string }>;
-}
-
-/** The shipped model: cli/ in the repository, dist/cli/ in the package (public/ one or two levels up). */
-export function shippedModelDir(kind: 'text' | 'image'): string {
-  for (const rel of [`../public/models/${kind}/`, `../../public/models/${kind}/`]) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(join(dir, 'manifest.json'))) return dir;
-  }
-  throw new TastebudError('model-load', `The shipped ${kind} model (public/models/${kind}) was not found; pass --${kind}-model <dir>`, { field: `${kind}-model` });
 }
 
 /** Decodes a JPEG file to RGB pixels, or says why it could not. */

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TastebudError } from '../lib/errors';
 import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
 import type { SequenceArchConfig } from '../workers/models/sequence/model';
@@ -82,4 +83,13 @@ export async function readModelDir(dir: string, kind?: ModelKind): Promise<{ man
     files.set(entry.path, ab);
   }
   return { manifest, files };
+}
+
+/** The shipped model: cli/ in the repository, dist/cli/ in the package (public/ one or two levels up). */
+export function shippedModelDir(kind: 'text' | 'image'): string {
+  for (const rel of [`../public/models/${kind}/`, `../../public/models/${kind}/`]) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(join(dir, 'manifest.json'))) return dir;
+  }
+  throw new TastebudError('model-load', `The shipped ${kind} model (public/models/${kind}) was not found; pass --${kind}-model <dir>`, { field: `${kind}-model` });
 }

@@ -108,7 +108,7 @@ function trainModel(data: DatasetFiles, minutes: number, users: number | null): 
     '--eval-every', '1', '--patience', '3', '--max-minutes', String(minutes),
   ], { stdio: ['ignore', 'ignore', 'inherit'], cwd: REPO_ROOT });
   if (result.status !== 0 || !existsSync(join(tmp, 'manifest.json'))) throw new DemoSetupError('Training the sequence model failed (see the lines above).');
-  fitBlend(tmp, interactions);
+  runBlend(tmp, interactions);
   rmSync(dest, { recursive: true, force: true });
   renameSync(tmp, dest);
 }
@@ -119,7 +119,7 @@ function trainModel(data: DatasetFiles, minutes: number, users: number | null): 
  * encoding 3,700 of them in Node takes minutes, so the image weight keeps the
  * worker's default for a sequence model).
  */
-function fitBlend(modelDir: string, interactions: string): void {
+function runBlend(modelDir: string, interactions: string): void {
   const { movies } = JSON.parse(readFileSync(join(CATALOG_DIR, 'catalog.json'), 'utf8')) as { movies: CatalogMovie[] };
   const items = join(CATALOG_DIR, 'items.jsonl');
   writeFileSync(items, `${movies.map((m) => blendItemLine(m)).join('\n')}\n`);
