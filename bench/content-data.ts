@@ -16,9 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { readModelDir } from '../cli/model-dir';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import jpeg from 'jpeg-js';
+import { encodeImageFiles } from '../cli/images';
 import { loadTextEncoder } from '../workers/models/text/encoder';
-import { loadImageEncoder, type RawImage } from '../workers/models/image/encoder';
 
 export const ROOT = new URL('../', import.meta.url);
 export const CACHE_DIR = new URL('bench/.cache/', ROOT);
@@ -156,18 +155,10 @@ export async function textVectors(data: Ml1m): Promise<ItemVectors> {
   return { dim, vectors: v, covered: covered(v, dim, rows), seconds, cached: false };
 }
 
-function decodePoster(path: string): RawImage | null {
-  try {
-    const img = jpeg.decode(readFileSync(path), { useTArray: true, formatAsRGBA: false });
-    return { data: img.data, width: img.width, height: img.height };
-  } catch {
-    return null;
-  }
-}
-
 /** Posters are encoded on tfjs's wasm backend (cpu as fallback); a missing poster leaves a zero row. */
 export async function imageVectors(data: Ml1m, datasets: string, log: (s: string) => void = () => {}): Promise<ItemVectors> {
-  const { manifest, files } = await readModelDir(fileURLToPath(new URL('public/models/image/', ROOT)), 'image');
+  const modelDir = fileURLToPath(new URL('public/models/image/', ROOT));
+  const { manifest } = await readModelDir(modelDir, 'image');
   const dim = Number(manifest.config.dim);
   const posterDir = join(datasets, 'ml-1m', 'posters');
   const present = data.movieIds.map((m, i) => i > 0 && existsSync(join(posterDir, `${m}.jpg`)));
@@ -178,26 +169,14 @@ export async function imageVectors(data: Ml1m, datasets: string, log: (s: string
   const t0 = performance.now();
   const backend = (await tf.setBackend('wasm').catch(() => false)) ? 'wasm' : 'cpu';
   if (backend === 'cpu') await tf.setBackend('cpu');
-  const enc = await loadImageEncoder(manifest, files);
-  const v = new Float32Array(rows * dim);
-  const BATCH = 16;
-  let done = 0;
-  for (let start = 1; start < rows; start += BATCH) {
-    const idx: number[] = [];
-    const imgs: RawImage[] = [];
-    for (let i = start; i < Math.min(rows, start + BATCH); i++) {
-      if (!present[i]) continue;
-      const img = decodePoster(join(posterDir, `${data.movieIds[i]}.jpg`));
-      if (img) { idx.push(i); imgs.push(img); }
-    }
-    if (imgs.length > 0) {
-      const out = await enc.encodeAsync(imgs);
-      idx.forEach((i, b) => v.set(out.subarray(b * dim, (b + 1) * dim), i * dim));
-    }
-    done += imgs.length;
-    if ((start - 1) % (BATCH * 32) === 0) log(`  posters: ${done} encoded (${((performance.now() - t0) / 1000).toFixed(0)} s, ${backend})`);
-  }
-  enc.dispose();
+  // the CLI's own poster path (`tastebud blend`): a poster that cannot be decoded leaves a zero row
+  const paths = data.movieIds.map((m, i) => (present[i] ? join(posterDir, `${m}.jpg`) : undefined));
+  let lastLog = 0;
+  const { matrix: v } = await encodeImageFiles(modelDir, paths, (done) => {
+    if (done - lastLog < 512) return;
+    lastLog = done;
+    log(`  posters: ${done} encoded (${((performance.now() - t0) / 1000).toFixed(0)} s, ${backend})`);
+  });
   const seconds = (performance.now() - t0) / 1000;
   writeCache(name, v);
   return { dim, vectors: v, covered: covered(v, dim, rows), seconds, cached: false };
