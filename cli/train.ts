@@ -18,7 +18,8 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
   --model sasrec|gru|mf     model family (default sasrec)
   --data-dir <dir>          where dataset names are looked up (default ../shared/datasets)
   --dim 64 --max-len 200 --blocks 2 --heads 1 --dropout 0.2
-  --epochs 200 --batch-size 128 --lr 0.001 --negatives 0 (0 = full softmax, N = sampled softmax)
+  --epochs 200 --batch-size 128 --lr 0.001 --negatives 0 (0 = full softmax; N = sampled softmax: each position's item
+                            against N shared uniform negatives, for catalogs of 100k+ items)
   --eval-every 1 --patience 5 (validations without improvement) --max-minutes 120
   --lr-schedule constant|cosine (cosine: decay to 5% of --lr over --max-minutes)
   --windows last|random (random: also train on earlier windows of histories longer than --max-len)

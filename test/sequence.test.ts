@@ -9,7 +9,7 @@ import { TastebudError } from '../lib/errors';
 import { causalAttention } from '../workers/models/sequence/attention';
 import { VOCAB_FILE, WEIGHTS_FILE, decodeWeights, encodeWeights } from '../workers/models/sequence/artifacts';
 import { loadSequenceModel } from '../workers/models/sequence/index';
-import { gatherRows, matMulT, softmaxCrossEntropy } from '../workers/models/sequence/ops';
+import { gatherRows, matMulT, sampledSoftmaxCrossEntropy, softmaxCrossEntropy } from '../workers/models/sequence/ops';
 import { initParams as initSasrecParams, paramShapes as sasrecParamShapes } from '../workers/models/sequence/model';
 import type { SasrecConfig } from '../workers/models/sequence/sasrec';
 import { makeBatches, randomWindow, rng, scheduledLr, trainSequenceModel } from '../workers/models/sequence/train';
@@ -138,7 +138,29 @@ test('a tiny SASRec learns a deterministic cycle; save, load, score, no leaks', 
   await assert.rejects(readModelDir(dir), (e: unknown) => e instanceof TastebudError && e.code === 'model-integrity');
 });
 
-test('sampled softmax (shared negatives) also trains the tiny model', async () => {
+test('sampled softmax over shared negatives: loss and gradients match a tfjs reference, accidental hits masked', () => {
+  const h = tf.randomNormal([5, 4], 0, 1, 'float32', 7) as tf.Tensor2D;
+  const P = tf.randomNormal([5, 4], 0, 1, 'float32', 8) as tf.Tensor2D;
+  const N = tf.randomNormal([3, 4], 0, 1, 'float32', 9) as tf.Tensor2D;
+  const targets = Int32Array.from([4, 2, 9, 2, 4]);
+  const negativeIds = Int32Array.from([2, 7, 4]);
+  const offset = Math.log(10 / 3);
+  const mine = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Tensor =>
+    tf.mul(sampledSoftmaxCrossEntropy(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D, { targets, negativeIds, negativeLogitOffset: offset, chunkRows: 2 }), 1.5);
+  // column 0 = positive, then the negatives; a negative equal to the row's target gets a large negative mask
+  const mask = tf.tensor2d(Array.from(targets, (t) => [0, ...Array.from(negativeIds, (id) => (id === t ? -1e9 : offset))]));
+  const ref = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Tensor => {
+    const pos = tf.sum(tf.mul(a, b), 1, true);
+    const logits = tf.add(tf.concat([pos, tf.matMul(a, c, false, true)], 1), mask);
+    return tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(tf.zeros([5], 'int32') as tf.Tensor1D, 4), logits), 1.5);
+  };
+  assert.ok(maxAbs(mine(h, P, N), ref(h, P, N)) < 1e-5);
+  const g1 = tf.grads(mine)([h, P, N]);
+  const g2 = tf.grads(ref)([h, P, N]);
+  g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-5, `grad ${i}`));
+});
+
+test('sampled softmax (positive + shared negatives) also trains the tiny model', async () => {
   const n = 8;
   const config: SasrecConfig = { architecture: 'sasrec', numItems: n, dim: 16, maxLen: 6, blocks: 1, heads: 1, dropout: 0.1 };
   const params = initSasrecParams(config, 11);

@@ -9,6 +9,8 @@
  *  - `softmaxCrossEntropy`: fused, chunked full-softmax cross-entropy over
  *    the item table that computes loss and both gradients in one pass and
  *    never materialises the [rows, items] logits matrix;
+ *  - `sampledSoftmaxCrossEntropy`: the same over each row's positive and a
+ *    shared set of sampled negatives (large catalogs);
  *  - `layerNorm`.
  * Browser-safe: no Node imports.
  */
@@ -181,6 +183,106 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
     };
   }) as unknown as CustomGradFn);
   return f(h, table) as tf.Scalar;
+}
+
+export interface SampledSoftmaxOptions {
+  /** Item id of each row's positive (a negative equal to it is masked out for that row). */
+  targets: Int32Array;
+  /** Item id of each shared negative. */
+  negativeIds: Int32Array;
+  /** Added to every negative logit; log(catalog size / negatives) for uniform sampling, so each negative stands for the items it represents. */
+  negativeLogitOffset: number;
+  chunkRows?: number;
+}
+
+/**
+ * Sampled-softmax cross-entropy with shared negatives: row i's candidates are
+ * its own positive (h_i · positives_i) and every row of `negatives`. The
+ * negatives' matmuls cost k/catalog of the full softmax, which is what makes
+ * catalogs of 100k+ items trainable. Loss and gradients in one pass, like
+ * `softmaxCrossEntropy`.
+ */
+export function sampledSoftmaxCrossEntropy(h: tf.Tensor2D, positives: tf.Tensor2D, negatives: tf.Tensor2D, opts: SampledSoftmaxOptions): tf.Scalar {
+  const hits = new Map<number, number[]>();
+  opts.negativeIds.forEach((id, j) => {
+    const list = hits.get(id);
+    if (list) list.push(j); else hits.set(id, [j]);
+  });
+  const f = tf.customGrad(((hIn: tf.Tensor, pIn: tf.Tensor, nIn: tf.Tensor) => {
+    const [n, d] = hIn.shape as [number, number];
+    const k = nIn.shape[0] as number;
+    const chunk = Math.max(1, Math.min(n, opts.chunkRows ?? 512));
+    const hData = hIn.dataSync() as Float32Array;
+    const pData = pIn.dataSync() as Float32Array;
+    const negT = tf.transpose(nIn);
+    const dH = new Float32Array(n * d);
+    const dP = new Float32Array(n * d);
+    const dNegT = new Float32Array(d * k);
+    const g = new Float32Array(chunk * k);
+    const gPos = new Float32Array(chunk);
+    const inv = 1 / n;
+    const offset = opts.negativeLogitOffset;
+    let loss = 0;
+    for (let r0 = 0; r0 < n; r0 += chunk) {
+      const c = Math.min(chunk, n - r0);
+      const hc = tf.tensor2d(hData.subarray(r0 * d, (r0 + c) * d), [c, d]);
+      const logitsT = tf.matMul(hc, negT);
+      const logits = readFloats(logitsT);
+      for (let i = 0; i < c; i++) {
+        const base = i * k;
+        const row = (r0 + i) * d;
+        let pos = 0;
+        for (let t = 0; t < d; t++) pos += (hData[row + t] as number) * (pData[row + t] as number);
+        const masked = hits.get(opts.targets[r0 + i] as number);
+        if (masked) for (const j of masked) logits[base + j] = -Infinity;
+        let max = pos;
+        for (let j = 0; j < k; j++) { const z = (logits[base + j] as number) + offset; if (z > max) max = z; }
+        let sum = Math.exp(pos - max);
+        const ePos = sum;
+        for (let j = 0; j < k; j++) {
+          const e = Math.exp((logits[base + j] as number) + offset - max);
+          g[base + j] = e;
+          sum += e;
+        }
+        loss += Math.log(sum) + max - pos;
+        const scale = inv / sum;
+        for (let j = 0; j < k; j++) g[base + j] = (g[base + j] as number) * scale;
+        gPos[i] = ePos * scale - inv;
+      }
+      logitsT.dispose();
+      const G = tf.tensor2d(c === chunk ? g : g.subarray(0, c * k), [c, k]);
+      const dHc = tf.matMul(G, nIn as tf.Tensor2D);
+      dH.set(readFloats(dHc), r0 * d);
+      const hcT = tf.transpose(hc);
+      const dTc = tf.matMul(hcT as tf.Tensor2D, G);
+      const dTcData = readFloats(dTc);
+      for (let q = 0; q < dNegT.length; q++) dNegT[q] = (dNegT[q] as number) + (dTcData[q] as number);
+      tf.dispose([hc, G, dHc, hcT, dTc]);
+      for (let i = 0; i < c; i++) {
+        const gp = gPos[i] as number;
+        const row = (r0 + i) * d;
+        for (let t = 0; t < d; t++) {
+          dH[row + t] = (dH[row + t] as number) + gp * (pData[row + t] as number);
+          dP[row + t] = gp * (hData[row + t] as number);
+        }
+      }
+    }
+    negT.dispose();
+    const dNeg = new Float32Array(k * d);
+    for (let t = 0; t < d; t++) {
+      const o = t * k;
+      for (let j = 0; j < k; j++) dNeg[j * d + t] = dNegT[o + j] as number;
+    }
+    return {
+      value: tf.scalar(loss * inv),
+      gradFunc: (dy: tf.Tensor) => {
+        const s = dy.dataSync()[0] as number;
+        const scaled = (a: Float32Array): Float32Array => (s === 1 ? a : a.map((x) => x * s));
+        return [tf.tensor2d(scaled(dH), [n, d]), tf.tensor2d(scaled(dP), [n, d]), tf.tensor2d(scaled(dNeg), [k, d])];
+      },
+    };
+  }) as unknown as CustomGradFn);
+  return f(h, positives, negatives) as tf.Scalar;
 }
 
 interface HeapBackend { typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { combineShards, countTargets, type GradientPeer, type ShardGradients, shardBatch } from './data-parallel';
-import { gatherRows, softmaxCrossEntropy } from './ops';
+import { gatherRows, sampledSoftmaxCrossEntropy, softmaxCrossEntropy } from './ops';
 import { forward, type ParamMap, type SequenceArchConfig as SasrecConfig } from './model';
 
 export interface TrainOptions {
@@ -14,7 +14,7 @@ export interface TrainOptions {
   batchSize: number;
   lr: number;
   seed: number;
-  /** 0 = full softmax; otherwise number of shared uniform negatives per step. */
+  /** 0 = full softmax; otherwise sampled softmax: each position's positive against this many shared uniform negatives per step. */
   sampledNegatives: number;
   /** Validate every this many epochs (and after the last). */
   evalEvery: number;
@@ -125,18 +125,12 @@ export function batchLoss(params: ParamMap, config: SasrecConfig, b: Batch, samp
   const table = params.get('item_emb') as tf.Variable;
   const targets = Int32Array.from(valid, (i) => b.targets[i] as number);
   if (sampledNegatives <= 0) return softmaxCrossEntropy(rows, table as tf.Tensor2D, { targets, excludeColumn: 0 });
-  // shared sampled softmax: candidates = batch targets ∪ uniform negatives
-  const index = new Map<number, number>();
-  const cand: number[] = [];
-  const add = (item: number): number => {
-    let k = index.get(item);
-    if (k === undefined) { k = cand.length; index.set(item, k); cand.push(item); }
-    return k;
-  };
-  const mapped = Int32Array.from(targets, (t) => add(t));
-  for (let s = 0; s < sampledNegatives; s++) add(1 + Math.floor(random() * config.numItems));
-  const sub = gatherRows(table, Int32Array.from(cand));
-  return softmaxCrossEntropy(rows, sub, { targets: mapped });
+  // sampled softmax: each row's positive against k shared uniform negatives
+  const k = sampledNegatives;
+  const negativeIds = Int32Array.from({ length: k }, () => 1 + Math.floor(random() * config.numItems));
+  return sampledSoftmaxCrossEntropy(rows, gatherRows(table, targets), gatherRows(table, negativeIds), {
+    targets, negativeIds, negativeLogitOffset: Math.log(config.numItems / k),
+  });
 }
 
 /** Loss and gradients (in parameter order) of one batch at the current weights. */
