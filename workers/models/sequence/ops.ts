@@ -114,6 +114,39 @@ export interface SoftmaxCEOptions {
 }
 
 /**
+ * Backward of one row chunk of a fused softmax: dH rows r0.. = G·table, and
+ * hcᵀ·G added into the transposed table gradient. Takes ownership of `hc`.
+ */
+function backpropChunk(hc: tf.Tensor2D, g: Float32Array, table: tf.Tensor2D, r0: number, dH: Float32Array, dTableT: Float32Array): void {
+  const [c, d] = hc.shape;
+  const cols = table.shape[0];
+  const G = tf.tensor2d(g.length === c * cols ? g : g.subarray(0, c * cols), [c, cols]);
+  const dHc = tf.matMul(G, table);
+  dH.set(readFloats(dHc), r0 * d);
+  const hcT = tf.transpose(hc);
+  const dTc = tf.matMul(hcT, G);
+  const dTcData = readFloats(dTc);
+  for (let k = 0; k < dTableT.length; k++) dTableT[k] = (dTableT[k] as number) + (dTcData[k] as number);
+  tf.dispose([hc, G, dHc, hcT, dTc]);
+}
+
+/** [d, rows] → [rows, d]. */
+function untranspose(t: Float32Array, d: number, rows: number): Float32Array {
+  const out = new Float32Array(rows * d);
+  for (let k = 0; k < d; k++) {
+    const o = k * rows;
+    for (let j = 0; j < rows; j++) out[j * d + k] = t[o + j] as number;
+  }
+  return out;
+}
+
+/** Gradients computed in the forward pass, scaled by the upstream dy. */
+function scaledByDy(dy: tf.Tensor, grads: Array<[Float32Array, number[]]>): tf.Tensor[] {
+  const s = dy.dataSync()[0] as number;
+  return grads.map(([a, shape]) => tf.tensor(s === 1 ? a : a.map((x) => x * s), shape));
+}
+
+/**
  * Mean cross-entropy of softmax(h·tableᵀ) against `targets`, computed in
  * row chunks. Loss and both gradients are computed in the forward pass (one
  * pass over the logits); the gradient function only scales them by dy.
@@ -154,32 +187,13 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
         g[base + target] = (g[base + target] as number) - inv;
       }
       logitsT.dispose();
-      const G = tf.tensor2d(c === chunk ? g : g.subarray(0, c * v), [c, v]);
-      const dHc = tf.matMul(G, tIn as tf.Tensor2D);
-      dH.set(readFloats(dHc), r0 * d);
-      const hcT = tf.transpose(hc);
-      const dTc = tf.matMul(hcT as tf.Tensor2D, G);
-      const dTcData = readFloats(dTc);
-      for (let k = 0; k < dTableT.length; k++) dTableT[k] = (dTableT[k] as number) + (dTcData[k] as number);
-      tf.dispose([hc, G, dHc, hcT, dTc]);
+      backpropChunk(hc, g, tIn as tf.Tensor2D, r0, dH, dTableT);
     }
     tableT.dispose();
-    const dTable = new Float32Array(v * d);
-    for (let k = 0; k < d; k++) {
-      const o = k * v;
-      for (let j = 0; j < v; j++) dTable[j * d + k] = dTableT[o + j] as number;
-    }
-    const value = tf.scalar(loss * inv);
+    const dTable = untranspose(dTableT, d, v);
     return {
-      value,
-      gradFunc: (dy: tf.Tensor) => {
-        const s = dy.dataSync()[0] as number;
-        if (s !== 1) {
-          for (let k = 0; k < dH.length; k++) dH[k] = (dH[k] as number) * s;
-          for (let k = 0; k < dTable.length; k++) dTable[k] = (dTable[k] as number) * s;
-        }
-        return [tf.tensor2d(dH, [n, d]), tf.tensor2d(dTable, [v, d])];
-      },
+      value: tf.scalar(loss * inv),
+      gradFunc: (dy: tf.Tensor) => scaledByDy(dy, [[dH, [n, d]], [dTable, [v, d]]]),
     };
   }) as unknown as CustomGradFn);
   return f(h, table) as tf.Scalar;
@@ -250,14 +264,7 @@ export function sampledSoftmaxCrossEntropy(h: tf.Tensor2D, positives: tf.Tensor2
         gPos[i] = ePos * scale - inv;
       }
       logitsT.dispose();
-      const G = tf.tensor2d(c === chunk ? g : g.subarray(0, c * k), [c, k]);
-      const dHc = tf.matMul(G, nIn as tf.Tensor2D);
-      dH.set(readFloats(dHc), r0 * d);
-      const hcT = tf.transpose(hc);
-      const dTc = tf.matMul(hcT as tf.Tensor2D, G);
-      const dTcData = readFloats(dTc);
-      for (let q = 0; q < dNegT.length; q++) dNegT[q] = (dNegT[q] as number) + (dTcData[q] as number);
-      tf.dispose([hc, G, dHc, hcT, dTc]);
+      backpropChunk(hc, g, nIn as tf.Tensor2D, r0, dH, dNegT);
       for (let i = 0; i < c; i++) {
         const gp = gPos[i] as number;
         const row = (r0 + i) * d;
@@ -268,18 +275,10 @@ export function sampledSoftmaxCrossEntropy(h: tf.Tensor2D, positives: tf.Tensor2
       }
     }
     negT.dispose();
-    const dNeg = new Float32Array(k * d);
-    for (let t = 0; t < d; t++) {
-      const o = t * k;
-      for (let j = 0; j < k; j++) dNeg[j * d + t] = dNegT[o + j] as number;
-    }
+    const dNeg = untranspose(dNegT, d, k);
     return {
       value: tf.scalar(loss * inv),
-      gradFunc: (dy: tf.Tensor) => {
-        const s = dy.dataSync()[0] as number;
-        const scaled = (a: Float32Array): Float32Array => (s === 1 ? a : a.map((x) => x * s));
-        return [tf.tensor2d(scaled(dH), [n, d]), tf.tensor2d(scaled(dP), [n, d]), tf.tensor2d(scaled(dNeg), [k, d])];
-      },
+      gradFunc: (dy: tf.Tensor) => scaledByDy(dy, [[dH, [n, d]], [dP, [n, d]], [dNeg, [k, d]]]),
     };
   }) as unknown as CustomGradFn);
   return f(h, positives, negatives) as tf.Scalar;
