@@ -18,6 +18,8 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
   --model sasrec|gru|mf     model family (default sasrec)
   --data-dir <dir>          where dataset names are looked up (default ../shared/datasets)
   --dim 64 --max-len 200 --blocks 2 --heads 1 --dropout 0.2
+  --positions end|start     SASRec position embeddings counted from the newest item (end, default) or from the
+                            first item of the window (start, as in right-padded implementations)
   --epochs 200 --batch-size 128 --lr 0.001 --negatives 0 (0 = full softmax; N = sampled softmax: each position's item
                             against N shared uniform negatives, for catalogs of 100k+ items)
   --eval-every 1 --patience 5 (validations without improvement) --max-minutes 120
@@ -33,7 +35,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     options: {
       interactions: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, 'data-dir': { type: 'string' },
       dim: { type: 'string' }, 'max-len': { type: 'string' }, blocks: { type: 'string' }, heads: { type: 'string' }, dropout: { type: 'string' },
-      epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, negatives: { type: 'string' },
+      positions: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, negatives: { type: 'string' },
       'eval-every': { type: 'string' }, patience: { type: 'string' }, 'max-minutes': { type: 'string' }, seed: { type: 'string' },
       backend: { type: 'string' }, quiet: { type: 'boolean' }, folds: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' },
       json: { type: 'string' }, threads: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' },
@@ -51,6 +53,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const maxLen = num(values['max-len'], 'max-len', 200, { int: true, min: 2, max: 4096 });
   const blocks = num(values.blocks, 'blocks', 2, { int: true, min: 1, max: 24 });
   const dropout = num(values.dropout, 'dropout', 0.2, { min: 0, max: 0.95 });
+  const positions = oneOf(values.positions, 'positions', ['end', 'start'] as const, 'end');
   const opts: TrainOptions = {
     epochs: num(values.epochs, 'epochs', 200, { int: true, min: 1 }),
     batchSize: num(values['batch-size'], 'batch-size', 128, { int: true, min: 1 }),
@@ -75,7 +78,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (split.evalUsers.length === 0) throw new TastebudError('invalid-argument', `${file}: no user has the 3 interactions needed for a leave-one-out split`, { field: 'interactions' });
   progress.log(`read ${log.fingerprint.interactions} interactions, ${seqs.length} users, ${vocab.length} items in ${((Date.now() - t0) / 1000).toFixed(1)}s; backend ${backend}`);
 
-  const config: SequenceArchConfig = { architecture: model, numItems: vocab.length, dim, maxLen, blocks, heads, dropout };
+  const config: SequenceArchConfig = {
+    architecture: model, numItems: vocab.length, dim, maxLen, blocks, heads, dropout,
+    ...(positions === 'start' && model === 'sasrec' ? { positions: 'from-start' as const } : {}),
+  };
   const params = initParams(config, opts.seed);
   const scorer = (p: ParamMap) => (h: readonly Int32Array[]): Float32Array => scoreHistories(p, config, h).scores;
   const popularity = popularityScorer(split.train, vocab.length);

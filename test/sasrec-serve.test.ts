@@ -2,13 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
-import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
+import { type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
+import { scoreHistories } from '../workers/models/sequence/infer';
+import { initParams } from '../workers/models/sequence/model';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { loadSequenceServer } from '../workers/models/load-sequence';
 import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
 
-function fixture(seed: number): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
-  const config: SasrecConfig = { architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0 };
+function fixture(seed: number, positions?: PositionOrigin): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
+  const config: SasrecConfig = { architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0, ...(positions ? { positions } : {}) };
   let s = seed;
   const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
   const tensors = sasrecParamShapes(config).map(([name, shape]) => {
@@ -24,9 +26,9 @@ function fixture(seed: number): { manifest: ModelManifest; files: Map<string, Ar
   return { manifest, files: new Map([[WEIGHTS_FILE, bytes.slice().buffer], [VOCAB_FILE, vocab.slice().buffer]]) };
 }
 
-test('serving forward (plain tf ops) equals the training forward, incl. attention', async () => {
+for (const positions of [undefined, 'from-end', 'from-start'] as const) test(`serving forward (plain tf ops) equals the training forward, incl. attention (positions: ${positions ?? 'default'})`, async () => {
   await tf.setBackend('cpu');
-  const { manifest, files } = fixture(3);
+  const { manifest, files } = fixture(3, positions);
   const reference = await loadSequenceModel(manifest, files);
   const server = await loadSequenceServer(manifest, files);
   for (const history of [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]]) {
@@ -45,4 +47,36 @@ test('serving forward (plain tf ops) equals the training forward, incl. attentio
   await assert.rejects(server.score(Int32Array.from([0])), /not a model item index/);
   reference.dispose();
   server.dispose();
+});
+
+test('from-start positions: left padding in a batch changes no score, and the layout changes the scores', async () => {
+  await tf.setBackend('cpu');
+  const histories = [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]].map((h) => Int32Array.from(h));
+  const scoresOf = (positions: PositionOrigin): Float32Array[] => {
+    const config: SasrecConfig = { architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0, positions };
+    const params = initParams(config, 5); // same seed, same shapes: the same weights for both layouts
+    const V = config.numItems + 1;
+    const batched = scoreHistories(params, config, histories).scores; // rows left-padded to the longest history
+    const rows = histories.map((h, b) => {
+      const alone = scoreHistories(params, config, [h]).scores;
+      let maxDiff = 0;
+      for (let i = 1; i < V; i++) maxDiff = Math.max(maxDiff, Math.abs(alone[i]! - batched[b * V + i]!));
+      assert.ok(maxDiff < 1e-4, `${positions}: history ${b} scores ${maxDiff} apart padded vs alone`);
+      return alone;
+    });
+    for (const v of params.values()) v.dispose();
+    return rows;
+  };
+  const fromEnd = scoresOf('from-end');
+  const fromStart = scoresOf('from-start');
+  // same weights, different position rows: a 1-item history reads pos_emb[11] from the end, pos_emb[0] from the start
+  assert.ok(fromEnd[0]!.some((v, i) => i > 0 && Math.abs(v - fromStart[0]![i]!) > 1e-3));
+  // a full window (12 of the 15 items) uses every position row in the same order both ways
+  fromEnd[2]!.forEach((v, i) => assert.ok(Math.abs(v - fromStart[2]![i]!) < 1e-4));
+});
+
+test('manifest positions must be from-end or from-start', async () => {
+  const { manifest, files } = fixture(3);
+  const bad = { ...manifest, config: { ...manifest.config, positions: 'middle' } };
+  await assert.rejects(loadSequenceModel(bad, files), /positions must be "from-end" or "from-start"/);
 });

@@ -57,7 +57,8 @@ export class SasrecServer extends SequenceServerBase {
     const dh = d / h;
     const itemEmb = this.w('item_emb') as tf.Tensor2D;
     let x = tf.mul(tf.gather(itemEmb, tf.tensor1d(ids, 'int32')), Math.sqrt(d)) as tf.Tensor2D;
-    x = tf.add(x, tf.slice(this.w('pos_emb'), [maxLen - L, 0], [L, d]));
+    const firstPosition = this.config.positions === 'from-start' ? 0 : maxLen - L;
+    x = tf.add(x, tf.slice(this.w('pos_emb'), [firstPosition, 0], [L, d]));
     // Additive causal mask: position i attends to j <= i only.
     const mask = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([L, L]), -1, 0)), -1e9);
     const scale = 1 / Math.sqrt(dh);

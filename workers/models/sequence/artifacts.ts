@@ -87,11 +87,13 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
     return { name: r.name, shape: r.shape as number[], dtype: 'float32' };
   });
   if (typeof c.vocabulary !== 'string') loadFail('vocabulary must be a file path', 'vocabulary');
+  if (c.positions !== undefined && c.positions !== 'from-end' && c.positions !== 'from-start') loadFail(`positions must be "from-end" or "from-start", got ${JSON.stringify(c.positions)}`, 'positions');
   return {
     architecture: c.architecture, numItems: c.numItems as number, dim: c.dim as number, maxLen: c.maxLen as number,
     blocks: c.blocks as number, heads: c.heads as number, dropout: c.dropout as number,
     weights: { path: w.path, dtype: 'float32', byteOrder: 'little-endian', specs },
     vocabulary: c.vocabulary,
+    ...(c.positions === 'from-start' ? { positions: 'from-start' as const } : {}),
   };
 }
 

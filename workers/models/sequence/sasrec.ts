@@ -2,9 +2,12 @@
  * SASRec (Kang & McAuley 2018) in plain tfjs ops: learned item + position
  * embeddings, causal self-attention blocks with layer norm and a point-wise
  * FFN (the layout of the widely used PyTorch port), scores = hidden · itemEmbᵀ.
- * Sequences are left-padded with 0; position embeddings are indexed from the
- * end of the window, so a length-L input without padding gives exactly the
- * same outputs as the same input padded to maxLen.
+ * Sequences are left-padded with 0. Position embeddings are indexed from the
+ * end of the window ('from-end', the original SASRec layout: the newest item
+ * always has position maxLen - 1) or from its first real item ('from-start',
+ * as in right-padded implementations: position i = the i-th item of the
+ * window). Either way a length-L input without padding gives exactly the same
+ * outputs as the same input padded to maxLen.
  * Browser-safe: no Node imports.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -21,7 +24,11 @@ export interface SasrecConfig {
   blocks: number;
   heads: number;
   dropout: number;
+  /** How SASRec indexes position embeddings (see above); absent = 'from-end'. Unused by the GRU. */
+  positions?: PositionOrigin;
 }
+
+export type PositionOrigin = 'from-end' | 'from-start';
 
 export type ParamMap = Map<string, tf.Variable>;
 export type SequenceArchConfig = SasrecConfig;
@@ -90,7 +97,17 @@ export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array
   const timeline = tf.tensor3d(maskData, [batch, len, 1]);
 
   let x = tf.mul(embed(p(params, 'item_emb'), ids, [batch, len]), Math.sqrt(d));
-  x = tf.add(x, p(params, 'pos_emb').slice([c.maxLen - len, 0], [len, d]));
+  if (c.positions === 'from-start') {
+    // per-row offsets: the first real item of each row gets position 0 (padding rows are masked below)
+    const posIds = new Int32Array(batch * len);
+    for (let b = 0; b < batch; b++) {
+      const start = len - (lengths[b] as number);
+      for (let i = start; i < len; i++) posIds[b * len + i] = i - start;
+    }
+    x = tf.add(x, embed(p(params, 'pos_emb'), posIds, [batch, len]));
+  } else {
+    x = tf.add(x, p(params, 'pos_emb').slice([c.maxLen - len, 0], [len, d]));
+  }
   x = tf.mul(drop(x), timeline);
 
   let attnSum: Float32Array | null = null;
