@@ -1,6 +1,7 @@
 /**
  * Writes a small synthetic SASRec model (deterministic weights, no training, no
- * MovieLens) into the e2e harness, plus golden scores computed here in Node on
+ * MovieLens) into the e2e harness, in both position layouts (tiny-sasrec and
+ * tiny-sasrec-start), plus golden scores computed here in Node on
  * tfjs's cpu backend. The browser tests load it on every backend and must match
  * the golden scores (max abs diff ≤ 1e-3).
  *   node --import tsx e2e/make-fixture-model.ts
@@ -10,7 +11,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { writeSequenceModelDir } from '../cli/model-dir';
 import { VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
-import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
+import { type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { readModelDir } from '../cli/model-dir';
 
@@ -26,9 +27,9 @@ function random(seed: number): () => number {
   };
 }
 
-async function main(): Promise<void> {
-  await tf.setBackend('cpu');
-  const config: SasrecConfig = { architecture: 'sasrec', numItems: NUM_ITEMS, dim: 16, maxLen: 20, blocks: 2, heads: 2, dropout: 0 };
+/** Writes one synthetic model directory and its golden scores; the same seed gives the same weights for both position layouts. */
+async function writeFixture(dir: string, positions: PositionOrigin): Promise<Map<string, ArrayBuffer>> {
+  const config: SasrecConfig = { architecture: 'sasrec', numItems: NUM_ITEMS, dim: 16, maxLen: 20, blocks: 2, heads: 2, dropout: 0, ...(positions === 'from-start' ? { positions } : {}) };
   const rand = random(7);
   const tensors = sasrecParamShapes(config).map(([name, shape]) => {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -39,10 +40,10 @@ async function main(): Promise<void> {
     return { name, shape, data };
   });
   const vocab = Array.from({ length: NUM_ITEMS }, (_, i) => `m${i + 1}`);
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  writeSequenceModelDir(out, config, tensors, vocab, { note: 'synthetic e2e fixture: random weights, not trained' });
-  const { manifest, files } = await readModelDir(out);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeSequenceModelDir(dir, config, tensors, vocab, { note: 'synthetic e2e fixture: random weights, not trained' });
+  const { manifest, files } = await readModelDir(dir);
   const model = await loadSequenceModel(manifest, files);
   const history = Int32Array.from(FIXTURE_HISTORY.map((id) => vocab.indexOf(id) + 1));
   const { scores, contributions } = model.score(history);
@@ -50,7 +51,15 @@ async function main(): Promise<void> {
   let max = -Infinity;
   for (let m = 1; m <= NUM_ITEMS; m++) max = Math.max(max, scores[m]!);
   const relative = vocab.map((id, i) => ({ itemId: id, score: Math.exp(scores[i + 1]! - max) }));
-  writeFileSync(join(out, 'golden.json'), JSON.stringify({ history: FIXTURE_HISTORY, relative, contributions: [...contributions] }, null, 2));
+  writeFileSync(join(dir, 'golden.json'), JSON.stringify({ history: FIXTURE_HISTORY, relative, contributions: [...contributions] }, null, 2));
+  return files;
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend('cpu');
+  const files = await writeFixture(out, 'from-end');
+  // the same weights with position embeddings counted from the first item (train --positions start)
+  await writeFixture(join(out, '..', 'tiny-sasrec-start'), 'from-start');
   // A tampered copy for the integrity test: same manifest, one flipped byte.
   const tampered = join(out, '..', 'tampered-sasrec');
   rmSync(tampered, { recursive: true, force: true });

@@ -2,11 +2,16 @@ import { readFileSync } from 'node:fs';
 import { test, expect, uniqueDb } from './fixtures';
 
 interface Golden { history: string[]; relative: Array<{ itemId: string; score: number }>; contributions: number[] }
-const golden = JSON.parse(readFileSync(new URL('./harness/public/models/tiny-sasrec/golden.json', import.meta.url), 'utf8')) as Golden;
+const goldenFromEnd = JSON.parse(readFileSync(new URL('./harness/public/models/tiny-sasrec/golden.json', import.meta.url), 'utf8')) as Golden;
+const golden = goldenFromEnd;
 const items = golden.relative.map(({ itemId }) => ({ id: itemId, meta: { title: `Movie ${itemId.slice(1)}` } }));
 const MODEL = '/models/tiny-sasrec/manifest.json';
+const goldenFromStart = JSON.parse(readFileSync(new URL('./harness/public/models/tiny-sasrec-start/golden.json', import.meta.url), 'utf8')) as Golden;
 
-test('the sequence model serves the same scores as Node/cpu (≤ 1e-3) with attention reasons', async ({ harness, backends, expectedBackend }, testInfo) => {
+for (const [layout, golden, MODEL] of [
+  ['positions from the end', goldenFromEnd, '/models/tiny-sasrec/manifest.json'],
+  ['positions from the start', goldenFromStart, '/models/tiny-sasrec-start/manifest.json'],
+] as const) test(`the sequence model serves the same scores as Node/cpu (≤ 1e-3) with attention reasons (${layout})`, async ({ harness, backends, expectedBackend }, testInfo) => {
   const out = await harness.evaluate(async ({ backends, dbName, items, history, model }) => {
     const r = await window.tastebud.createRecommender({ backends, dbName, models: { sequence: model } });
     await r.upsertItems(items);
@@ -32,6 +37,11 @@ test('the sequence model serves the same scores as Node/cpu (≤ 1e-3) with atte
   expect(out.recs[0]!.reasons[0]!.itemIds).toContain(topAttention);
   expect(out.next.map((r) => r.itemId)).not.toContain(out.recs[0]!.itemId);
   expect(out.next).not.toEqual(out.recs.slice(1, 6));
+});
+
+test('the two position layouts of the fixture give different golden scores', () => {
+  const diff = Math.max(...goldenFromEnd.relative.map((g, i) => Math.abs(g.score - goldenFromStart.relative[i]!.score)));
+  expect(diff).toBeGreaterThan(1e-2);
 });
 
 test('the model is cached in IndexedDB: the next start works with the network down', async ({ harness, backends }, testInfo) => {
