@@ -54,6 +54,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const blocks = num(values.blocks, 'blocks', 2, { int: true, min: 1, max: 24 });
   const dropout = num(values.dropout, 'dropout', 0.2, { min: 0, max: 0.95 });
   const positions = oneOf(values.positions, 'positions', ['end', 'start'] as const, 'end');
+  if (values.positions !== undefined && model !== 'sasrec') throw new TastebudError('invalid-argument', `--positions applies to --model sasrec only (got --model ${model})`, { field: 'positions' });
   const opts: TrainOptions = {
     epochs: num(values.epochs, 'epochs', 200, { int: true, min: 1 }),
     batchSize: num(values['batch-size'], 'batch-size', 128, { int: true, min: 1 }),
@@ -80,7 +81,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
 
   const config: SequenceArchConfig = {
     architecture: model, numItems: vocab.length, dim, maxLen, blocks, heads, dropout,
-    ...(positions === 'start' && model === 'sasrec' ? { positions: 'from-start' as const } : {}),
+    ...(positions === 'start' ? { positions: 'from-start' as const } : {}),
   };
   const params = initParams(config, opts.seed);
   const scorer = (p: ParamMap) => (h: readonly Int32Array[]): Float32Array => scoreHistories(p, config, h).scores;

@@ -25,6 +25,12 @@ test('bad input files and flags: one clear line, exit 1, no stack trace', () => 
   assert.match(r.stderr, /not found/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--dim', 'big');
   assert.match(r.stderr, /--dim must be an integer/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--positions', 'middle');
+  assert.match(r.stderr, /--positions must be/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--positions', 'start');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /error \(invalid-argument\): --positions applies to --model sasrec only/);
+  noStack(r.stderr);
   r = cli('train', '--bogus');
   assert.equal(r.code, 1);
   assert.match(r.stderr, /error \(invalid-argument\): Unknown option '--bogus'/);
