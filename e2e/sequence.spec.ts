@@ -2,16 +2,17 @@ import { readFileSync } from 'node:fs';
 import { test, expect, uniqueDb } from './fixtures';
 
 interface Golden { history: string[]; relative: Array<{ itemId: string; score: number }>; contributions: number[] }
-const goldenFromEnd = JSON.parse(readFileSync(new URL('./harness/public/models/tiny-sasrec/golden.json', import.meta.url), 'utf8')) as Golden;
-const golden = goldenFromEnd;
+const readGolden = (dir: string): Golden => JSON.parse(readFileSync(new URL(`./harness/public/models/${dir}/golden.json`, import.meta.url), 'utf8')) as Golden;
+const golden = readGolden('tiny-sasrec');
+const goldenFromStart = readGolden('tiny-sasrec-start'); // same weights, positions counted from the first item
 const items = golden.relative.map(({ itemId }) => ({ id: itemId, meta: { title: `Movie ${itemId.slice(1)}` } }));
 const MODEL = '/models/tiny-sasrec/manifest.json';
-const goldenFromStart = JSON.parse(readFileSync(new URL('./harness/public/models/tiny-sasrec-start/golden.json', import.meta.url), 'utf8')) as Golden;
 
-for (const [layout, golden, MODEL] of [
-  ['positions from the end', goldenFromEnd, '/models/tiny-sasrec/manifest.json'],
-  ['positions from the start', goldenFromStart, '/models/tiny-sasrec-start/manifest.json'],
-] as const) test(`the sequence model serves the same scores as Node/cpu (≤ 1e-3) with attention reasons (${layout})`, async ({ harness, backends, expectedBackend }, testInfo) => {
+for (const fixture of [
+  { layout: 'positions from the end', golden, model: MODEL },
+  { layout: 'positions from the start', golden: goldenFromStart, model: '/models/tiny-sasrec-start/manifest.json' },
+]) test(`the sequence model serves the same scores as Node/cpu (≤ 1e-3) with attention reasons (${fixture.layout})`, async ({ harness, backends, expectedBackend }, testInfo) => {
+  const { golden: want, model: url } = fixture;
   const out = await harness.evaluate(async ({ backends, dbName, items, history, model }) => {
     const r = await window.tastebud.createRecommender({ backends, dbName, models: { sequence: model } });
     await r.upsertItems(items);
@@ -22,17 +23,17 @@ for (const [layout, golden, MODEL] of [
     const next = await r.recommend({ k: 5 });
     await r.dispose();
     return { recs, info, next };
-  }, { backends, dbName: uniqueDb(testInfo.title), items, history: golden.history, model: MODEL });
+  }, { backends, dbName: uniqueDb(testInfo.title), items, history: want.history, model: url });
   expect(out.info.backend).toBe(expectedBackend);
   expect(out.info.models.find((m) => m.kind === 'sequence')).toMatchObject({ status: 'ready', name: 'sasrec' });
-  const expected = new Map(golden.relative.map((g) => [g.itemId, g.score]));
+  const expected = new Map(want.relative.map((g) => [g.itemId, g.score]));
   expect(out.recs).toHaveLength(50);
   let maxDiff = 0;
   for (const rec of out.recs) maxDiff = Math.max(maxDiff, Math.abs(rec.score - expected.get(rec.itemId)!));
   expect(maxDiff).toBeLessThanOrEqual(1e-3);
-  const best = golden.relative.filter((g) => !golden.history.includes(g.itemId)).sort((a, b) => b.score - a.score)[0]!;
+  const best = want.relative.filter((g) => !want.history.includes(g.itemId)).sort((a, b) => b.score - a.score)[0]!;
   expect(out.recs[0]!.itemId).toBe(best.itemId);
-  const topAttention = golden.history[golden.contributions.indexOf(Math.max(...golden.contributions))]!;
+  const topAttention = want.history[want.contributions.indexOf(Math.max(...want.contributions))]!;
   expect(out.recs[0]!.reasons[0]).toMatchObject({ source: 'sequence', text: `Because you viewed Movie ${topAttention.slice(1)}` });
   expect(out.recs[0]!.reasons[0]!.itemIds).toContain(topAttention);
   expect(out.next.map((r) => r.itemId)).not.toContain(out.recs[0]!.itemId);
@@ -40,7 +41,7 @@ for (const [layout, golden, MODEL] of [
 });
 
 test('the two position layouts of the fixture give different golden scores', () => {
-  const diff = Math.max(...goldenFromEnd.relative.map((g, i) => Math.abs(g.score - goldenFromStart.relative[i]!.score)));
+  const diff = Math.max(...golden.relative.map((g, i) => Math.abs(g.score - goldenFromStart.relative[i]!.score)));
   expect(diff).toBeGreaterThan(1e-2);
 });
 

@@ -9,8 +9,11 @@ import { loadSequenceModel } from '../workers/models/sequence/index';
 import { loadSequenceServer } from '../workers/models/load-sequence';
 import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
 
+const tinyConfig = (positions?: PositionOrigin): SasrecConfig => (
+  { architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0, ...(positions ? { positions } : {}) });
+
 function fixture(seed: number, positions?: PositionOrigin): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
-  const config: SasrecConfig = { architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0, ...(positions ? { positions } : {}) };
+  const config = tinyConfig(positions);
   let s = seed;
   const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
   const tensors = sasrecParamShapes(config).map(([name, shape]) => {
@@ -53,7 +56,7 @@ test('from-start positions: left padding in a batch changes no score, and the la
   await tf.setBackend('cpu');
   const histories = [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]].map((h) => Int32Array.from(h));
   const scoresOf = (positions: PositionOrigin): Float32Array[] => {
-    const config: SasrecConfig = { architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0, positions };
+    const config = tinyConfig(positions);
     const params = initParams(config, 5); // same seed, same shapes: the same weights for both layouts
     const V = config.numItems + 1;
     const batched = scoreHistories(params, config, histories).scores; // rows left-padded to the longest history
