@@ -20,6 +20,9 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
   --dim 64 --max-len 200 --blocks 2 --heads 1 --dropout 0.2
   --positions end|start     SASRec position embeddings counted from the newest item (end, default) or from the
                             first item of the window (start, as in right-padded implementations)
+  --attention-dropout 0     SASRec: dropout on the attention weights while training
+  --init xavier|normal      weight initialisation: Xavier-uniform (default) or N(0, 0.02²)
+  --adam-beta2 0.98         Adam's second-moment decay
   --epochs 200 --batch-size 128 --lr 0.001 --negatives 0 (0 = full softmax; N = sampled softmax: each position's item
                             against N shared uniform negatives, for catalogs of 100k+ items)
   --eval-every 1 --patience 5 (validations without improvement) --max-minutes 120
@@ -39,6 +42,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       'eval-every': { type: 'string' }, patience: { type: 'string' }, 'max-minutes': { type: 'string' }, seed: { type: 'string' },
       backend: { type: 'string' }, quiet: { type: 'boolean' }, folds: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' },
       json: { type: 'string' }, threads: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' },
+      'attention-dropout': { type: 'string' }, init: { type: 'string' }, 'adam-beta2': { type: 'string' },
     },
     strict: true,
   });
@@ -54,7 +58,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const blocks = num(values.blocks, 'blocks', 2, { int: true, min: 1, max: 24 });
   const dropout = num(values.dropout, 'dropout', 0.2, { min: 0, max: 0.95 });
   const positions = oneOf(values.positions, 'positions', ['end', 'start'] as const, 'end');
-  if (values.positions !== undefined && model !== 'sasrec') throw new TastebudError('invalid-argument', `--positions applies to --model sasrec only (got --model ${model})`, { field: 'positions' });
+  for (const flag of ['positions', 'attention-dropout'] as const) {
+    if (values[flag] !== undefined && model !== 'sasrec') throw new TastebudError('invalid-argument', `--${flag} applies to --model sasrec only (got --model ${model})`, { field: flag });
+  }
+  const attentionDropout = num(values['attention-dropout'], 'attention-dropout', 0, { min: 0, max: 0.95 });
+  const init = oneOf(values.init, 'init', ['xavier', 'normal'] as const, 'xavier');
   const opts: TrainOptions = {
     epochs: num(values.epochs, 'epochs', 200, { int: true, min: 1 }),
     batchSize: num(values['batch-size'], 'batch-size', 128, { int: true, min: 1 }),
@@ -66,6 +74,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     maxSeconds: 60 * num(values['max-minutes'], 'max-minutes', 120, { min: 0 }),
     lrSchedule: oneOf(values['lr-schedule'], 'lr-schedule', ['constant', 'cosine'] as const, 'constant'),
     windows: oneOf(values.windows, 'windows', ['last', 'random'] as const, 'last'),
+    adamBeta2: num(values['adam-beta2'], 'adam-beta2', 0.98, { min: 0, max: 0.999999 }),
   };
   const threads = num(values.threads, 'threads', Math.min(8, availableParallelism()), { int: true, min: 1, max: 64 });
   const backend = await setupBackend(values.backend ?? 'wasm');
@@ -82,8 +91,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const config: SequenceArchConfig = {
     architecture: model, numItems: vocab.length, dim, maxLen, blocks, heads, dropout,
     ...(positions === 'start' ? { positions: 'from-start' as const } : {}),
+    ...(attentionDropout > 0 ? { attentionDropout } : {}),
   };
-  const params = initParams(config, opts.seed);
+  const params = initParams(config, opts.seed, init);
   const scorer = (p: ParamMap) => (h: readonly Int32Array[]): Float32Array => scoreHistories(p, config, h).scores;
   const popularity = popularityScorer(split.train, vocab.length);
   const popValid = evaluateLeaveOneOut(popularity, vocab.length, seqs, split.evalUsers, 'valid');
@@ -92,7 +102,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const baseMetadata = {
     data: log.fingerprint,
     split: 'leave-one-out (last = test, second-to-last = validation)',
-    training: { ...opts, backend, threads, cpus: cpus().length },
+    training: { ...opts, init, backend, threads, cpus: cpus().length },
   };
   const save = (metadata: Record<string, unknown>): void => {
     const tensors = paramShapes(config).map(([name, shape]) => ({ name, shape, data: (params.get(name) as { dataSync(): Float32Array }).dataSync() }));

@@ -31,6 +31,12 @@ test('bad input files and flags: one clear line, exit 1, no stack trace', () => 
   assert.equal(r.code, 1);
   assert.match(r.stderr, /error \(invalid-argument\): --positions applies to --model sasrec only/);
   noStack(r.stderr);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--attention-dropout', '0.1');
+  assert.match(r.stderr, /error \(invalid-argument\): --attention-dropout applies to --model sasrec only/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--init', 'uniform');
+  assert.match(r.stderr, /--init must be/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--adam-beta2', '1');
+  assert.match(r.stderr, /--adam-beta2 must be/);
   r = cli('train', '--bogus');
   assert.equal(r.code, 1);
   assert.match(r.stderr, /error \(invalid-argument\): Unknown option '--bogus'/);
@@ -47,11 +53,18 @@ test('train then eval a tiny model on synthetic sequences', () => {
   const file = join(dir, 'seq.txt');
   writeFileSync(file, `${lines.join('\n')}\n`);
   const out = join(dir, 'model');
-  const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '3', '--batch-size', '16', '--lr', '0.01', '--quiet');
+  const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '3', '--batch-size', '16', '--lr', '0.01',
+    '--attention-dropout', '0.1', '--init', 'normal', '--adam-beta2', '0.999', '--quiet');
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout) as { epochs: number; test: { ndcg10: number }; popularity: { test: { hr10: number } } };
   assert.equal(summary.epochs, 3);
-  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { kind: string; name: string; files: Array<{ path: string; sha256: string }>; metadata: { data: { sha256: string; users: number }; metrics: unknown } };
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+    kind: string; name: string; files: Array<{ path: string; sha256: string }>; config: { attentionDropout?: number };
+    metadata: { data: { sha256: string; users: number }; metrics: unknown; training: { init: string; adamBeta2: number } };
+  };
+  assert.equal(manifest.config.attentionDropout, 0.1);
+  assert.equal(manifest.metadata.training.init, 'normal');
+  assert.equal(manifest.metadata.training.adamBeta2, 0.999);
   assert.equal(manifest.kind, 'sequence');
   assert.equal(manifest.name, 'sasrec');
   assert.deepEqual(manifest.files.map((f) => f.path).sort(), ['vocab.json', 'weights.bin']);

@@ -11,7 +11,7 @@ import { VOCAB_FILE, WEIGHTS_FILE, decodeWeights, encodeWeights } from '../worke
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { gatherRows, matMulT, sampledSoftmaxCrossEntropy, softmaxCrossEntropy } from '../workers/models/sequence/ops';
 import { initParams as initSasrecParams, paramShapes as sasrecParamShapes } from '../workers/models/sequence/model';
-import type { SasrecConfig } from '../workers/models/sequence/sasrec';
+import { type ParamMap, type SasrecConfig, sasrecForward } from '../workers/models/sequence/sasrec';
 import { makeBatches, randomWindow, rng, scheduledLr, trainSequenceModel } from '../workers/models/sequence/train';
 import { scoreHistories } from '../workers/models/sequence/infer';
 
@@ -42,6 +42,61 @@ test('causal attention matches a tfjs reference, forward and gradients', () => {
   const g1 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(causalAttention(a, bb, c, lengths, H).out, w)))([q, k, v]);
   const g2 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(ref(a, bb, c), w)))([q, k, v]);
   g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-4, `grad ${i}`));
+});
+
+test('attention-weight dropout: same mask as a tfjs reference, forward and gradients; off at rate 0', () => {
+  const B = 2, L = 6, D = 8, H = 2, dh = D / H, rate = 0.3;
+  const lengths = Int32Array.from([6, 4]);
+  const [q, k, v, w] = [5, 6, 7, 8].map((s) => tf.randomNormal([B, L, D], 0, 1, 'float32', s)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  // replay the documented draw order (row, head, query, visible key) to build the reference's mask
+  const draws = rng(11);
+  const mask = new Float32Array(B * H * L * L);
+  const bias = new Float32Array(B * L * L);
+  const rowMask = new Float32Array(B * L);
+  let dropped = 0;
+  for (let b = 0; b < B; b++) {
+    const o = L - (lengths[b] as number);
+    for (let h = 0; h < H; h++) for (let i = o; i < L; i++) for (let j = o; j <= i; j++) {
+      const keep = draws() >= rate;
+      if (!keep) dropped++;
+      mask[((b * H + h) * L + i) * L + j] = keep ? 1 / (1 - rate) : 0;
+    }
+    for (let i = 0; i < L; i++) {
+      rowMask[b * L + i] = i >= o ? 1 : 0;
+      for (let j = 0; j < L; j++) bias[(b * L + i) * L + j] = j > i || j < o ? -1e9 : 0;
+    }
+  }
+  assert.ok(dropped > 0, 'the seed drops some weights');
+  const ref = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor): tf.Tensor => {
+    const split = (t: tf.Tensor): tf.Tensor4D => tf.transpose(t.reshape([B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const p = tf.softmax(tf.add(tf.mul(tf.matMul(split(a), split(bb), false, true), 1 / Math.sqrt(dh)), tf.tensor(bias, [B, 1, L, L])));
+    const pm = tf.mul(p, tf.tensor(mask, [B, H, L, L])) as tf.Tensor4D;
+    return tf.mul(tf.transpose(tf.matMul(pm, split(c)), [0, 2, 1, 3]).reshape([B, L, D]), tf.tensor(rowMask, [B, L, 1]));
+  };
+  const mine = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor): tf.Tensor => causalAttention(a, bb, c, lengths, H, false, { rate, random: rng(11) }).out;
+  assert.ok(maxAbs(mine(q, k, v), ref(q, k, v)) < 1e-5);
+  assert.ok(maxAbs(mine(q, k, v), causalAttention(q, k, v, lengths, H).out) > 1e-2, 'dropout changes the output');
+  assert.ok(maxAbs(causalAttention(q, k, v, lengths, H, false, { rate: 0, random: rng(11) }).out, causalAttention(q, k, v, lengths, H).out) === 0);
+  const g1 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(mine(a, bb, c), w)))([q, k, v]);
+  const g2 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(ref(a, bb, c), w)))([q, k, v]);
+  g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-4, `grad ${i}`));
+});
+
+test('SASRec attention dropout acts only in training; N(0, 0.02) initialisation', () => {
+  const config: SasrecConfig = { architecture: 'sasrec', numItems: 9, dim: 8, maxLen: 5, blocks: 1, heads: 2, dropout: 0, attentionDropout: 0.5 };
+  const params = initSasrecParams(config, 4, 'normal');
+  const ids = Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const run = (training: boolean, seed: number): tf.Tensor => tf.tidy(() => sasrecForwardFor(params, config, ids, training, seed));
+  const a = run(false, 1); const b = run(false, 2);
+  assert.equal(maxAbs(a, b), 0, 'inference is deterministic');
+  const plain = tf.tidy(() => sasrecForwardFor(params, { ...config, attentionDropout: 0 }, ids, true, 1));
+  assert.equal(maxAbs(a, plain), 0, 'no dropout outside training');
+  assert.ok(maxAbs(run(true, 1), a) > 1e-5, 'training applies it');
+  const w = (params.get('block0.wq') as tf.Variable).dataSync() as Float32Array;
+  const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
+  assert.ok(std > 0.01 && std < 0.03, `block weights std ${std}`);
+  assert.deepEqual([...(params.get('item_emb') as tf.Variable).dataSync().slice(0, 8)], new Array(8).fill(0), 'padding row stays zero');
+  tf.dispose([a, b, plain, ...params.values()]);
 });
 
 test('fused softmax cross-entropy, gather and matmul gradients match tfjs', () => {
@@ -201,3 +256,7 @@ test('training windows and the cosine learning-rate schedule', () => {
   assert.ok(Math.abs(scheduledLr(opts, 3) - 0.001) < 1e-12, 'clamped after the budget');
   assert.equal(scheduledLr({ lr: 0.01 }, 0.7), 0.01, 'constant by default');
 });
+
+function sasrecForwardFor(params: ParamMap, config: SasrecConfig, ids: Int32Array, training: boolean, seed: number): tf.Tensor {
+  return sasrecForward(params, config, ids, 2, 5, { training, random: rng(seed) }).hidden;
+}

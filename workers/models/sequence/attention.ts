@@ -52,6 +52,13 @@ function weightedRows(w: Vec, wo: number, j0: number, j1: number, rows: Vec, bas
   for (; j <= j1; j++) axpy(w[wo + j] as number, rows, base + j * stride, y, yo, n);
 }
 
+/** Dropout on the attention weights (training only): each kept weight is scaled by 1 / (1 - rate). */
+export interface AttentionDropout {
+  rate: number;
+  /** Uniform [0, 1) source; one draw per (row, head, query, visible key), in that order. */
+  random: () => number;
+}
+
 export interface AttentionResult {
   out: tf.Tensor3D;
   /** [B, L] attention of the last position averaged over heads (only when asked). */
@@ -59,10 +66,11 @@ export interface AttentionResult {
 }
 
 /** `lengths[b]` = number of real (non-padding) positions at the end of row b. */
-export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, lengths: Int32Array, heads: number, wantLast = false): AttentionResult {
+export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, lengths: Int32Array, heads: number, wantLast = false, dropout?: AttentionDropout): AttentionResult {
   const [B, L, D] = q.shape as [number, number, number];
   const dh = D / heads;
   const scale = 1 / Math.sqrt(dh);
+  const rate = dropout && dropout.rate > 0 ? dropout.rate : 0;
   let lastAttention: Float32Array | undefined;
   const f = tf.customGrad(((qT: tf.Tensor, kT: tf.Tensor, vT: tf.Tensor, save: tf.GradSaveFunc) => {
     const Q = Float64Array.from(qT.dataSync() as Float32Array);
@@ -71,6 +79,9 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
     const out = new Float32Array(B * L * D);
     // probabilities, per (b, head): L×L, rows/cols only for real positions
     const P = new Float64Array(B * heads * L * L);
+    // with attention dropout: M = keep mask scaled by 1/(1-rate), and the output uses P·M
+    const M = rate > 0 ? new Float32Array(B * heads * L * L) : null;
+    const PM = rate > 0 ? new Float64Array(L) : null;
     if (wantLast) lastAttention = new Float32Array(B * L);
     for (let b = 0; b < B; b++) {
       const n = lengths[b] as number;
@@ -107,7 +118,17 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
           const inv = 1 / sum;
           for (let jj = o; jj <= i; jj++) P[prow + jj] = (P[prow + jj] as number) * inv;
           const oi = (b * L + i) * D + c0;
-          weightedRows(P, prow, o, i, V, b * L * D + c0, D, out, oi, dh);
+          if (M && PM && dropout) {
+            const keep = 1 / (1 - rate);
+            for (let jj = o; jj <= i; jj++) {
+              const m = dropout.random() < rate ? 0 : keep;
+              M[prow + jj] = m;
+              PM[jj] = (P[prow + jj] as number) * m;
+            }
+            weightedRows(PM, 0, o, i, V, b * L * D + c0, D, out, oi, dh);
+          } else {
+            weightedRows(P, prow, o, i, V, b * L * D + c0, D, out, oi, dh);
+          }
           if (lastAttention && i === L - 1) {
             for (let j = o; j <= i; j++) lastAttention[b * L + j] = (lastAttention[b * L + j] as number) + (P[prow + j] as number) / heads;
           }
@@ -137,8 +158,9 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
               for (let j = o; j <= i; j++) {
                 const vj = (b * L + j) * D + c0;
                 const p = P[prow + j] as number;
-                const s = dot(G, gi, V, vj, dh);
-                axpy(p, G, gi, dV, vj, dh);
+                const m = M ? (M[prow + j] as number) : 1;
+                const s = dot(G, gi, V, vj, dh) * m;
+                if (m !== 0) axpy(p * m, G, gi, dV, vj, dh);
                 dP[j] = s;
                 pd += p * s;
               }

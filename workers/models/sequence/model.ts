@@ -17,8 +17,15 @@ export function forward(params: ParamMap, c: SequenceArchConfig, ids: Int32Array
   return c.architecture === 'gru' ? gruForward(params, c, ids, batch, len, opts) : sasrecForward(params, c, ids, batch, len, opts);
 }
 
-/** Xavier-uniform matrices and embeddings (padding row zero), zero biases, unit gammas. */
-export function initParams(c: SequenceArchConfig, seed = 42): ParamMap {
+/**
+ * How matrices and embeddings start: 'xavier' (uniform, ±√(6 / (fanIn + fanOut))) or
+ * 'normal' (N(0, 0.02²), the GPT-2 / RecBole / SASRec+CE choice: much smaller block
+ * weights, so every block starts close to its residual path).
+ */
+export type InitScheme = 'xavier' | 'normal';
+
+/** Matrices and embeddings by `scheme` (padding row zero), zero biases, unit gammas. */
+export function initParams(c: SequenceArchConfig, seed = 42, scheme: InitScheme = 'xavier'): ParamMap {
   const params: ParamMap = new Map();
   let s = seed;
   for (const [name, shape] of paramShapes(c)) {
@@ -26,7 +33,7 @@ export function initParams(c: SequenceArchConfig, seed = 42): ParamMap {
       if (name.endsWith('gamma')) return tf.ones(shape);
       if (shape.length === 1) return tf.zeros(shape);
       const limit = Math.sqrt(6 / ((shape[0] as number) + (shape[1] as number)));
-      const t = tf.randomUniform(shape, -limit, limit, 'float32', s++);
+      const t = scheme === 'normal' ? tf.randomNormal(shape, 0, 0.02, 'float32', s++) : tf.randomUniform(shape, -limit, limit, 'float32', s++);
       if (name !== 'item_emb') return t;
       return tf.concat([tf.zeros([1, c.dim]), t.slice([1, 0], [c.numItems, c.dim])], 0);
     });

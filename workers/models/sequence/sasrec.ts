@@ -24,6 +24,8 @@ export interface SasrecConfig {
   blocks: number;
   heads: number;
   dropout: number;
+  /** SASRec only: dropout on the attention weights during training (as torch's MultiheadAttention); absent = 0. */
+  attentionDropout?: number;
   /** How SASRec indexes position embeddings (see above); absent = 'from-end'. Unused by the GRU. */
   positions?: PositionOrigin;
 }
@@ -62,6 +64,8 @@ export interface ForwardOptions {
   training: boolean;
   /** Collect the last position's attention (averaged over heads and blocks). */
   wantAttention?: boolean;
+  /** Uniform [0, 1) source for attention-weight dropout (default Math.random). */
+  random?: () => number;
 }
 
 export interface ForwardResult {
@@ -81,6 +85,8 @@ export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array
   const h = c.heads;
   const rate = opts.training ? c.dropout : 0;
   const drop = (x: tf.Tensor): tf.Tensor => (rate > 0 ? tf.dropout(x, rate) : x);
+  const attnRate = opts.training ? (c.attentionDropout ?? 0) : 0;
+  const attnDropout = attnRate > 0 ? { rate: attnRate, random: opts.random ?? Math.random } : undefined;
 
   // timeline mask and real lengths (left padding)
   const maskData = new Float32Array(batch * len);
@@ -117,7 +123,7 @@ export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array
     const q = dense(qIn, p(params, `${pre}wq`), p(params, `${pre}bq`));
     const k = dense(x, p(params, `${pre}wk`), p(params, `${pre}bk`));
     const v = dense(x, p(params, `${pre}wv`), p(params, `${pre}bv`));
-    const att = causalAttention(q, k, v, lengths, h, opts.wantAttention === true);
+    const att = causalAttention(q, k, v, lengths, h, opts.wantAttention === true, attnDropout);
     if (att.lastAttention) {
       if (!attnSum) attnSum = att.lastAttention;
       else for (let i = 0; i < attnSum.length; i++) attnSum[i] = (attnSum[i] as number) + (att.lastAttention[i] as number);

@@ -35,6 +35,8 @@ export interface TrainOptions {
    * older parts of long histories are not thrown away. Default 'last'.
    */
   windows?: 'last' | 'random';
+  /** Adam's second-moment decay. Default 0.98 (PyTorch's default, and the SASRec+CE recipe's, is 0.999). */
+  adamBeta2?: number;
 }
 
 export interface StepInfo { epoch: number; step: number; steps: number; loss: number }
@@ -179,7 +181,7 @@ function restore(params: ParamMap, snap: Map<string, Float32Array>): void {
 /** Trains `params` in place; on return they hold the best-validating weights. */
 export async function trainSequenceModel(params: ParamMap, config: SasrecConfig, seqs: readonly Int32Array[], opts: TrainOptions, hooks: TrainHooks): Promise<TrainResult> {
   const random = rng(opts.seed);
-  const optimizer = tf.train.adam(opts.lr, 0.9, 0.98);
+  const optimizer = tf.train.adam(opts.lr, 0.9, opts.adamBeta2 ?? 0.98);
   const vars = [...params.values()];
   const started = Date.now();
   const history: EpochInfo[] = [];
