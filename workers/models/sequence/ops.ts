@@ -114,20 +114,43 @@ export interface SoftmaxCEOptions {
 }
 
 /**
- * Backward of one row chunk of a fused softmax: dH rows r0.. = G·table, and
- * hcᵀ·G added into the transposed table gradient. Takes ownership of `hc`.
+ * Backward of one row chunk of a fused softmax: dH rows r0.. = scale·G·table, and
+ * scale·hcᵀ·G added into the transposed table gradient. Takes ownership of `hc` and `G`.
  */
-function backpropChunk(hc: tf.Tensor2D, g: Float32Array, table: tf.Tensor2D, r0: number, dH: Float32Array, dTableT: Float32Array): void {
-  const [c, d] = hc.shape;
-  const cols = table.shape[0];
-  const G = tf.tensor2d(g.length === c * cols ? g : g.subarray(0, c * cols), [c, cols]);
+function backpropChunk(hc: tf.Tensor2D, G: tf.Tensor2D, table: tf.Tensor2D, r0: number, dH: Float32Array, dTableT: Float32Array, scale = 1): void {
+  const d = hc.shape[1];
   const dHc = tf.matMul(G, table);
-  dH.set(readFloats(dHc), r0 * d);
+  const dHcData = readFloats(dHc);
+  const o = r0 * d;
+  for (let k = 0; k < dHcData.length; k++) dH[o + k] = (dHcData[k] as number) * scale;
   const hcT = tf.transpose(hc);
   const dTc = tf.matMul(hcT, G);
   const dTcData = readFloats(dTc);
-  for (let k = 0; k < dTableT.length; k++) dTableT[k] = (dTableT[k] as number) + (dTcData[k] as number);
+  for (let k = 0; k < dTableT.length; k++) dTableT[k] = (dTableT[k] as number) + (dTcData[k] as number) * scale;
   tf.dispose([hc, G, dHc, hcT, dTc]);
+}
+
+/**
+ * softmax(logits) − onehot(targets) for one chunk, and the chunk's summed cross-entropy.
+ * On wasm the probabilities are edited in place in the heap, so the [rows, items]
+ * matrix is never copied into JS; elsewhere a copy is edited. Takes ownership of `probs`.
+ */
+function softmaxMinusOneHot(probs: tf.Tensor2D, targets: Int32Array, r0: number, exclude: number): { g: tf.Tensor2D; loss: number } {
+  const [c, v] = probs.shape;
+  const inPlace = hasHeapViews();
+  const p = inPlace ? readFloats(probs) : Float32Array.from(probs.dataSync() as Float32Array);
+  let loss = 0;
+  for (let i = 0; i < c; i++) {
+    const at = i * v + (targets[r0 + i] as number);
+    const pt = p[at] as number;
+    // float32 probabilities underflow below ~1e-38 (a loss of ~87): cap there
+    loss -= Math.log(pt > 1e-38 ? pt : 1e-38);
+    p[at] = pt - 1;
+    if (exclude >= 0) p[i * v + exclude] = 0;
+  }
+  if (inPlace) return { g: probs, loss };
+  probs.dispose();
+  return { g: tf.tensor2d(p, [c, v]), loss };
 }
 
 /** [d, rows] → [rows, d]. */
@@ -149,7 +172,8 @@ function scaledByDy(dy: tf.Tensor, grads: Array<[Float32Array, number[]]>): tf.T
 /**
  * Mean cross-entropy of softmax(h·tableᵀ) against `targets`, computed in
  * row chunks. Loss and both gradients are computed in the forward pass (one
- * pass over the logits); the gradient function only scales them by dy.
+ * pass over the logits, the softmax itself a backend kernel: SIMD on wasm);
+ * the gradient function only scales them by dy.
  */
 export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: SoftmaxCEOptions): tf.Scalar {
   const f = tf.customGrad(((hIn: tf.Tensor, tIn: tf.Tensor) => {
@@ -159,37 +183,25 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
     const exclude = opts.excludeColumn ?? -1;
     const hData = hIn.dataSync() as Float32Array;
     const tableT = tf.transpose(tIn);
+    // an excluded column gets a logit so low that its probability is exactly 0
+    const columnMask = exclude >= 0 ? tf.tensor1d(Float32Array.from({ length: v }, (_, j) => (j === exclude ? -1e30 : 0))) : null;
     const dH = new Float32Array(n * d);
     // the table gradient is accumulated transposed ([d, v] = hcᵀ·G), so G is never transposed
     const dTableT = new Float32Array(d * v);
-    const g = new Float32Array(chunk * v);
     const inv = 1 / n;
     let loss = 0;
     for (let r0 = 0; r0 < n; r0 += chunk) {
       const c = Math.min(chunk, n - r0);
       const hc = tf.tensor2d(hData.subarray(r0 * d, (r0 + c) * d), [c, d]);
-      const logitsT = tf.matMul(hc, tableT);
-      const logits = readFloats(logitsT);
-      for (let i = 0; i < c; i++) {
-        const base = i * v;
-        let max = -Infinity;
-        for (let j = 0; j < v; j++) { const z = logits[base + j] as number; if (j !== exclude && z > max) max = z; }
-        let sum = 0;
-        for (let j = 0; j < v; j++) {
-          const e = j === exclude ? 0 : Math.exp((logits[base + j] as number) - max);
-          g[base + j] = e;
-          sum += e;
-        }
-        const target = opts.targets[r0 + i] as number;
-        loss += Math.log(sum) + max - (logits[base + target] as number);
-        const scale = inv / sum;
-        for (let j = 0; j < v; j++) g[base + j] = (g[base + j] as number) * scale;
-        g[base + target] = (g[base + target] as number) - inv;
-      }
-      logitsT.dispose();
-      backpropChunk(hc, g, tIn as tf.Tensor2D, r0, dH, dTableT);
+      const probs = tf.tidy(() => {
+        const logits = tf.matMul(hc, tableT);
+        return tf.softmax(columnMask ? tf.add(logits, columnMask) : logits) as tf.Tensor2D;
+      });
+      const chunkResult = softmaxMinusOneHot(probs, opts.targets, r0, exclude);
+      loss += chunkResult.loss;
+      backpropChunk(hc, chunkResult.g, tIn as tf.Tensor2D, r0, dH, dTableT, inv);
     }
-    tableT.dispose();
+    tf.dispose([tableT, ...(columnMask ? [columnMask] : [])]);
     const dTable = untranspose(dTableT, d, v);
     return {
       value: tf.scalar(loss * inv),
@@ -264,7 +276,7 @@ export function sampledSoftmaxCrossEntropy(h: tf.Tensor2D, positives: tf.Tensor2
         gPos[i] = ePos * scale - inv;
       }
       logitsT.dispose();
-      backpropChunk(hc, g, nIn as tf.Tensor2D, r0, dH, dNegT);
+      backpropChunk(hc, tf.tensor2d(g.length === c * k ? g : g.subarray(0, c * k), [c, k]), nIn as tf.Tensor2D, r0, dH, dNegT);
       for (let i = 0; i < c; i++) {
         const gp = gPos[i] as number;
         const row = (r0 + i) * d;
@@ -286,15 +298,16 @@ export function sampledSoftmaxCrossEntropy(h: tf.Tensor2D, positives: tf.Tensor2
 
 interface HeapBackend { typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray }
 
+function hasHeapViews(): boolean {
+  return tf.getBackend() === 'wasm' && typeof (tf.backend() as unknown as Partial<HeapBackend>).typedArrayFromHeap === 'function';
+}
+
 /**
  * A float32 tensor's values without a copy where the backend allows it (wasm:
  * a view of its heap, valid only until the next tfjs allocation, so read it at
  * once); otherwise `dataSync()`.
  */
 export function readFloats(t: tf.Tensor): Float32Array {
-  const backend = tf.backend() as unknown as Partial<HeapBackend>;
-  if (t.dtype === 'float32' && tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function') {
-    return backend.typedArrayFromHeap(t) as Float32Array;
-  }
+  if (t.dtype === 'float32' && hasHeapViews()) return (tf.backend() as unknown as HeapBackend).typedArrayFromHeap(t) as Float32Array;
   return t.dataSync() as Float32Array;
 }
