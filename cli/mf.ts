@@ -61,7 +61,7 @@ export async function trainMfCommand(file: string, values: Record<string, string
       const trainIdx = Int32Array.from(parts.filter((_, j) => j !== f).flatMap((x) => [...x]));
       const model = trainMf(subset(data, trainIdx), users.size, items.size, options);
       foldRmse.push(rmse(model, subset(data, parts[f] as Int32Array)));
-      process.stderr.write(`fold ${f + 1}/${folds}: RMSE ${(foldRmse[f] as number).toFixed(4)}\n`);
+      if (values.quiet !== true) process.stderr.write(`fold ${f + 1}/${folds}: RMSE ${(foldRmse[f] as number).toFixed(4)}\n`);
     }
   }
   const trainSeconds = (Date.now() - t0) / 1000;

@@ -32,6 +32,27 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
   --seed 42 --backend wasm|cpu --quiet
   mf only: --factors 50 --epochs 40 --lr 0.007 --reg 0.05 --folds 5 (k-fold RMSE) --json <file> [--out <dir>]`;
 
+const MODELS = ['sasrec', 'gru', 'mf'] as const;
+type ModelFamily = (typeof MODELS)[number];
+const SEQUENCE: readonly ModelFamily[] = ['sasrec', 'gru'];
+/** Flags that only some model families read; any other flag applies to all. */
+const FLAG_MODELS: Readonly<Record<string, readonly ModelFamily[]>> = {
+  positions: ['sasrec'], 'attention-dropout': ['sasrec'], heads: ['sasrec'],
+  'max-len': SEQUENCE, blocks: SEQUENCE, dropout: SEQUENCE, init: SEQUENCE, 'adam-beta2': SEQUENCE, 'batch-size': SEQUENCE,
+  negatives: SEQUENCE, 'eval-every': SEQUENCE, patience: SEQUENCE, 'max-minutes': SEQUENCE, 'lr-schedule': SEQUENCE,
+  windows: SEQUENCE, threads: SEQUENCE, backend: SEQUENCE,
+  factors: ['mf'], reg: ['mf'], folds: ['mf'], json: ['mf'],
+};
+
+/** A flag the chosen model would silently ignore is an error, not a no-op. */
+function refuseFlagsOfOtherModels(values: Record<string, unknown>, model: ModelFamily): void {
+  for (const [flag, value] of Object.entries(values)) {
+    const models = FLAG_MODELS[flag];
+    if (value === undefined || models === undefined || models.includes(model)) continue;
+    throw new TastebudError('invalid-argument', `--${flag} applies to --model ${models.join(' or ')} only (got --model ${model})`, { field: flag });
+  }
+}
+
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -46,10 +67,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
     },
     strict: true,
   });
-  const model = values.model ?? 'sasrec';
+  const model = oneOf(values.model, 'model', MODELS, 'sasrec');
+  refuseFlagsOfOtherModels(values, model);
   const file = resolveInteractions(required(values.interactions, 'interactions', TRAIN_USAGE), values['data-dir']);
   if (model === 'mf') { await trainMfCommand(file, values); return; }
-  if (model !== 'sasrec' && model !== 'gru') throw new TastebudError('invalid-argument', `--model must be sasrec, gru or mf, got "${model}"`, { field: 'model' });
   const out = required(values.out, 'out', TRAIN_USAGE);
   const dim = num(values.dim, 'dim', 64, { int: true, min: 2, max: 1024 });
   const heads = num(values.heads, 'heads', 1, { int: true, min: 1, max: 64 });
@@ -58,9 +79,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const blocks = num(values.blocks, 'blocks', 2, { int: true, min: 1, max: 24 });
   const dropout = num(values.dropout, 'dropout', 0.2, { min: 0, max: 0.95 });
   const positions = oneOf(values.positions, 'positions', ['end', 'start'] as const, 'end');
-  for (const flag of ['positions', 'attention-dropout'] as const) {
-    if (values[flag] !== undefined && model !== 'sasrec') throw new TastebudError('invalid-argument', `--${flag} applies to --model sasrec only (got --model ${model})`, { field: flag });
-  }
   const attentionDropout = num(values['attention-dropout'], 'attention-dropout', 0, { min: 0, max: 0.95 });
   const init = oneOf(values.init, 'init', ['xavier', 'normal'] as const, 'xavier');
   const opts: TrainOptions = {

@@ -33,6 +33,19 @@ test('bad input files and flags: one clear line, exit 1, no stack trace', () => 
   noStack(r.stderr);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--attention-dropout', '0.1');
   assert.match(r.stderr, /error \(invalid-argument\): --attention-dropout applies to --model sasrec only/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--heads', '2');
+  assert.match(r.stderr, /error \(invalid-argument\): --heads applies to --model sasrec only \(got --model gru\)/);
+  // a flag the chosen model would ignore is refused before any file is read
+  r = cli('train', '--interactions', join(dir, 'missing.csv'), '--model', 'mf', '--positions', 'start');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /error \(invalid-argument\): --positions applies to --model sasrec only \(got --model mf\)/);
+  r = cli('train', '--interactions', bad, '--model', 'mf', '--max-len', '50');
+  assert.match(r.stderr, /error \(invalid-argument\): --max-len applies to --model sasrec or gru only \(got --model mf\)/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--folds', '5');
+  assert.match(r.stderr, /error \(invalid-argument\): --folds applies to --model mf only \(got --model sasrec\)/);
+  noStack(r.stderr);
+  r = cli('train', '--interactions', bad, '--model', 'svd');
+  assert.match(r.stderr, /error \(invalid-argument\): --model must be one of sasrec, gru, mf, got "svd"/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--init', 'uniform');
   assert.match(r.stderr, /--init must be/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--adam-beta2', '1');
