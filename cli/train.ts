@@ -21,7 +21,10 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
   --positions end|start     SASRec position embeddings counted from the newest item (end, default) or from the
                             first item of the window (start, as in right-padded implementations)
   --attention-dropout 0     SASRec: dropout on the attention weights while training
-  --init xavier|normal      weight initialisation: Xavier-uniform (default) or N(0, 0.02²)
+  --attention-output-dropout R  SASRec: dropout on the attention output before the residual add (default: --dropout;
+                            0 = the layout of Kang & McAuley's code and the PyTorch ports)
+  --init xavier|normal|torch  weight initialisation: Xavier-uniform (default), N(0, 0.02²), or torch (N(0, 0.02²) but
+                            Xavier-uniform query/key/value projections, as nn.MultiheadAttention initialises them)
   --adam-beta2 0.98         Adam's second-moment decay
   --epochs 200 --batch-size 128 --lr 0.001 --negatives 0 (0 = full softmax; N = sampled softmax: each position's item
                             against N shared uniform negatives, for catalogs of 100k+ items)
@@ -37,7 +40,7 @@ type ModelFamily = (typeof MODELS)[number];
 const SEQUENCE: readonly ModelFamily[] = ['sasrec', 'gru'];
 /** Flags that only some model families read; any other flag applies to all. */
 const FLAG_MODELS: Readonly<Record<string, readonly ModelFamily[]>> = {
-  positions: ['sasrec'], 'attention-dropout': ['sasrec'], heads: ['sasrec'],
+  positions: ['sasrec'], 'attention-dropout': ['sasrec'], 'attention-output-dropout': ['sasrec'], heads: ['sasrec'],
   'max-len': SEQUENCE, blocks: SEQUENCE, dropout: SEQUENCE, init: SEQUENCE, 'adam-beta2': SEQUENCE, 'batch-size': SEQUENCE,
   negatives: SEQUENCE, 'eval-every': SEQUENCE, patience: SEQUENCE, 'max-minutes': SEQUENCE, 'lr-schedule': SEQUENCE,
   windows: SEQUENCE, threads: SEQUENCE, backend: SEQUENCE,
@@ -63,7 +66,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       'eval-every': { type: 'string' }, patience: { type: 'string' }, 'max-minutes': { type: 'string' }, seed: { type: 'string' },
       backend: { type: 'string' }, quiet: { type: 'boolean' }, folds: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' },
       json: { type: 'string' }, threads: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' },
-      'attention-dropout': { type: 'string' }, init: { type: 'string' }, 'adam-beta2': { type: 'string' },
+      'attention-dropout': { type: 'string' }, 'attention-output-dropout': { type: 'string' }, init: { type: 'string' }, 'adam-beta2': { type: 'string' },
     },
     strict: true,
   });
@@ -80,7 +83,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const dropout = num(values.dropout, 'dropout', 0.2, { min: 0, max: 0.95 });
   const positions = oneOf(values.positions, 'positions', ['end', 'start'] as const, 'end');
   const attentionDropout = num(values['attention-dropout'], 'attention-dropout', 0, { min: 0, max: 0.95 });
-  const init = oneOf(values.init, 'init', ['xavier', 'normal'] as const, 'xavier');
+  const attentionOutputDropout = num(values['attention-output-dropout'], 'attention-output-dropout', dropout, { min: 0, max: 0.95 });
+  const init = oneOf(values.init, 'init', ['xavier', 'normal', 'torch'] as const, 'xavier');
   const opts: TrainOptions = {
     epochs: num(values.epochs, 'epochs', 200, { int: true, min: 1 }),
     batchSize: num(values['batch-size'], 'batch-size', 128, { int: true, min: 1 }),
@@ -110,6 +114,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     architecture: model, numItems: vocab.length, dim, maxLen, blocks, heads, dropout,
     ...(positions === 'start' ? { positions: 'from-start' as const } : {}),
     ...(attentionDropout > 0 ? { attentionDropout } : {}),
+    ...(attentionOutputDropout !== dropout ? { attentionOutputDropout } : {}),
   };
   const params = initParams(config, opts.seed, init);
   const scorer = (p: ParamMap) => (h: readonly Int32Array[]): Float32Array => scoreHistories(p, config, h).scores;

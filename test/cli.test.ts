@@ -33,6 +33,8 @@ test('bad input files and flags: one clear line, exit 1, no stack trace', () => 
   noStack(r.stderr);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--attention-dropout', '0.1');
   assert.match(r.stderr, /error \(invalid-argument\): --attention-dropout applies to --model sasrec only/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--attention-output-dropout', '0');
+  assert.match(r.stderr, /error \(invalid-argument\): --attention-output-dropout applies to --model sasrec only/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--heads', '2');
   assert.match(r.stderr, /error \(invalid-argument\): --heads applies to --model sasrec only \(got --model gru\)/);
   // a flag the chosen model would ignore is refused before any file is read
@@ -67,16 +69,17 @@ test('train then eval a tiny model on synthetic sequences', () => {
   writeFileSync(file, `${lines.join('\n')}\n`);
   const out = join(dir, 'model');
   const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '3', '--batch-size', '16', '--lr', '0.01',
-    '--attention-dropout', '0.1', '--init', 'normal', '--adam-beta2', '0.999', '--quiet');
+    '--attention-dropout', '0.1', '--attention-output-dropout', '0', '--init', 'torch', '--adam-beta2', '0.999', '--quiet');
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout) as { epochs: number; test: { ndcg10: number }; popularity: { test: { hr10: number } } };
   assert.equal(summary.epochs, 3);
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
-    kind: string; name: string; files: Array<{ path: string; sha256: string }>; config: { attentionDropout?: number };
+    kind: string; name: string; files: Array<{ path: string; sha256: string }>; config: { attentionDropout?: number; attentionOutputDropout?: number };
     metadata: { data: { sha256: string; users: number }; metrics: unknown; training: { init: string; adamBeta2: number } };
   };
   assert.equal(manifest.config.attentionDropout, 0.1);
-  assert.equal(manifest.metadata.training.init, 'normal');
+  assert.equal(manifest.config.attentionOutputDropout, 0);
+  assert.equal(manifest.metadata.training.init, 'torch');
   assert.equal(manifest.metadata.training.adamBeta2, 0.999);
   assert.equal(manifest.kind, 'sequence');
   assert.equal(manifest.name, 'sasrec');

@@ -78,10 +78,16 @@ test('from-start positions: left padding in a batch changes no score, and the la
   fromEnd[2]!.forEach((v, i) => assert.ok(Math.abs(v - fromStart[2]![i]!) < 1e-4));
 });
 
-test('manifest positions must be from-end or from-start; attentionDropout a rate', async () => {
+test('manifest positions must be from-end or from-start; attentionDropout and attentionOutputDropout rates', async () => {
   const { manifest, files } = fixture(3);
   const bad = { ...manifest, config: { ...manifest.config, positions: 'middle' } };
   await assert.rejects(loadSequenceModel(bad, files), /positions must be "from-end" or "from-start"/);
   const badRate = { ...manifest, config: { ...manifest.config, attentionDropout: 1.5 } };
   await assert.rejects(loadSequenceModel(badRate, files), /attentionDropout must be in \[0, 1\)/);
+  const badOutputRate = { ...manifest, config: { ...manifest.config, attentionOutputDropout: -0.1 } };
+  await assert.rejects(loadSequenceModel(badOutputRate, files), /attentionOutputDropout must be in \[0, 1\)/);
+  const zeroOutputRate = { ...manifest, config: { ...manifest.config, attentionOutputDropout: 0 } };
+  const model = await loadSequenceModel(zeroOutputRate, files);
+  assert.equal(model.config.attentionOutputDropout, 0, 'a rate of 0 is kept (it differs from an absent rate)');
+  model.dispose();
 });

@@ -99,6 +99,27 @@ test('SASRec attention dropout acts only in training; N(0, 0.02) initialisation'
   tf.dispose([a, b, plain, ...params.values()]);
 });
 
+test('SASRec attention output dropout: its own rate, training only; torch initialisation', () => {
+  const config: SasrecConfig = { architecture: 'sasrec', numItems: 9, dim: 16, maxLen: 5, blocks: 1, heads: 2, dropout: 0, attentionOutputDropout: 0.5 };
+  const params = initSasrecParams(config, 4, 'torch');
+  const ids = Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const evalOut = tf.tidy(() => sasrecForwardFor(params, config, ids, false, 1));
+  const trainOut = tf.tidy(() => sasrecForwardFor(params, config, ids, true, 1));
+  assert.ok(maxAbs(trainOut, evalOut) > 1e-5, 'a rate on the attention output alone applies in training');
+  const none = tf.tidy(() => sasrecForwardFor(params, { ...config, attentionOutputDropout: 0 }, ids, true, 1));
+  assert.equal(maxAbs(none, evalOut), 0, 'rate 0 (and dropout 0): training forward equals inference');
+  const inherits = tf.tidy(() => sasrecForwardFor(params, { ...config, attentionOutputDropout: undefined }, ids, true, 1));
+  assert.equal(maxAbs(inherits, evalOut), 0, 'absent: the attention output takes `dropout` (0 here)');
+  const std = (name: string): number => {
+    const w = (params.get(name) as tf.Variable).dataSync() as Float32Array;
+    return Math.sqrt(w.reduce((acc, x) => acc + x * x, 0) / w.length);
+  };
+  const qkvStd = Math.sqrt(6 / (4 * 16)) / Math.sqrt(3); // uniform ±√(6 / (4·dim))
+  for (const name of ['block0.wq', 'block0.wk', 'block0.wv']) assert.ok(Math.abs(std(name) - qkvStd) < 0.25 * qkvStd, `${name} std ${std(name)} vs ${qkvStd}`);
+  for (const name of ['block0.wo', 'block0.w1', 'block0.w2', 'item_emb', 'pos_emb']) assert.ok(std(name) > 0.01 && std(name) < 0.03, `${name} std ${std(name)}`);
+  tf.dispose([evalOut, trainOut, none, inherits, ...params.values()]);
+});
+
 test('fused softmax cross-entropy, gather and matmul gradients match tfjs', () => {
   const h = tf.randomNormal([7, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
   const E = tf.randomNormal([6, 4], 0, 1, 'float32', 6) as tf.Tensor2D;

@@ -89,6 +89,8 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
   if (typeof c.vocabulary !== 'string') loadFail('vocabulary must be a file path', 'vocabulary');
   const ad = c.attentionDropout;
   if (ad !== undefined && (typeof ad !== 'number' || !(ad >= 0 && ad < 1))) loadFail('attentionDropout must be in [0, 1)', 'attentionDropout');
+  const aod = c.attentionOutputDropout;
+  if (aod !== undefined && (typeof aod !== 'number' || !(aod >= 0 && aod < 1))) loadFail('attentionOutputDropout must be in [0, 1)', 'attentionOutputDropout');
   if (c.positions !== undefined && c.positions !== 'from-end' && c.positions !== 'from-start') loadFail(`positions must be "from-end" or "from-start", got ${JSON.stringify(c.positions)}`, 'positions');
   return {
     architecture: c.architecture, numItems: c.numItems as number, dim: c.dim as number, maxLen: c.maxLen as number,
@@ -97,6 +99,7 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
     vocabulary: c.vocabulary,
     ...(c.positions === 'from-start' ? { positions: 'from-start' as const } : {}),
     ...(typeof ad === 'number' && ad > 0 ? { attentionDropout: ad } : {}),
+    ...(typeof aod === 'number' ? { attentionOutputDropout: aod } : {}),
   };
 }
 

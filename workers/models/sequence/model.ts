@@ -20,9 +20,14 @@ export function forward(params: ParamMap, c: SequenceArchConfig, ids: Int32Array
 /**
  * How matrices and embeddings start: 'xavier' (uniform, ±√(6 / (fanIn + fanOut))) or
  * 'normal' (N(0, 0.02²), the GPT-2 / RecBole / SASRec+CE choice: much smaller block
- * weights, so every block starts close to its residual path).
+ * weights, so every block starts close to its residual path) or 'torch' (what PyTorch
+ * SASRec ports built on nn.MultiheadAttention end up with: 'normal' everywhere except the
+ * query / key / value projections, which keep torch's Xavier-uniform over the stacked
+ * [3·dim, dim] in-projection, ±√(6 / (4·dim))).
  */
-export type InitScheme = 'xavier' | 'normal';
+export type InitScheme = 'xavier' | 'normal' | 'torch';
+
+const QKV_PROJECTION = /^block\d+\.w[qkv]$/;
 
 /** Matrices and embeddings by `scheme` (padding row zero), zero biases, unit gammas. */
 export function initParams(c: SequenceArchConfig, seed = 42, scheme: InitScheme = 'xavier'): ParamMap {
@@ -32,8 +37,9 @@ export function initParams(c: SequenceArchConfig, seed = 42, scheme: InitScheme 
     const init = tf.tidy(() => {
       if (name.endsWith('gamma')) return tf.ones(shape);
       if (shape.length === 1) return tf.zeros(shape);
-      const limit = Math.sqrt(6 / ((shape[0] as number) + (shape[1] as number)));
-      const t = scheme === 'normal' ? tf.randomNormal(shape, 0, 0.02, 'float32', s++) : tf.randomUniform(shape, -limit, limit, 'float32', s++);
+      const qkv = scheme === 'torch' && c.architecture === 'sasrec' && QKV_PROJECTION.test(name);
+      const limit = Math.sqrt(6 / (qkv ? 4 * c.dim : (shape[0] as number) + (shape[1] as number)));
+      const t = scheme === 'xavier' || qkv ? tf.randomUniform(shape, -limit, limit, 'float32', s++) : tf.randomNormal(shape, 0, 0.02, 'float32', s++);
       if (name !== 'item_emb') return t;
       return tf.concat([tf.zeros([1, c.dim]), t.slice([1, 0], [c.numItems, c.dim])], 0);
     });

@@ -26,6 +26,12 @@ export interface SasrecConfig {
   dropout: number;
   /** SASRec only: dropout on the attention weights during training (as torch's MultiheadAttention); absent = 0. */
   attentionDropout?: number;
+  /**
+   * SASRec only: dropout on the attention block's output before the residual add, during
+   * training; absent = `dropout` (this library's original layout). 0 gives the layout of
+   * Kang & McAuley's code and the PyTorch ports, which drop only the attention weights there.
+   */
+  attentionOutputDropout?: number;
   /** How SASRec indexes position embeddings (see above); absent = 'from-end'. Unused by the GRU. */
   positions?: PositionOrigin;
 }
@@ -84,7 +90,8 @@ export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array
   const d = c.dim;
   const h = c.heads;
   const rate = opts.training ? c.dropout : 0;
-  const drop = (x: tf.Tensor): tf.Tensor => (rate > 0 ? tf.dropout(x, rate) : x);
+  const drop = (x: tf.Tensor, r = rate): tf.Tensor => (r > 0 ? tf.dropout(x, r) : x);
+  const attnOutRate = opts.training ? (c.attentionOutputDropout ?? c.dropout) : 0;
   const attnRate = opts.training ? (c.attentionDropout ?? 0) : 0;
   const attnDropout = attnRate > 0 ? { rate: attnRate, random: opts.random ?? Math.random } : undefined;
 
@@ -129,7 +136,7 @@ export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array
       else for (let i = 0; i < attnSum.length; i++) attnSum[i] = (attnSum[i] as number) + (att.lastAttention[i] as number);
     }
     const attnOut = dense(att.out, p(params, `${pre}wo`), p(params, `${pre}bo`));
-    x = tf.add(qIn, drop(attnOut));
+    x = tf.add(qIn, drop(attnOut, attnOutRate));
     x = layerNorm(x, p(params, `${pre}ln2.gamma`), p(params, `${pre}ln2.beta`));
     const ff = dense(drop(tf.relu(dense(x, p(params, `${pre}w1`), p(params, `${pre}b1`)))), p(params, `${pre}w2`), p(params, `${pre}b2`));
     x = tf.mul(tf.add(x, drop(ff)), timeline);
