@@ -31,6 +31,7 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
   --eval-every 1 --patience 5 (validations without improvement) --max-minutes 120
   --lr-schedule constant|cosine (cosine: decay to 5% of --lr over --max-minutes)
   --windows last|random (random: also train on earlier windows of histories longer than --max-len)
+  --batch-order length|random (length: users of similar length share a batch, little padding; random: shuffled)
   --threads N               training threads, each computing part of every batch (default: the number of cores, at most 8)
   --seed 42 --backend wasm|cpu --quiet
   mf only: --factors 50 --epochs 40 --lr 0.007 --reg 0.05 --folds 5 (k-fold RMSE) --json <file> [--out <dir>]`;
@@ -43,7 +44,7 @@ const FLAG_MODELS: Readonly<Record<string, readonly ModelFamily[]>> = {
   positions: ['sasrec'], 'attention-dropout': ['sasrec'], 'attention-output-dropout': ['sasrec'], heads: ['sasrec'],
   'max-len': SEQUENCE, blocks: SEQUENCE, dropout: SEQUENCE, init: SEQUENCE, 'adam-beta2': SEQUENCE, 'batch-size': SEQUENCE,
   negatives: SEQUENCE, 'eval-every': SEQUENCE, patience: SEQUENCE, 'max-minutes': SEQUENCE, 'lr-schedule': SEQUENCE,
-  windows: SEQUENCE, threads: SEQUENCE, backend: SEQUENCE,
+  windows: SEQUENCE, 'batch-order': SEQUENCE, threads: SEQUENCE, backend: SEQUENCE,
   factors: ['mf'], reg: ['mf'], folds: ['mf'], json: ['mf'],
 };
 
@@ -65,7 +66,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       positions: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, negatives: { type: 'string' },
       'eval-every': { type: 'string' }, patience: { type: 'string' }, 'max-minutes': { type: 'string' }, seed: { type: 'string' },
       backend: { type: 'string' }, quiet: { type: 'boolean' }, folds: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' },
-      json: { type: 'string' }, threads: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' },
+      json: { type: 'string' }, threads: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' }, 'batch-order': { type: 'string' },
       'attention-dropout': { type: 'string' }, 'attention-output-dropout': { type: 'string' }, init: { type: 'string' }, 'adam-beta2': { type: 'string' },
     },
     strict: true,
@@ -96,6 +97,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     maxSeconds: 60 * num(values['max-minutes'], 'max-minutes', 120, { min: 0 }),
     lrSchedule: oneOf(values['lr-schedule'], 'lr-schedule', ['constant', 'cosine'] as const, 'constant'),
     windows: oneOf(values.windows, 'windows', ['last', 'random'] as const, 'last'),
+    batchOrder: oneOf(values['batch-order'], 'batch-order', ['length', 'random'] as const, 'length'),
     adamBeta2: num(values['adam-beta2'], 'adam-beta2', 0.98, { min: 0, max: 0.999999 }),
   };
   const threads = num(values.threads, 'threads', Math.min(8, availableParallelism()), { int: true, min: 1, max: 64 });

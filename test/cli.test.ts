@@ -48,6 +48,8 @@ test('bad input files and flags: one clear line, exit 1, no stack trace', () => 
   noStack(r.stderr);
   r = cli('train', '--interactions', bad, '--model', 'svd');
   assert.match(r.stderr, /error \(invalid-argument\): --model must be one of sasrec, gru, mf, got "svd"/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--batch-order', 'sorted');
+  assert.match(r.stderr, /--batch-order must be one of length, random/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--init', 'uniform');
   assert.match(r.stderr, /--init must be/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--adam-beta2', '1');
@@ -69,18 +71,19 @@ test('train then eval a tiny model on synthetic sequences', () => {
   writeFileSync(file, `${lines.join('\n')}\n`);
   const out = join(dir, 'model');
   const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '3', '--batch-size', '16', '--lr', '0.01',
-    '--attention-dropout', '0.1', '--attention-output-dropout', '0', '--init', 'torch', '--adam-beta2', '0.999', '--quiet');
+    '--attention-dropout', '0.1', '--attention-output-dropout', '0', '--init', 'torch', '--adam-beta2', '0.999', '--batch-order', 'random', '--quiet');
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout) as { epochs: number; test: { ndcg10: number }; popularity: { test: { hr10: number } } };
   assert.equal(summary.epochs, 3);
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
     kind: string; name: string; files: Array<{ path: string; sha256: string }>; config: { attentionDropout?: number; attentionOutputDropout?: number };
-    metadata: { data: { sha256: string; users: number }; metrics: unknown; training: { init: string; adamBeta2: number } };
+    metadata: { data: { sha256: string; users: number }; metrics: unknown; training: { init: string; adamBeta2: number; batchOrder: string } };
   };
   assert.equal(manifest.config.attentionDropout, 0.1);
   assert.equal(manifest.config.attentionOutputDropout, 0);
   assert.equal(manifest.metadata.training.init, 'torch');
   assert.equal(manifest.metadata.training.adamBeta2, 0.999);
+  assert.equal(manifest.metadata.training.batchOrder, 'random');
   assert.equal(manifest.kind, 'sequence');
   assert.equal(manifest.name, 'sasrec');
   assert.deepEqual(manifest.files.map((f) => f.path).sort(), ['vocab.json', 'weights.bin']);

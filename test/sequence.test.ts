@@ -156,6 +156,26 @@ test('batches are left-padded next-item pairs bucketed by length', () => {
   assert.deepEqual(rows.sort((x, y) => x.ids[1]! - y.ids[1]!), [{ ids: [2, 3], targets: [3, 4] }, { ids: [0, 5], targets: [0, 6] }]);
 });
 
+test('batch order: shuffled batches mix lengths and hold the same (input, target) pairs as length-bucketed ones', () => {
+  const seqs = Array.from({ length: 40 }, (_, u) => Int32Array.from({ length: 3 + u }, (_, i) => 1 + ((u * 7 + i) % 50)));
+  const pairs = (batches: ReturnType<typeof makeBatches>): string[] => batches.flatMap((b) => {
+    const out: string[] = [];
+    for (let r = 0; r < b.batch; r++) {
+      const row = [...b.ids.slice(r * b.len, (r + 1) * b.len)].filter((x) => x !== 0);
+      const tgt = [...b.targets.slice(r * b.len, (r + 1) * b.len)].filter((x) => x !== 0);
+      out.push(`${row.join(',')}>${tgt.join(',')}`);
+    }
+    return out;
+  }).sort();
+  const realLengths = (b: ReturnType<typeof makeBatches>[number]): number[] => Array.from({ length: b.batch }, (_, r) => b.targets.slice(r * b.len, (r + 1) * b.len).filter((x) => x !== 0).length);
+  const spread = (b: ReturnType<typeof makeBatches>[number]): number => Math.max(...realLengths(b)) - Math.min(...realLengths(b));
+  const byLength = makeBatches(seqs, 30, 8, rng(5));
+  const shuffled = makeBatches(seqs, 30, 8, rng(5), 'last', 'random');
+  assert.deepEqual(pairs(shuffled), pairs(byLength));
+  assert.ok(Math.max(...byLength.map(spread)) <= 8, 'length buckets hold similar lengths');
+  assert.ok(shuffled.some((b) => spread(b) > 15), 'shuffled batches mix short and long histories');
+});
+
 const cycle = (n: number, start: number, len: number): Int32Array => Int32Array.from({ length: len }, (_, i) => 1 + ((start + i) % n));
 
 test('a tiny SASRec learns a deterministic cycle; save, load, score, no leaks', async () => {

@@ -35,6 +35,13 @@ export interface TrainOptions {
    * older parts of long histories are not thrown away. Default 'last'.
    */
   windows?: 'last' | 'random';
+  /**
+   * How users are grouped into batches: 'length' (users of similar length together,
+   * so padding costs almost nothing; the default) or 'random' (shuffled users, as in
+   * the reference implementations: every batch mixes short and long histories, so a
+   * short history's targets weigh no more in a step than a long one's).
+   */
+  batchOrder?: 'length' | 'random';
   /** Adam's second-moment decay. Default 0.98 (PyTorch's default, and the SASRec+CE recipe's, is 0.999). */
   adamBeta2?: number;
 }
@@ -77,10 +84,13 @@ export function rng(seed: number): () => number {
 
 export interface Batch { ids: Int32Array; targets: Int32Array; batch: number; len: number }
 
-/** Splits training sequences (oldest first) into length-bucketed batches of (input, next-item) pairs. */
-export function makeBatches(seqs: readonly Int32Array[], maxLen: number, batchSize: number, random: () => number, windows: 'last' | 'random' = 'last'): Batch[] {
+/** Splits training sequences (oldest first) into batches of (input, next-item) pairs, length-bucketed or shuffled. */
+export function makeBatches(
+  seqs: readonly Int32Array[], maxLen: number, batchSize: number, random: () => number,
+  windows: 'last' | 'random' = 'last', batchOrder: 'length' | 'random' = 'length',
+): Batch[] {
   const usable = seqs.filter((s) => s.length >= 2).map((s) => (windows === 'random' ? randomWindow(s, maxLen, random) : s));
-  const order = usable.map((s, i) => ({ i, key: Math.min(s.length - 1, maxLen) + random() * 0.999 }));
+  const order = usable.map((s, i) => ({ i, key: (batchOrder === 'random' ? 0 : Math.min(s.length - 1, maxLen)) + random() * 0.999 }));
   order.sort((a, b) => a.key - b.key);
   const batches: Batch[] = [];
   for (let start = 0; start < order.length; start += batchSize) {
@@ -193,7 +203,7 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
   let epoch = 0;
   for (epoch = 1; epoch <= opts.epochs; epoch++) {
     const t0 = Date.now();
-    const batches = makeBatches(seqs, config.maxLen, opts.batchSize, random, opts.windows);
+    const batches = makeBatches(seqs, config.maxLen, opts.batchSize, random, opts.windows, opts.batchOrder);
     let lossSum = 0;
     let lossN = 0;
     for (let s = 0; s < batches.length; s++) {
