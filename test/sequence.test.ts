@@ -12,12 +12,17 @@ import { loadSequenceModel } from '../workers/models/sequence/index';
 import { gatherRows, matMulT, sampledSoftmaxCrossEntropy, softmaxCrossEntropy } from '../workers/models/sequence/ops';
 import { initParams as initSasrecParams, paramShapes as sasrecParamShapes } from '../workers/models/sequence/model';
 import { type ParamMap, type SasrecConfig, sasrecForward } from '../workers/models/sequence/sasrec';
-import { makeBatches, randomWindow, rng, scheduledLr, trainSequenceModel } from '../workers/models/sequence/train';
+import { type Batch, makeBatches, randomWindow, rng, scheduledLr, trainSequenceModel } from '../workers/models/sequence/train';
 import { scoreHistories } from '../workers/models/sequence/infer';
 
 before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
 
 const maxAbs = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.abs(tf.sub(a, b)).max().dataSync()[0] as number);
+/** Root mean square of a parameter's values (its std, for zero-mean initialisations). */
+const rms = (params: ParamMap, name: string): number => {
+  const w = (params.get(name) as tf.Variable).dataSync() as Float32Array;
+  return Math.sqrt(w.reduce((acc, x) => acc + x * x, 0) / w.length);
+};
 
 test('causal attention matches a tfjs reference, forward and gradients', () => {
   const B = 2, L = 5, D = 8, H = 2, dh = D / H;
@@ -92,8 +97,7 @@ test('SASRec attention dropout acts only in training; N(0, 0.02) initialisation'
   const plain = tf.tidy(() => sasrecForwardFor(params, { ...config, attentionDropout: 0 }, ids, true, 1));
   assert.equal(maxAbs(a, plain), 0, 'no dropout outside training');
   assert.ok(maxAbs(run(true, 1), a) > 1e-5, 'training applies it');
-  const w = (params.get('block0.wq') as tf.Variable).dataSync() as Float32Array;
-  const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
+  const std = rms(params, 'block0.wq');
   assert.ok(std > 0.01 && std < 0.03, `block weights std ${std}`);
   assert.deepEqual([...(params.get('item_emb') as tf.Variable).dataSync().slice(0, 8)], new Array(8).fill(0), 'padding row stays zero');
   tf.dispose([a, b, plain, ...params.values()]);
@@ -110,10 +114,7 @@ test('SASRec attention output dropout: its own rate, training only; torch initia
   assert.equal(maxAbs(none, evalOut), 0, 'rate 0 (and dropout 0): training forward equals inference');
   const inherits = tf.tidy(() => sasrecForwardFor(params, { ...config, attentionOutputDropout: undefined }, ids, true, 1));
   assert.equal(maxAbs(inherits, evalOut), 0, 'absent: the attention output takes `dropout` (0 here)');
-  const std = (name: string): number => {
-    const w = (params.get(name) as tf.Variable).dataSync() as Float32Array;
-    return Math.sqrt(w.reduce((acc, x) => acc + x * x, 0) / w.length);
-  };
+  const std = (name: string): number => rms(params, name);
   const qkvStd = Math.sqrt(6 / (4 * 16)) / Math.sqrt(3); // uniform ±√(6 / (4·dim))
   for (const name of ['block0.wq', 'block0.wk', 'block0.wv']) assert.ok(Math.abs(std(name) - qkvStd) < 0.25 * qkvStd, `${name} std ${std(name)} vs ${qkvStd}`);
   for (const name of ['block0.wo', 'block0.w1', 'block0.w2', 'item_emb', 'pos_emb']) assert.ok(std(name) > 0.01 && std(name) < 0.03, `${name} std ${std(name)}`);
@@ -158,17 +159,16 @@ test('batches are left-padded next-item pairs bucketed by length', () => {
 
 test('batch order: shuffled batches mix lengths and hold the same (input, target) pairs as length-bucketed ones', () => {
   const seqs = Array.from({ length: 40 }, (_, u) => Int32Array.from({ length: 3 + u }, (_, i) => 1 + ((u * 7 + i) % 50)));
-  const pairs = (batches: ReturnType<typeof makeBatches>): string[] => batches.flatMap((b) => {
-    const out: string[] = [];
-    for (let r = 0; r < b.batch; r++) {
-      const row = [...b.ids.slice(r * b.len, (r + 1) * b.len)].filter((x) => x !== 0);
-      const tgt = [...b.targets.slice(r * b.len, (r + 1) * b.len)].filter((x) => x !== 0);
-      out.push(`${row.join(',')}>${tgt.join(',')}`);
-    }
-    return out;
-  }).sort();
-  const realLengths = (b: ReturnType<typeof makeBatches>[number]): number[] => Array.from({ length: b.batch }, (_, r) => b.targets.slice(r * b.len, (r + 1) * b.len).filter((x) => x !== 0).length);
-  const spread = (b: ReturnType<typeof makeBatches>[number]): number => Math.max(...realLengths(b)) - Math.min(...realLengths(b));
+  // each row's real (non-padding) inputs and targets
+  const rows = (b: Batch): Array<{ ids: number[]; targets: number[] }> => Array.from({ length: b.batch }, (_, r) => ({
+    ids: [...b.ids.slice(r * b.len, (r + 1) * b.len)].filter((x) => x !== 0),
+    targets: [...b.targets.slice(r * b.len, (r + 1) * b.len)].filter((x) => x !== 0),
+  }));
+  const pairs = (batches: Batch[]): string[] => batches.flatMap((b) => rows(b).map((row) => `${row.ids.join(',')}>${row.targets.join(',')}`)).sort();
+  const spread = (b: Batch): number => {
+    const lengths = rows(b).map((row) => row.targets.length);
+    return Math.max(...lengths) - Math.min(...lengths);
+  };
   const byLength = makeBatches(seqs, 30, 8, rng(5));
   const shuffled = makeBatches(seqs, 30, 8, rng(5), 'last', 'random');
   assert.deepEqual(pairs(shuffled), pairs(byLength));

@@ -87,10 +87,13 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
     return { name: r.name, shape: r.shape as number[], dtype: 'float32' };
   });
   if (typeof c.vocabulary !== 'string') loadFail('vocabulary must be a file path', 'vocabulary');
-  const ad = c.attentionDropout;
-  if (ad !== undefined && (typeof ad !== 'number' || !(ad >= 0 && ad < 1))) loadFail('attentionDropout must be in [0, 1)', 'attentionDropout');
-  const aod = c.attentionOutputDropout;
-  if (aod !== undefined && (typeof aod !== 'number' || !(aod >= 0 && aod < 1))) loadFail('attentionOutputDropout must be in [0, 1)', 'attentionOutputDropout');
+  const optionalRate = (key: 'attentionDropout' | 'attentionOutputDropout'): number | undefined => {
+    const r = c[key];
+    if (r !== undefined && (typeof r !== 'number' || !(r >= 0 && r < 1))) loadFail(`${key} must be in [0, 1)`, key);
+    return r as number | undefined;
+  };
+  const ad = optionalRate('attentionDropout');
+  const aod = optionalRate('attentionOutputDropout');
   if (c.positions !== undefined && c.positions !== 'from-end' && c.positions !== 'from-start') loadFail(`positions must be "from-end" or "from-start", got ${JSON.stringify(c.positions)}`, 'positions');
   return {
     architecture: c.architecture, numItems: c.numItems as number, dim: c.dim as number, maxLen: c.maxLen as number,
@@ -98,8 +101,8 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
     weights: { path: w.path, dtype: 'float32', byteOrder: 'little-endian', specs },
     vocabulary: c.vocabulary,
     ...(c.positions === 'from-start' ? { positions: 'from-start' as const } : {}),
-    ...(typeof ad === 'number' && ad > 0 ? { attentionDropout: ad } : {}),
-    ...(typeof aod === 'number' ? { attentionOutputDropout: aod } : {}),
+    ...(ad !== undefined && ad > 0 ? { attentionDropout: ad } : {}),
+    ...(aod !== undefined ? { attentionOutputDropout: aod } : {}),
   };
 }
 
