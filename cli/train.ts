@@ -23,6 +23,9 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
   --attention-dropout 0     SASRec: dropout on the attention weights while training
   --attention-output-dropout R  SASRec: dropout on the attention output before the residual add (default: --dropout;
                             0 = the layout of Kang & McAuley's code and the PyTorch ports)
+  --block sasrec|ligr       SASRec block layout: Kang & McAuley's (default) or eSASRec's LiGR (pre-norm, gated
+                            residuals, SwiGLU feed-forward)
+  --ff-multiplier 4         ligr only: SwiGLU hidden width as a multiple of --dim
   --init xavier|normal|torch  weight initialisation: Xavier-uniform (default), N(0, 0.02²), or torch (N(0, 0.02²) but
                             Xavier-uniform query/key/value projections, as nn.MultiheadAttention initialises them)
   --adam-beta2 0.98         Adam's second-moment decay
@@ -42,6 +45,7 @@ const SEQUENCE: readonly ModelFamily[] = ['sasrec', 'gru'];
 /** Flags that only some model families read; any other flag applies to all. */
 const FLAG_MODELS: Readonly<Record<string, readonly ModelFamily[]>> = {
   positions: ['sasrec'], 'attention-dropout': ['sasrec'], 'attention-output-dropout': ['sasrec'], heads: ['sasrec'],
+  block: ['sasrec'], 'ff-multiplier': ['sasrec'],
   'max-len': SEQUENCE, blocks: SEQUENCE, dropout: SEQUENCE, init: SEQUENCE, 'adam-beta2': SEQUENCE, 'batch-size': SEQUENCE,
   negatives: SEQUENCE, 'eval-every': SEQUENCE, patience: SEQUENCE, 'max-minutes': SEQUENCE, 'lr-schedule': SEQUENCE,
   windows: SEQUENCE, 'batch-order': SEQUENCE, threads: SEQUENCE, backend: SEQUENCE,
@@ -68,6 +72,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       backend: { type: 'string' }, quiet: { type: 'boolean' }, folds: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' },
       json: { type: 'string' }, threads: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' }, 'batch-order': { type: 'string' },
       'attention-dropout': { type: 'string' }, 'attention-output-dropout': { type: 'string' }, init: { type: 'string' }, 'adam-beta2': { type: 'string' },
+      block: { type: 'string' }, 'ff-multiplier': { type: 'string' },
     },
     strict: true,
   });
@@ -85,6 +90,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const positions = oneOf(values.positions, 'positions', ['end', 'start'] as const, 'end');
   const attentionDropout = num(values['attention-dropout'], 'attention-dropout', 0, { min: 0, max: 0.95 });
   const attentionOutputDropout = num(values['attention-output-dropout'], 'attention-output-dropout', dropout, { min: 0, max: 0.95 });
+  const block = oneOf(values.block, 'block', ['sasrec', 'ligr'] as const, 'sasrec');
+  if (values['ff-multiplier'] !== undefined && block !== 'ligr') throw new TastebudError('invalid-argument', '--ff-multiplier applies to --block ligr only', { field: 'ff-multiplier' });
+  const ffMultiplier = num(values['ff-multiplier'], 'ff-multiplier', 4, { int: true, min: 1, max: 16 });
   const init = oneOf(values.init, 'init', ['xavier', 'normal', 'torch'] as const, 'xavier');
   const opts: TrainOptions = {
     epochs: num(values.epochs, 'epochs', 200, { int: true, min: 1 }),
@@ -117,6 +125,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     ...(positions === 'start' ? { positions: 'from-start' as const } : {}),
     ...(attentionDropout > 0 ? { attentionDropout } : {}),
     ...(attentionOutputDropout !== dropout ? { attentionOutputDropout } : {}),
+    ...(block === 'ligr' ? { block, ffMultiplier } : {}),
   };
   const params = initParams(config, opts.seed, init);
   const scorer = (p: ParamMap) => (h: readonly Int32Array[]): Float32Array => scoreHistories(p, config, h).scores;

@@ -1,7 +1,7 @@
 /**
  * Writes a small synthetic SASRec model (deterministic weights, no training, no
  * MovieLens) into the e2e harness, in both position layouts (tiny-sasrec and
- * tiny-sasrec-start), plus golden scores computed here in Node on
+ * tiny-sasrec-start) and with LiGR blocks (tiny-sasrec-ligr), plus golden scores computed here in Node on
  * tfjs's cpu backend. The browser tests load it on every backend and must match
  * the golden scores (max abs diff ≤ 1e-3).
  *   node --import tsx e2e/make-fixture-model.ts
@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { writeSequenceModelDir } from '../cli/model-dir';
 import { VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
-import { type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
+import { type BlockLayout, type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { readModelDir } from '../cli/model-dir';
 
@@ -28,8 +28,11 @@ function random(seed: number): () => number {
 }
 
 /** Writes one synthetic model directory and its golden scores; the same seed gives the same weights for both position layouts. */
-async function writeFixture(dir: string, positions: PositionOrigin): Promise<Map<string, ArrayBuffer>> {
-  const config: SasrecConfig = { architecture: 'sasrec', numItems: NUM_ITEMS, dim: 16, maxLen: 20, blocks: 2, heads: 2, dropout: 0, ...(positions === 'from-start' ? { positions } : {}) };
+async function writeFixture(dir: string, positions: PositionOrigin, block: BlockLayout = 'sasrec'): Promise<Map<string, ArrayBuffer>> {
+  const config: SasrecConfig = {
+    architecture: 'sasrec', numItems: NUM_ITEMS, dim: 16, maxLen: 20, blocks: 2, heads: 2, dropout: 0,
+    ...(positions === 'from-start' ? { positions } : {}), ...(block === 'ligr' ? { block, ffMultiplier: 2 } : {}),
+  };
   const rand = random(7);
   const tensors = sasrecParamShapes(config).map(([name, shape]) => {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -60,6 +63,8 @@ async function main(): Promise<void> {
   const files = await writeFixture(out, 'from-end');
   // the same weights with position embeddings counted from the first item (train --positions start)
   await writeFixture(join(out, '..', 'tiny-sasrec-start'), 'from-start');
+  // eSASRec's LiGR blocks (train --block ligr): gated residuals and a SwiGLU feed-forward
+  await writeFixture(join(out, '..', 'tiny-sasrec-ligr'), 'from-start', 'ligr');
   // A tampered copy for the integrity test: same manifest, one flipped byte.
   const tampered = join(out, '..', 'tampered-sasrec');
   rmSync(tampered, { recursive: true, force: true });

@@ -35,6 +35,12 @@ test('bad input files and flags: one clear line, exit 1, no stack trace', () => 
   assert.match(r.stderr, /error \(invalid-argument\): --attention-dropout applies to --model sasrec only/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--attention-output-dropout', '0');
   assert.match(r.stderr, /error \(invalid-argument\): --attention-output-dropout applies to --model sasrec only/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--block', 'ligr');
+  assert.match(r.stderr, /error \(invalid-argument\): --block applies to --model sasrec only/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--ff-multiplier', '2');
+  assert.match(r.stderr, /error \(invalid-argument\): --ff-multiplier applies to --block ligr only/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--block', 'post-norm');
+  assert.match(r.stderr, /--block must be one of sasrec, ligr, got "post-norm"/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--heads', '2');
   assert.match(r.stderr, /error \(invalid-argument\): --heads applies to --model sasrec only \(got --model gru\)/);
   // a flag the chosen model would ignore is refused before any file is read
@@ -99,4 +105,24 @@ test('train then eval a tiny model on synthetic sequences', () => {
   assert.equal(report.users, 40);
   assert.ok(Math.abs(report.metrics.model.ndcg10 - summary.test.ndcg10) < 1e-3);
   assert.equal(report.metrics.popularity.hr10, summary.popularity.test.hr10);
+});
+
+test('train a LiGR-block SASRec, then eval it from its model directory', () => {
+  const lines: string[] = [];
+  for (let u = 1; u <= 40; u++) for (let i = 0; i < 8; i++) lines.push(`u${u} ${100 + ((u + i) % 10)}`);
+  const file = join(dir, 'seq-ligr.txt');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const out = join(dir, 'model-ligr');
+  const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '2', '--batch-size', '16',
+    '--block', 'ligr', '--ff-multiplier', '2', '--init', 'normal', '--quiet');
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as { test: { ndcg10: number } };
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { config: { block?: string; ffMultiplier?: number; weights: { specs: Array<{ name: string; shape: number[] }> } } };
+  assert.equal(manifest.config.block, 'ligr');
+  assert.equal(manifest.config.ffMultiplier, 2);
+  assert.deepEqual(manifest.config.weights.specs.find((s) => s.name === 'block0.w3')?.shape, [8, 16]);
+  const e = cli('eval', '--model', out, '--interactions', file, '--json', join(dir, 'eval-ligr.json'));
+  assert.equal(e.code, 0, e.stderr);
+  const report = JSON.parse(readFileSync(join(dir, 'eval-ligr.json'), 'utf8')) as { metrics: { model: { ndcg10: number } } };
+  assert.ok(Math.abs(report.metrics.model.ndcg10 - summary.test.ndcg10) < 1e-3, 'eval reloads the same model');
 });

@@ -2,18 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
-import { type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
+import { type BlockLayout, type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { scoreHistories } from '../workers/models/sequence/infer';
 import { initParams } from '../workers/models/sequence/model';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { loadSequenceServer } from '../workers/models/load-sequence';
 import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
 
-const tinyConfig = (positions?: PositionOrigin): SasrecConfig => (
-  { architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0, ...(positions ? { positions } : {}) });
+const tinyConfig = (positions?: PositionOrigin, block?: BlockLayout): SasrecConfig => ({
+  architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0,
+  ...(positions ? { positions } : {}), ...(block === 'ligr' ? { block, ffMultiplier: 3 } : {}),
+});
 
-function fixture(seed: number, positions?: PositionOrigin): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
-  const config = tinyConfig(positions);
+function fixture(seed: number, positions?: PositionOrigin, block?: BlockLayout): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
+  const config = tinyConfig(positions, block);
   let s = seed;
   const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
   const tensors = sasrecParamShapes(config).map(([name, shape]) => {
@@ -29,9 +31,10 @@ function fixture(seed: number, positions?: PositionOrigin): { manifest: ModelMan
   return { manifest, files: new Map([[WEIGHTS_FILE, bytes.slice().buffer], [VOCAB_FILE, vocab.slice().buffer]]) };
 }
 
-for (const positions of [undefined, 'from-end', 'from-start'] as const) test(`serving forward (plain tf ops) equals the training forward, incl. attention (positions: ${positions ?? 'default'})`, async () => {
+const layouts: Array<[PositionOrigin | undefined, BlockLayout | undefined]> = [[undefined, undefined], ['from-end', undefined], ['from-start', undefined], ['from-start', 'ligr'], ['from-end', 'ligr']];
+for (const [positions, block] of layouts) test(`serving forward (plain tf ops) equals the training forward, incl. attention (positions: ${positions ?? 'default'}, block: ${block ?? 'default'})`, async () => {
   await tf.setBackend('cpu');
-  const { manifest, files } = fixture(3, positions);
+  const { manifest, files } = fixture(3, positions, block);
   const reference = await loadSequenceModel(manifest, files);
   const server = await loadSequenceServer(manifest, files);
   for (const history of [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]]) {
@@ -90,4 +93,27 @@ test('manifest positions must be from-end or from-start; attentionDropout and at
   const model = await loadSequenceModel(zeroOutputRate, files);
   assert.equal(model.config.attentionOutputDropout, 0, 'a rate of 0 is kept (it differs from an absent rate)');
   model.dispose();
+});
+
+test('manifest block must be sasrec or ligr; ffMultiplier only with ligr; a ligr model has gates and a SwiGLU feed-forward', async () => {
+  const { manifest, files } = fixture(3, 'from-start', 'ligr');
+  const bad = { ...manifest, config: { ...manifest.config, block: 'post-norm' } };
+  await assert.rejects(loadSequenceModel(bad, files), /block must be "sasrec" or "ligr"/);
+  const badMultiplier = { ...manifest, config: { ...manifest.config, ffMultiplier: 2.5 } };
+  await assert.rejects(loadSequenceModel(badMultiplier, files), /ffMultiplier must be an integer in \[1, 16\]/);
+  const plain = fixture(3);
+  const strayMultiplier = { ...plain.manifest, config: { ...plain.manifest.config, ffMultiplier: 4 } };
+  await assert.rejects(loadSequenceModel(strayMultiplier, plain.files), /only with block "ligr"/);
+  // the weights file must match the layout it claims
+  const mislabelled = { ...plain.manifest, config: { ...plain.manifest.config, block: 'ligr' } };
+  await assert.rejects(loadSequenceModel(mislabelled, plain.files), /weight block0\.gate1\.w is missing.*inconsistent/);
+  const model = await loadSequenceModel(manifest, files);
+  assert.equal(model.config.block, 'ligr');
+  assert.equal(model.config.ffMultiplier, 3);
+  model.dispose();
+  const shapes = new Map(sasrecParamShapes(tinyConfig('from-start', 'ligr')));
+  assert.deepEqual(shapes.get('block0.w1'), [8, 24]);
+  assert.deepEqual(shapes.get('block0.w2'), [24, 8]);
+  assert.deepEqual(shapes.get('block1.gate2.w'), [8, 8]);
+  assert.equal(shapes.has('block0.b1'), false, 'SwiGLU without biases');
 });

@@ -19,8 +19,9 @@ function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), gamma), beta);
 }
 
-function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
+function dense(x: tf.Tensor2D, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
+  const y = tf.matMul(x, w as tf.Tensor2D) as tf.Tensor2D;
+  return b ? tf.add<tf.Tensor2D>(y, b) : y;
 }
 
 export class SasrecServer extends SequenceServerBase {
@@ -65,18 +66,30 @@ export class SasrecServer extends SequenceServerBase {
     let attentionSum = tf.zeros([L]);
     const heads = (t: tf.Tensor2D): tf.Tensor3D => tf.transpose(tf.reshape(t, [L, h, dh]), [1, 0, 2]);
     for (let b = 0; b < blocks; b++) {
-      const pre = `block${b}.`;
-      const qIn = layerNorm(x, this.w(`${pre}ln1.gamma`), this.w(`${pre}ln1.beta`));
-      const q = heads(dense(qIn, this.w(`${pre}wq`), this.w(`${pre}bq`)));
-      const k = heads(dense(x, this.w(`${pre}wk`), this.w(`${pre}bk`)));
-      const v = heads(dense(x, this.w(`${pre}wv`), this.w(`${pre}bv`)));
-      const probs = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask)) as tf.Tensor3D;
-      attentionSum = tf.add(attentionSum, tf.mean(tf.slice(probs, [0, L - 1, 0], [h, 1, L]).reshape([h, L]), 0));
-      const attended = tf.reshape(tf.transpose(tf.matMul(probs, v), [1, 0, 2]), [L, d]) as tf.Tensor2D;
-      x = tf.add(qIn, dense(attended, this.w(`${pre}wo`), this.w(`${pre}bo`)));
-      x = layerNorm(x, this.w(`${pre}ln2.gamma`), this.w(`${pre}ln2.beta`));
-      const ff = dense(tf.relu(dense(x, this.w(`${pre}w1`), this.w(`${pre}b1`))), this.w(`${pre}w2`), this.w(`${pre}b2`));
-      x = tf.add(x, ff);
+      const w = (name: string): tf.Tensor => this.w(`block${b}.${name}`);
+      const attention = (qIn: tf.Tensor2D, kvIn: tf.Tensor2D): tf.Tensor2D => {
+        const q = heads(dense(qIn, w('wq'), w('bq')));
+        const k = heads(dense(kvIn, w('wk'), w('bk')));
+        const v = heads(dense(kvIn, w('wv'), w('bv')));
+        const probs = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask)) as tf.Tensor3D;
+        attentionSum = tf.add(attentionSum, tf.mean(tf.slice(probs, [0, L - 1, 0], [h, 1, L]).reshape([h, L]), 0));
+        const attended = tf.reshape(tf.transpose(tf.matMul(probs, v), [1, 0, 2]), [L, d]) as tf.Tensor2D;
+        return dense(attended, w('wo'), w('bo'));
+      };
+      if (this.config.block === 'ligr') {
+        const gate = (name: string): tf.Tensor => tf.sigmoid(dense(x, w(`${name}.w`), w(`${name}.b`)));
+        const normed = layerNorm(x, w('ln1.gamma'), w('ln1.beta'));
+        x = tf.add(x, tf.mul(gate('gate1'), attention(normed, normed)));
+        const ffIn = layerNorm(x, w('ln2.gamma'), w('ln2.beta'));
+        const a = dense(ffIn, w('w1'));
+        const ff = dense(tf.mul(tf.mul(a, tf.sigmoid(a)), dense(ffIn, w('w3'))), w('w2'));
+        x = tf.add(x, tf.mul(gate('gate2'), ff));
+      } else {
+        const qIn = layerNorm(x, w('ln1.gamma'), w('ln1.beta'));
+        x = tf.add(qIn, attention(qIn, x));
+        x = layerNorm(x, w('ln2.gamma'), w('ln2.beta'));
+        x = tf.add(x, dense(tf.relu(dense(x, w('w1'), w('b1'))), w('w2'), w('b2')));
+      }
     }
     const hidden = layerNorm(x, this.w('ln_final.gamma'), this.w('ln_final.beta'));
     return { hidden, attention: tf.div(attentionSum, blocks) };

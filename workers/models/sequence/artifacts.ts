@@ -95,6 +95,10 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
   const ad = optionalRate('attentionDropout');
   const aod = optionalRate('attentionOutputDropout');
   if (c.positions !== undefined && c.positions !== 'from-end' && c.positions !== 'from-start') loadFail(`positions must be "from-end" or "from-start", got ${JSON.stringify(c.positions)}`, 'positions');
+  if (c.block !== undefined && c.block !== 'sasrec' && c.block !== 'ligr') loadFail(`block must be "sasrec" or "ligr", got ${JSON.stringify(c.block)}`, 'block');
+  if (c.ffMultiplier !== undefined && (c.block !== 'ligr' || !Number.isInteger(c.ffMultiplier) || (c.ffMultiplier as number) < 1 || (c.ffMultiplier as number) > 16)) {
+    loadFail('ffMultiplier must be an integer in [1, 16], and only with block "ligr"', 'ffMultiplier');
+  }
   return {
     architecture: c.architecture, numItems: c.numItems as number, dim: c.dim as number, maxLen: c.maxLen as number,
     blocks: c.blocks as number, heads: c.heads as number, dropout: c.dropout as number,
@@ -103,6 +107,8 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
     ...(c.positions === 'from-start' ? { positions: 'from-start' as const } : {}),
     ...(ad !== undefined && ad > 0 ? { attentionDropout: ad } : {}),
     ...(aod !== undefined ? { attentionOutputDropout: aod } : {}),
+    ...(c.block === 'ligr' ? { block: 'ligr' as const } : {}),
+    ...(c.ffMultiplier !== undefined ? { ffMultiplier: c.ffMultiplier as number } : {}),
   };
 }
 

@@ -34,9 +34,21 @@ export interface SasrecConfig {
   attentionOutputDropout?: number;
   /** How SASRec indexes position embeddings (see above); absent = 'from-end'. Unused by the GRU. */
   positions?: PositionOrigin;
+  /** SASRec only: the layout of each block (see `BlockLayout`); absent = 'sasrec'. */
+  block?: BlockLayout;
+  /** 'ligr' blocks only: the SwiGLU hidden width as a multiple of `dim`; absent = 4. */
+  ffMultiplier?: number;
 }
 
 export type PositionOrigin = 'from-end' | 'from-start';
+
+/**
+ * 'sasrec': Kang & McAuley's block (the query from a layer-normed input, keys and values
+ * from the raw one, ReLU FFN, post-norm). 'ligr': the LiGR block of eSASRec (Tikhonovich et
+ * al. 2025): pre-norm attention and SwiGLU FFN, each added to the stream through a learned
+ * sigmoid gate computed from the stream, sigmoid(x·G + g) ⊙ sublayer(LN(x)).
+ */
+export type BlockLayout = 'sasrec' | 'ligr';
 
 export type ParamMap = Map<string, tf.Variable>;
 export type SequenceArchConfig = SasrecConfig;
@@ -45,6 +57,7 @@ export type SequenceArchConfig = SasrecConfig;
 export function sasrecParamShapes(c: SasrecConfig): Array<[string, number[]]> {
   const d = c.dim;
   const out: Array<[string, number[]]> = [['item_emb', [c.numItems + 1, d]], ['pos_emb', [c.maxLen, d]]];
+  const hiddenFF = d * (c.ffMultiplier ?? 4);
   for (let b = 0; b < c.blocks; b++) {
     const p = `block${b}.`;
     out.push(
@@ -52,8 +65,15 @@ export function sasrecParamShapes(c: SasrecConfig): Array<[string, number[]]> {
       [`${p}wq`, [d, d]], [`${p}bq`, [d]], [`${p}wk`, [d, d]], [`${p}bk`, [d]],
       [`${p}wv`, [d, d]], [`${p}bv`, [d]], [`${p}wo`, [d, d]], [`${p}bo`, [d]],
       [`${p}ln2.gamma`, [d]], [`${p}ln2.beta`, [d]],
-      [`${p}w1`, [d, d]], [`${p}b1`, [d]], [`${p}w2`, [d, d]], [`${p}b2`, [d]],
     );
+    if (c.block === 'ligr') {
+      out.push(
+        [`${p}gate1.w`, [d, d]], [`${p}gate1.b`, [d]], [`${p}gate2.w`, [d, d]], [`${p}gate2.b`, [d]],
+        [`${p}w1`, [d, hiddenFF]], [`${p}w3`, [d, hiddenFF]], [`${p}w2`, [hiddenFF, d]],
+      );
+    } else {
+      out.push([`${p}w1`, [d, d]], [`${p}b1`, [d]], [`${p}w2`, [d, d]], [`${p}b2`, [d]]);
+    }
   }
   out.push(['ln_final.gamma', [d]], ['ln_final.beta', [d]]);
   return out;
@@ -123,23 +143,33 @@ export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array
   }
   x = tf.mul(drop(x), timeline);
 
-  let attnSum: Float32Array | null = null;
+  let attnSum = null as Float32Array | null; // filled inside the attention closure
   for (let blk = 0; blk < c.blocks; blk++) {
     const pre = `block${blk}.`;
-    const qIn = layerNorm(x, p(params, `${pre}ln1.gamma`), p(params, `${pre}ln1.beta`));
-    const q = dense(qIn, p(params, `${pre}wq`), p(params, `${pre}bq`));
-    const k = dense(x, p(params, `${pre}wk`), p(params, `${pre}bk`));
-    const v = dense(x, p(params, `${pre}wv`), p(params, `${pre}bv`));
-    const att = causalAttention(q, k, v, lengths, h, opts.wantAttention === true, attnDropout);
-    if (att.lastAttention) {
-      if (!attnSum) attnSum = att.lastAttention;
-      else for (let i = 0; i < attnSum.length; i++) attnSum[i] = (attnSum[i] as number) + (att.lastAttention[i] as number);
+    const w = (name: string): tf.Variable => p(params, pre + name);
+    const attention = (qIn: tf.Tensor, kvIn: tf.Tensor): tf.Tensor => {
+      const att = causalAttention(dense(qIn, w('wq'), w('bq')), dense(kvIn, w('wk'), w('bk')), dense(kvIn, w('wv'), w('bv')), lengths, h, opts.wantAttention === true, attnDropout);
+      if (att.lastAttention) {
+        if (!attnSum) attnSum = att.lastAttention;
+        else for (let i = 0; i < attnSum.length; i++) attnSum[i] = (attnSum[i] as number) + (att.lastAttention[i] as number);
+      }
+      return dense(att.out, w('wo'), w('bo'));
+    };
+    if (c.block === 'ligr') {
+      const gate = (name: string): tf.Tensor => tf.sigmoid(dense(x, w(`${name}.w`), w(`${name}.b`)));
+      const normed = layerNorm(x, w('ln1.gamma'), w('ln1.beta'));
+      x = tf.add(x, tf.mul(gate('gate1'), drop(attention(normed, normed), attnOutRate)));
+      const ffIn = layerNorm(x, w('ln2.gamma'), w('ln2.beta'));
+      const a = dense(ffIn, w('w1'), null);
+      const ff = dense(drop(tf.mul(tf.mul(a, tf.sigmoid(a)), dense(ffIn, w('w3'), null))), w('w2'), null);
+      x = tf.mul(tf.add(x, tf.mul(gate('gate2'), drop(ff))), timeline);
+    } else {
+      const qIn = layerNorm(x, w('ln1.gamma'), w('ln1.beta'));
+      x = tf.add(qIn, drop(attention(qIn, x), attnOutRate));
+      x = layerNorm(x, w('ln2.gamma'), w('ln2.beta'));
+      const ff = dense(drop(tf.relu(dense(x, w('w1'), w('b1')))), w('w2'), w('b2'));
+      x = tf.mul(tf.add(x, drop(ff)), timeline);
     }
-    const attnOut = dense(att.out, p(params, `${pre}wo`), p(params, `${pre}bo`));
-    x = tf.add(qIn, drop(attnOut, attnOutRate));
-    x = layerNorm(x, p(params, `${pre}ln2.gamma`), p(params, `${pre}ln2.beta`));
-    const ff = dense(drop(tf.relu(dense(x, p(params, `${pre}w1`), p(params, `${pre}b1`)))), p(params, `${pre}w2`), p(params, `${pre}b2`));
-    x = tf.mul(tf.add(x, drop(ff)), timeline);
   }
   const hidden = layerNorm(x, p(params, 'ln_final.gamma'), p(params, 'ln_final.beta')) as tf.Tensor3D;
   const result: ForwardResult = { hidden };
