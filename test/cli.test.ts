@@ -14,6 +14,15 @@ function cli(...args: string[]): { code: number | null; stdout: string; stderr: 
 
 const noStack = (s: string): void => assert.doesNotMatch(s, /\n\s+at .+:\d+:\d+/);
 
+/** 40 users of 8 items each, every user a shifted run over ten item ids (100-109), as `user item` lines. */
+function writeSyntheticSequences(name: string): string {
+  const lines: string[] = [];
+  for (let u = 1; u <= 40; u++) for (let i = 0; i < 8; i++) lines.push(`u${u} ${100 + ((u + i) % 10)}`);
+  const file = join(dir, name);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
 test('bad input files and flags: one clear line, exit 1, no stack trace', () => {
   const bad = join(dir, 'bad.csv');
   writeFileSync(bad, 'user,item,rating\n1,2,4\n1,3,not-a-number\n');
@@ -71,10 +80,7 @@ test('bad input files and flags: one clear line, exit 1, no stack trace', () => 
 });
 
 test('train then eval a tiny model on synthetic sequences', () => {
-  const lines: string[] = [];
-  for (let u = 1; u <= 40; u++) for (let i = 0; i < 8; i++) lines.push(`u${u} ${100 + ((u + i) % 10)}`);
-  const file = join(dir, 'seq.txt');
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  const file = writeSyntheticSequences('seq.txt');
   const out = join(dir, 'model');
   const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '3', '--batch-size', '16', '--lr', '0.01',
     '--attention-dropout', '0.1', '--attention-output-dropout', '0', '--init', 'torch', '--adam-beta2', '0.999', '--batch-order', 'random', '--quiet');
@@ -108,10 +114,7 @@ test('train then eval a tiny model on synthetic sequences', () => {
 });
 
 test('train a LiGR-block SASRec, then eval it from its model directory', () => {
-  const lines: string[] = [];
-  for (let u = 1; u <= 40; u++) for (let i = 0; i < 8; i++) lines.push(`u${u} ${100 + ((u + i) % 10)}`);
-  const file = join(dir, 'seq-ligr.txt');
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  const file = writeSyntheticSequences('seq-ligr.txt');
   const out = join(dir, 'model-ligr');
   const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '2', '--batch-size', '16',
     '--block', 'ligr', '--ff-multiplier', '2', '--init', 'normal', '--quiet');

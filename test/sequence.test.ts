@@ -176,6 +176,8 @@ test('batch order: shuffled batches mix lengths and hold the same (input, target
   assert.ok(shuffled.some((b) => spread(b) > 15), 'shuffled batches mix short and long histories');
 });
 
+/** The highest-scoring item of 1..n (index 0 is padding). */
+const topItem = (scores: Float32Array, n: number): number => { let best = 1; for (let j = 2; j <= n; j++) if ((scores[j] as number) > (scores[best] as number)) best = j; return best; };
 const cycle = (n: number, start: number, len: number): Int32Array => Int32Array.from({ length: len }, (_, i) => 1 + ((start + i) % n));
 
 test('a tiny SASRec learns a deterministic cycle; save, load, score, no leaks', async () => {
@@ -187,7 +189,7 @@ test('a tiny SASRec learns a deterministic cycle; save, load, score, no leaks', 
     epochs: 60, batchSize: 16, lr: 0.02, seed: 3, sampledNegatives: 0, evalEvery: 60, patience: 5, maxSeconds: 120,
   }, { validate: () => 1 });
   assert.equal(result.epochs, 60);
-  const top = (scores: Float32Array): number => { let best = 1; for (let j = 2; j <= n; j++) if ((scores[j] as number) > (scores[best] as number)) best = j; return best; };
+  const top = (scores: Float32Array): number => topItem(scores, n);
   assert.equal(top(scoreHistories(params, config, [Int32Array.from([3, 4, 5])]).scores), 6);
 
   // round trip through a model directory
@@ -250,7 +252,7 @@ test('a tiny LiGR-block SASRec learns the cycle: every weight trains, batch padd
     const moved = (v.dataSync() as Float32Array).some((x, i) => Math.abs(x - (initial.get(name)![i] as number)) > 1e-6);
     assert.ok(moved, `${name} received gradient`);
   }
-  const top = (scores: Float32Array, offset = 0): number => { let best = 1; for (let j = 2; j <= n; j++) if ((scores[offset + j] as number) > (scores[offset + best] as number)) best = j; return best; };
+  const top = (scores: Float32Array): number => topItem(scores, n);
   assert.equal(top(scoreHistories(params, config, [Int32Array.from([3, 4, 5])]).scores), 6);
   assert.equal(top(scoreHistories(params, config, [Int32Array.from([7, 8, 1, 2])]).scores), 3);
   const histories = [Int32Array.from([5]), Int32Array.from([2, 3, 4, 5, 6, 7])];
