@@ -13,7 +13,6 @@ import { parseManifest } from '../workers/models/manifest';
 import { parseBlend } from '../workers/models/registry';
 import { parseSequenceConfig, parseVocabulary } from '../workers/models/sequence/artifacts';
 import { loadSequenceModel } from '../workers/models/sequence/index';
-import { scoreHistories } from '../workers/models/sequence/infer';
 import { rng } from '../workers/models/sequence/train';
 import { loadTextEncoder } from '../workers/models/text/encoder';
 import { blend, SEQUENCE_DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from '../workers/ranking/rank';
@@ -152,8 +151,7 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   if (evalUsers.length === 0) throw new TastebudError('invalid-argument', `${file}: no validation users (no user has 3 interactions with items known to the model)`, { field: 'interactions' });
   const chosen = sample(evalUsers, users, seed);
   const world = buildWorld(catalog, itemIds, train, text, image);
-  const params = (model as unknown as { params: Parameters<typeof scoreHistories>[0] }).params;
-  const score: SequenceScorer = (h) => scoreHistories(params, model.config, h).scores;
+  const score: SequenceScorer = (h) => model.scoreBatch(h);
   process.stderr.write(`blend: ${chosen.length} of ${evalUsers.length} users, ${itemIds.length} items, signals ${names.join(', ')} (${backend})\n`);
 
   const validCases: BlendCase[] = [];

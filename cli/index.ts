@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** tastebud CLI: `train`, `eval`, `adapt-eval` and `blend`. Errors print one clear line (no stack trace) and exit 1. */
+/** tastebud CLI: `train`, `eval`, `ensemble`, `adapt-eval` and `blend`. Errors print one clear line (no stack trace) and exit 1. */
 import { realpathSync } from 'node:fs';
 import { isTastebudError } from '../lib/errors';
 import { ADAPT_USAGE, adaptCommand } from './adapt';
 import { BLEND_USAGE, blendCommand } from './blend';
+import { ENSEMBLE_USAGE, ensembleCommand } from './ensemble';
 import { EVAL_USAGE, evalCommand } from './eval';
 import { TRAIN_USAGE, trainCommand } from './train';
 
@@ -11,12 +12,15 @@ const USAGE = `tastebud <command> [options]
 Commands:
   train   train a model from an interactions file and write a model directory
   eval    evaluate a model directory (leave-one-out, full ranking) against the popularity baseline
+  ensemble  combine sequence models trained on the same interactions into one model directory
   adapt-eval  measure whether on-device fine-tuning on a user's history changes their held-out rank
   blend   fit the ranking blend weights of a sequence model on validation data and write them into its manifest
 
 ${TRAIN_USAGE}
 
 ${EVAL_USAGE}
+
+${ENSEMBLE_USAGE}
 
 ${ADAPT_USAGE}
 
@@ -28,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'train') await trainCommand(rest);
     else if (command === 'eval') await evalCommand(rest);
+    else if (command === 'ensemble') await ensembleCommand(rest);
     else if (command === 'adapt-eval') await adaptCommand(rest);
     else if (command === 'blend') await blendCommand(rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') { process.stdout.write(USAGE); return command === undefined ? 1 : 0; }

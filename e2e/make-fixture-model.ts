@@ -2,14 +2,16 @@
  * Writes a small synthetic SASRec model (deterministic weights, no training, no
  * MovieLens) into the e2e harness, in both position layouts (tiny-sasrec and
  * tiny-sasrec-start) and with LiGR blocks (tiny-sasrec-ligr), plus golden scores computed here in Node on
- * tfjs's cpu backend. The browser tests load it on every backend and must match
- * the golden scores (max abs diff ≤ 1e-3).
+ * tfjs's cpu backend, and an ensemble of those three (tiny-ensemble, as
+ * `tastebud ensemble` writes it). The browser tests load them on every backend
+ * and must match the golden scores (max abs diff ≤ 1e-3).
  *   node --import tsx e2e/make-fixture-model.ts
  */
 import * as tf from '@tensorflow/tfjs';
 import { cpSync, mkdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSequenceModelDir } from '../cli/model-dir';
+import { writeModelDir, writeSequenceModelDir } from '../cli/model-dir';
+import { composeEnsemble, ENSEMBLE_NAME } from '../workers/models/sequence/ensemble';
 import { VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
 import { type BlockLayout, type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { loadSequenceModel } from '../workers/models/sequence/index';
@@ -46,8 +48,14 @@ async function writeFixture(dir: string, positions: PositionOrigin, block: Block
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeSequenceModelDir(dir, config, tensors, vocab, { note: 'synthetic e2e fixture: random weights, not trained' });
+  return writeGolden(dir);
+}
+
+/** golden.json: the model's scores of FIXTURE_HISTORY relative to the best item, and its contributions. */
+async function writeGolden(dir: string): Promise<Map<string, ArrayBuffer>> {
   const { manifest, files } = await readModelDir(dir);
   const model = await loadSequenceModel(manifest, files);
+  const vocab = model.itemIds;
   const history = Int32Array.from(FIXTURE_HISTORY.map((id) => vocab.indexOf(id) + 1));
   const { scores, contributions } = model.score(history);
   model.dispose();
@@ -58,6 +66,15 @@ async function writeFixture(dir: string, positions: PositionOrigin, block: Block
   return files;
 }
 
+async function writeEnsembleFixture(dir: string, memberDirs: readonly string[]): Promise<void> {
+  const members = [];
+  for (const d of memberDirs) members.push({ name: d, ...(await readModelDir(d)) });
+  const { config, files } = composeEnsemble(members);
+  rmSync(dir, { recursive: true, force: true });
+  writeModelDir(dir, files, { kind: 'sequence', name: ENSEMBLE_NAME, config: { ...config }, metadata: { note: 'synthetic e2e fixture: an ensemble of the three tiny models' } });
+  await writeGolden(dir);
+}
+
 async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const files = await writeFixture(out, 'from-end');
@@ -65,6 +82,8 @@ async function main(): Promise<void> {
   await writeFixture(join(out, '..', 'tiny-sasrec-start'), 'from-start');
   // eSASRec's LiGR blocks (train --block ligr): gated residuals and a SwiGLU feed-forward
   await writeFixture(join(out, '..', 'tiny-sasrec-ligr'), 'from-start', 'ligr');
+  // the three as one ensemble (tastebud ensemble): mean of their log-softmax scores
+  await writeEnsembleFixture(join(out, '..', 'tiny-ensemble'), ['tiny-sasrec', 'tiny-sasrec-start', 'tiny-sasrec-ligr'].map((d) => join(out, '..', d)));
   // A tampered copy for the integrity test: same manifest, one flipped byte.
   const tampered = join(out, '..', 'tampered-sasrec');
   rmSync(tampered, { recursive: true, force: true });

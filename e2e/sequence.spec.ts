@@ -6,13 +6,15 @@ const readGolden = (dir: string): Golden => JSON.parse(readFileSync(new URL(`./h
 const golden = readGolden('tiny-sasrec');
 const goldenFromStart = readGolden('tiny-sasrec-start'); // same weights, positions counted from the first item
 const goldenLigr = readGolden('tiny-sasrec-ligr'); // LiGR blocks (gated residuals, SwiGLU), positions from the start
+const goldenEnsemble = readGolden('tiny-ensemble'); // the three above as one ensemble (mean log-softmax)
 const items = golden.relative.map(({ itemId }) => ({ id: itemId, meta: { title: `Movie ${itemId.slice(1)}` } }));
 const MODEL = '/models/tiny-sasrec/manifest.json';
 
 for (const fixture of [
-  { layout: 'positions from the end', golden, model: MODEL },
-  { layout: 'positions from the start', golden: goldenFromStart, model: '/models/tiny-sasrec-start/manifest.json' },
-  { layout: 'LiGR blocks', golden: goldenLigr, model: '/models/tiny-sasrec-ligr/manifest.json' },
+  { layout: 'positions from the end', golden, model: MODEL, name: 'sasrec' },
+  { layout: 'positions from the start', golden: goldenFromStart, model: '/models/tiny-sasrec-start/manifest.json', name: 'sasrec' },
+  { layout: 'LiGR blocks', golden: goldenLigr, model: '/models/tiny-sasrec-ligr/manifest.json', name: 'sasrec' },
+  { layout: 'an ensemble of the three', golden: goldenEnsemble, model: '/models/tiny-ensemble/manifest.json', name: 'ensemble' },
 ]) test(`the sequence model serves the same scores as Node/cpu (≤ 1e-3) with attention reasons (${fixture.layout})`, async ({ harness, backends, expectedBackend }, testInfo) => {
   const { golden: want, model: url } = fixture;
   const out = await harness.evaluate(async ({ backends, dbName, items, history, model }) => {
@@ -27,7 +29,7 @@ for (const fixture of [
     return { recs, info, next };
   }, { backends, dbName: uniqueDb(testInfo.title), items, history: want.history, model: url });
   expect(out.info.backend).toBe(expectedBackend);
-  expect(out.info.models.find((m) => m.kind === 'sequence')).toMatchObject({ status: 'ready', name: 'sasrec' });
+  expect(out.info.models.find((m) => m.kind === 'sequence')).toMatchObject({ status: 'ready', name: fixture.name });
   const expected = new Map(want.relative.map((g) => [g.itemId, g.score]));
   expect(out.recs).toHaveLength(50);
   let maxDiff = 0;

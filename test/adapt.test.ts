@@ -2,13 +2,12 @@ import 'fake-indexeddb/auto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import { encodeWeights, type SequenceModelConfig, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
 import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { gruParamShapes } from '../workers/models/sequence/gru';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { batchLoss, rng } from '../workers/models/sequence/train';
 import { loadSequenceServer } from '../workers/models/load-sequence';
-import { nextItemLoss } from '../workers/models/sequence-server';
 import { Adaptations, adaptationKey } from '../workers/models/adaptation';
 import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
 import { Database } from '../workers/storage/db';
@@ -72,9 +71,9 @@ for (const architecture of ['sasrec', 'gru'] as const) {
     const batch = { ids: HISTORY.slice(HISTORY.length - 1 - n, HISTORY.length - 1), targets: HISTORY.slice(HISTORY.length - n), batch: 1, len: n };
     const want = tf.tidy(() => (batchLoss(
       // the reference model's own variables (same weights as the server's)
-      (reference as unknown as { params: Map<string, tf.Variable> }).params, reference.config, batch, 0, rng(1),
+      (reference as unknown as { params: Map<string, tf.Variable> }).params, reference.config as SequenceModelConfig, batch, 0, rng(1),
     ).dataSync()[0]!));
-    const got = tf.tidy(() => nextItemLoss(server, HISTORY).dataSync()[0]!);
+    const got = tf.tidy(() => server.nextItemLoss(HISTORY).dataSync()[0]!);
     assert.ok(Math.abs(want - got) < 1e-4, `training loss ${want} vs fine-tuning loss ${got}`);
     reference.dispose();
     server.dispose();

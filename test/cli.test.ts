@@ -129,3 +129,54 @@ test('train a LiGR-block SASRec, then eval it from its model directory', () => {
   const report = JSON.parse(readFileSync(join(dir, 'eval-ligr.json'), 'utf8')) as { metrics: { model: { ndcg10: number } } };
   assert.ok(Math.abs(report.metrics.model.ndcg10 - summary.test.ndcg10) < 1e-3, 'eval reloads the same model');
 });
+
+test('ensembles: eval with --model repeated, or an ensemble directory; one model twice ranks like the model; members must share a vocabulary', () => {
+  const file = writeSyntheticSequences('seq-ensemble.txt');
+  const tiny = ['--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '2', '--batch-size', '16', '--quiet'];
+  const [a, b] = [join(dir, 'ens-a'), join(dir, 'ens-b')];
+  for (const [out, seed] of [[a, '1'], [b, '2']] as const) assert.equal(cli('train', '--interactions', file, '--out', out, '--seed', seed, ...tiny).code, 0);
+  type Report = { model: string; members?: string[]; metrics: { model: { ndcg10: number; hr20: number; mrr: number } } };
+  const evalOf = (...models: string[]): Report => {
+    const json = join(dir, `eval-${models.length}-${Math.random().toString(36).slice(2)}.json`);
+    const r = cli('eval', ...models.flatMap((m) => ['--model', m]), '--interactions', file, '--json', json);
+    assert.equal(r.code, 0, r.stderr);
+    if (models.length > 1) assert.match(r.stdout, new RegExp(`ensemble of ${models.length}`));
+    return JSON.parse(readFileSync(json, 'utf8')) as Report;
+  };
+  const single = evalOf(a);
+  assert.equal(single.members, undefined);
+  // log-softmax is monotone within a row, so a model averaged with itself ranks every item where it did
+  assert.deepEqual(evalOf(a, a).metrics.model, single.metrics.model);
+  const pair = evalOf(a, b);
+  assert.deepEqual(pair.members, [a, b]);
+  assert.equal(pair.model, `${a} + ${b}`);
+  // default report path of an ensemble: next to the first member
+  assert.equal(cli('eval', '--model', a, '--model', b, '--interactions', file).code, 0);
+  assert.ok(existsSync(join(a, 'eval-ensemble.json')));
+  // the same ensemble as one model directory evaluates the same
+  const ensembleDir = join(dir, 'ens-ab');
+  const made = cli('ensemble', '--model', a, '--model', b, '--out', ensembleDir);
+  assert.equal(made.code, 0, made.stderr);
+  assert.match(made.stdout, /ensemble of 2 models \(10 items/);
+  const manifest = JSON.parse(readFileSync(join(ensembleDir, 'manifest.json'), 'utf8')) as { name: string; files: Array<{ path: string }>; config: { members: unknown[] }; metadata: { members: Array<{ source: string }> } };
+  assert.equal(manifest.name, 'ensemble');
+  assert.deepEqual(manifest.files.map((f) => f.path), ['vocab.json', 'member-0.bin', 'member-1.bin']);
+  assert.deepEqual(readFileSync(join(ensembleDir, 'member-1.bin')), readFileSync(join(b, 'weights.bin')));
+  assert.deepEqual(manifest.metadata.members.map((m) => m.source), [a, b]);
+  assert.deepEqual(evalOf(ensembleDir).metrics.model, pair.metrics.model);
+  let bad = cli('ensemble', '--model', a, '--out', join(dir, 'ens-one'));
+  assert.match(bad.stderr, /error \(invalid-argument\): --model must be given at least twice \(got 1\)/);
+  bad = cli('ensemble', '--model', a, '--model', ensembleDir, '--out', join(dir, 'ens-nested'));
+  assert.match(bad.stderr, /error \(invalid-argument\): --model .*ens-ab is a sequence model "ensemble"; ensemble members must be single sasrec or gru models/);
+  noStack(bad.stderr);
+  // a model over other items cannot join the ensemble
+  const otherFile = join(dir, 'seq-other-items.txt');
+  writeFileSync(otherFile, readFileSync(file, 'utf8').replace(/ 10(\d)$/gm, ' 20$1'));
+  const other = join(dir, 'ens-other');
+  assert.equal(cli('train', '--interactions', otherFile, '--out', other, ...tiny).code, 0);
+  const r = cli('eval', '--model', a, '--model', other, '--interactions', file);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /error \(invalid-argument\): --model .*ens-other has a different item vocabulary \(10 items\) from --model .*ens-a/);
+  noStack(r.stderr);
+  assert.match(cli('ensemble', '--model', a, '--model', other, '--out', join(dir, 'ens-mixed')).stderr, /ens-other has a different item vocabulary/);
+});

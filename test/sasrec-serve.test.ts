@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import { encodeWeights, type SequenceModelConfig, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
 import { type BlockLayout, type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { scoreHistories } from '../workers/models/sequence/infer';
 import { initParams } from '../workers/models/sequence/model';
@@ -91,7 +91,7 @@ test('manifest positions must be from-end or from-start; attentionDropout and at
   await assert.rejects(loadSequenceModel(badOutputRate, files), /attentionOutputDropout must be in \[0, 1\)/);
   const zeroOutputRate = { ...manifest, config: { ...manifest.config, attentionOutputDropout: 0 } };
   const model = await loadSequenceModel(zeroOutputRate, files);
-  assert.equal(model.config.attentionOutputDropout, 0, 'a rate of 0 is kept (it differs from an absent rate)');
+  assert.equal((model.config as SequenceModelConfig).attentionOutputDropout, 0, 'a rate of 0 is kept (it differs from an absent rate)');
   model.dispose();
 });
 
@@ -108,8 +108,8 @@ test('manifest block must be sasrec or ligr; ffMultiplier only with ligr; a ligr
   const mislabelled = { ...plain.manifest, config: { ...plain.manifest.config, block: 'ligr' } };
   await assert.rejects(loadSequenceModel(mislabelled, plain.files), /weight block0\.gate1\.w is missing.*inconsistent/);
   const model = await loadSequenceModel(manifest, files);
-  assert.equal(model.config.block, 'ligr');
-  assert.equal(model.config.ffMultiplier, 3);
+  assert.equal((model.config as SequenceModelConfig).block, 'ligr');
+  assert.equal((model.config as SequenceModelConfig).ffMultiplier, 3);
   model.dispose();
   const shapes = new Map(sasrecParamShapes(tinyConfig('from-start', 'ligr')));
   assert.deepEqual(shapes.get('block0.w1'), [8, 24]);

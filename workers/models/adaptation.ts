@@ -10,19 +10,20 @@ import { ADAPT_DEFAULTS } from '../../lib/options';
 import type { AdaptOptions, AdaptResult } from '../../lib/types';
 import type { Database } from '../storage/db';
 import { deleteAdaptation, readAdaptation, writeAdaptation } from '../storage/adaptations';
-import { nextItemLoss, type SequenceServer } from './sequence-server';
+import { weightPaths } from './sequence/ensemble';
+import type { SequenceServer } from './sequence-server';
 
 
-/** Weights are only valid for the exact model they were fitted from. */
+/** Weights are only valid for the exact model they were fitted from (an ensemble: every member's weights file). */
 export function adaptationKey(server: SequenceServer): string {
-  const weights = server.manifest.files.find((f) => f.path === server.config.weights.path);
-  return `${server.manifest.name}@${server.manifest.version}:${weights?.sha256 ?? ''}`;
+  const hashes = weightPaths(server.config).map((path) => server.manifest.files.find((f) => f.path === path)?.sha256 ?? '');
+  return `${server.manifest.name}@${server.manifest.version}:${hashes.join(',')}`;
 }
 
 const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 async function lossOf(server: SequenceServer, history: Int32Array): Promise<number> {
-  const loss = tf.tidy(() => nextItemLoss(server, history));
+  const loss = tf.tidy(() => server.nextItemLoss(history));
   try {
     return (await loss.data())[0]!;
   } finally {
@@ -73,7 +74,7 @@ export class Adaptations {
     try {
       // At least one step, even when loading / compiling ate the time budget.
       while (steps < maxSteps && (steps === 0 || performance.now() - started < maxMs)) {
-        const loss = optimizer.minimize(() => nextItemLoss(server, input), true, server.variables());
+        const loss = optimizer.minimize(() => server.nextItemLoss(input), true, server.variables());
         await loss?.data(); // waits for the GPU, and lets queued calls run
         loss?.dispose();
         steps += 1;

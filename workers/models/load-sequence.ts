@@ -1,27 +1,46 @@
-/** Builds the served sequence model (SASRec or GRU) from verified model files, warmed up. */
+/** Builds the served sequence model (SASRec, GRU or an ensemble of them) from verified model files, warmed up. */
 import { TastebudError } from '../../lib/errors';
+import { EnsembleServer } from './ensemble-serve';
 import { GruServer } from './gru-serve';
 import type { ModelManifest } from './manifest';
 import { SasrecServer } from './sasrec-serve';
-import { parseSequenceConfig, parseVocabulary } from './sequence/artifacts';
+import { parseSequenceConfig, parseVocabulary, type SequenceModelConfig } from './sequence/artifacts';
+import { ENSEMBLE_NAME, parseEnsembleConfig } from './sequence/ensemble';
 import type { SequenceServer } from './sequence-server';
+
+function singleServer(manifest: ModelManifest, config: SequenceModelConfig, itemIds: readonly string[], weights: ArrayBuffer): SequenceServer {
+  const Server = config.architecture === 'gru' ? GruServer : SasrecServer;
+  return new Server(manifest, config, itemIds, weights);
+}
 
 /** `files` keyed by manifest path, already verified against the manifest's sha256. */
 export async function loadSequenceServer(manifest: ModelManifest, files: Map<string, ArrayBuffer>): Promise<SequenceServer> {
   if (manifest.kind !== 'sequence') throw new TastebudError('model-load', `Expected a sequence model, got ${manifest.kind}.`, { field: 'kind' });
-  if (manifest.name !== 'sasrec' && manifest.name !== 'gru') {
-    throw new TastebudError('model-load', `Sequence model "${manifest.name}" is not supported by this tastebud (sasrec, gru); upgrade tastebud or retrain with \`tastebud train --model sasrec\`.`, { field: 'name' });
+  if (manifest.name !== 'sasrec' && manifest.name !== 'gru' && manifest.name !== ENSEMBLE_NAME) {
+    throw new TastebudError('model-load', `Sequence model "${manifest.name}" is not supported by this tastebud (sasrec, gru, ensemble); upgrade tastebud or retrain with \`tastebud train --model sasrec\`.`, { field: 'name' });
   }
-  const config = parseSequenceConfig(manifest.config);
-  if (config.architecture !== manifest.name) throw new TastebudError('model-load', `Manifest name ${manifest.name} does not match config.architecture ${config.architecture}.`, { field: 'name' });
   const file = (path: string): ArrayBuffer => {
     const bytes = files.get(path);
     if (!bytes) throw new TastebudError('model-load', `Model file ${path} is missing.`, { field: path });
     return bytes;
   };
-  const itemIds = parseVocabulary(file(config.vocabulary), config.numItems);
-  const Server = config.architecture === 'gru' ? GruServer : SasrecServer;
-  const server = new Server(manifest, config, itemIds, file(config.weights.path));
+  let server: SequenceServer;
+  if (manifest.name === ENSEMBLE_NAME) {
+    const config = parseEnsembleConfig(manifest.config);
+    const itemIds = parseVocabulary(file(config.vocabulary), config.numItems);
+    const members: SequenceServer[] = [];
+    try {
+      for (const c of config.members) members.push(singleServer(manifest, c, itemIds, file(c.weights.path)));
+    } catch (err) {
+      for (const m of members) m.dispose();
+      throw err;
+    }
+    server = new EnsembleServer(manifest, config, itemIds, members);
+  } else {
+    const config = parseSequenceConfig(manifest.config);
+    if (config.architecture !== manifest.name) throw new TastebudError('model-load', `Manifest name ${manifest.name} does not match config.architecture ${config.architecture}.`, { field: 'name' });
+    server = singleServer(manifest, config, parseVocabulary(file(config.vocabulary), config.numItems), file(config.weights.path));
+  }
   await server.score(new Int32Array([1])); // warm-up: compiles kernels / shaders before the first real call
   return server;
 }

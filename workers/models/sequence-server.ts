@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TastebudError } from '../../lib/errors';
 import type { ModelManifest } from './manifest';
 import { encodeWeights, type SequenceModelConfig } from './sequence/artifacts';
+import type { EnsembleConfig } from './sequence/ensemble';
 import { assignWeights, weightVariables } from './sequence/weights';
 
 export interface SequenceScores {
@@ -19,13 +20,14 @@ export interface SequenceScores {
 
 export interface SequenceServer {
   readonly manifest: ModelManifest;
-  readonly config: SequenceModelConfig;
+  /** A single model's config, or an ensemble's (its members' configs inside). */
+  readonly config: SequenceModelConfig | EnsembleConfig;
   readonly itemIds: readonly string[];
   readonly maxLen: number;
   /** `history`: model item indices (1..numItems), oldest first; the last maxLen are used. */
   score(history: Int32Array): Promise<SequenceScores>;
-  /** [L, dim] hidden state after each input position (call inside a tidy / gradient scope). */
-  hiddenStates(ids: Int32Array): tf.Tensor2D;
+  /** The fine-tuning objective on one history (call inside a tidy / gradient scope); see nextItemLoss(). */
+  nextItemLoss(history: Int32Array): tf.Scalar;
   /** The trainable weights, for fine-tuning. */
   variables(): tf.Variable[];
   /** Current weights in the weights.bin layout (read back asynchronously: no GPU stall). */
@@ -37,7 +39,7 @@ export interface SequenceServer {
   dispose(): void;
 }
 
-export function checkHistory(server: { config: SequenceModelConfig; isDisposed(): boolean }, history: Int32Array): Int32Array {
+export function checkHistory(server: { config: { numItems: number }; isDisposed(): boolean }, history: Int32Array): Int32Array {
   if (server.isDisposed()) throw new TastebudError('disposed', 'The sequence model was disposed.');
   const n = server.config.numItems;
   for (let i = 0; i < history.length; i++) {
@@ -61,7 +63,12 @@ export abstract class SequenceServerBase implements SequenceServer {
   }
 
   abstract score(history: Int32Array): Promise<SequenceScores>;
+  /** [L, dim] hidden state after each input position (call inside a tidy / gradient scope). */
   abstract hiddenStates(ids: Int32Array): tf.Tensor2D;
+
+  nextItemLoss(history: Int32Array): tf.Scalar {
+    return nextItemLoss(this, history);
+  }
 
   isDisposed(): boolean {
     return this.disposed;
@@ -103,7 +110,7 @@ export abstract class SequenceServerBase implements SequenceServer {
  * padding column excluded): input positions history[0..n-2] predict
  * history[1..n-1]. The fine-tuning objective, same as training.
  */
-export function nextItemLoss(server: SequenceServer, history: Int32Array): tf.Scalar {
+export function nextItemLoss(server: SequenceServerBase, history: Int32Array): tf.Scalar {
   const n = Math.min(history.length - 1, server.maxLen);
   const ids = history.slice(history.length - 1 - n, history.length - 1);
   const targets = history.slice(history.length - n);

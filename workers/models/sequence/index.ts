@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { TastebudError } from '../../../lib/errors';
 import type { ModelManifest } from '../manifest';
 import { encodeWeights, parseSequenceConfig, parseVocabulary, type SequenceModelConfig } from './artifacts';
+import { ENSEMBLE_NAME, type EnsembleConfig, parseEnsembleConfig } from './ensemble';
+import { EnsembleModel } from './ensemble-model';
 import { scoreHistories } from './infer';
 import { type ParamMap, paramShapes } from './model';
 import { batchLoss, rng } from './train';
@@ -27,7 +29,9 @@ export interface SequenceModel {
   /** Vocabulary: itemIds[i] is model item i + 1 (0 = padding). */
   readonly itemIds: readonly string[];
   readonly maxLen: number;
-  readonly config: SequenceModelConfig;
+  readonly numItems: number;
+  /** A single model's config, or an ensemble's (its members' configs inside). */
+  readonly config: SequenceModelConfig | EnsembleConfig;
   /**
    * history: model item indices (1-based), oldest first, any length (only
    * the last maxLen are used). Returns `scores` (length numItems + 1, index
@@ -39,6 +43,8 @@ export interface SequenceModel {
    * history gives all-zero scores and no contributions.
    */
   score(history: Int32Array): { scores: Float32Array; contributions: Float32Array };
+  /** Scores of many histories at once (no contributions): B × (numItems + 1), row-major, column 0 = padding. */
+  scoreBatch(histories: readonly Int32Array[]): Float32Array;
   /** A few optimiser steps of next-item training on this history (in place). Returns the mean loss. */
   fineTune(history: Int32Array, options?: FineTuneOptions): number;
   /** Current weights in the `weights.bin` layout (for IndexedDB). */
@@ -58,12 +64,14 @@ function fileOf(files: Map<string, ArrayBuffer>, path: string): ArrayBuffer {
 
 class SasrecModel implements SequenceModel {
   readonly maxLen: number;
+  readonly numItems: number;
   private readonly params: ParamMap;
   private readonly initial: ArrayBuffer;
   private disposed = false;
 
   constructor(readonly manifest: ModelManifest, readonly config: SequenceModelConfig, readonly itemIds: readonly string[], weights: ArrayBuffer) {
     this.maxLen = config.maxLen;
+    this.numItems = config.numItems;
     this.initial = weights.slice(0);
     this.params = weightVariables(config.weights.specs, weights, paramShapes(config));
   }
@@ -83,6 +91,11 @@ class SasrecModel implements SequenceModel {
     const contributions = new Float32Array(used);
     if (res.attention && used > 0) contributions.set(res.attention.subarray(res.len - used, res.len));
     return { scores: res.scores, contributions };
+  }
+
+  scoreBatch(histories: readonly Int32Array[]): Float32Array {
+    histories.forEach((h) => this.check(h));
+    return scoreHistories(this.params, this.config, histories).scores;
   }
 
   fineTune(history: Int32Array, options: FineTuneOptions = {}): number {
@@ -130,11 +143,25 @@ class SasrecModel implements SequenceModel {
 /** `files` keyed by manifest path, already verified against the manifest's sha256. */
 export async function loadSequenceModel(manifest: ModelManifest, files: Map<string, ArrayBuffer>): Promise<SequenceModel> {
   if (manifest.kind !== 'sequence') throw new TastebudError('model-load', `expected a sequence model, got ${manifest.kind}`, { field: 'kind' });
-  if (manifest.name !== 'sasrec' && manifest.name !== 'gru') throw new TastebudError('model-load', `sequence model ${manifest.name} is not supported by this tastebud (sasrec, gru)`, { field: 'name' });
-  const config = parseSequenceConfig(manifest.config);
-  if (config.architecture !== manifest.name) throw new TastebudError('model-load', `manifest name ${manifest.name} does not match config.architecture ${config.architecture}`, { field: 'name' });
-  const itemIds = parseVocabulary(fileOf(files, config.vocabulary), config.numItems);
-  const model = new SasrecModel(manifest, config, itemIds, fileOf(files, config.weights.path));
+  let model: SequenceModel;
+  if (manifest.name === ENSEMBLE_NAME) {
+    const config = parseEnsembleConfig(manifest.config);
+    const itemIds = parseVocabulary(fileOf(files, config.vocabulary), config.numItems);
+    const members: SequenceModel[] = [];
+    try {
+      for (const c of config.members) members.push(new SasrecModel(manifest, c, itemIds, fileOf(files, c.weights.path)));
+    } catch (err) {
+      for (const m of members) m.dispose();
+      throw err;
+    }
+    model = new EnsembleModel(manifest, config, itemIds, members);
+  } else {
+    if (manifest.name !== 'sasrec' && manifest.name !== 'gru') throw new TastebudError('model-load', `sequence model ${manifest.name} is not supported by this tastebud (sasrec, gru, ensemble)`, { field: 'name' });
+    const config = parseSequenceConfig(manifest.config);
+    if (config.architecture !== manifest.name) throw new TastebudError('model-load', `manifest name ${manifest.name} does not match config.architecture ${config.architecture}`, { field: 'name' });
+    const itemIds = parseVocabulary(fileOf(files, config.vocabulary), config.numItems);
+    model = new SasrecModel(manifest, config, itemIds, fileOf(files, config.weights.path));
+  }
   await tf.ready();
   return model;
 }

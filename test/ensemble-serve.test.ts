@@ -1,0 +1,131 @@
+import 'fake-indexeddb/auto';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { TastebudError } from '../lib/errors';
+import { Adaptations, adaptationKey } from '../workers/models/adaptation';
+import { loadSequenceServer } from '../workers/models/load-sequence';
+import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
+import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import { composeEnsemble, ENSEMBLE_NAME, meanLogSoftmax, parseEnsembleConfig } from '../workers/models/sequence/ensemble';
+import { gruParamShapes } from '../workers/models/sequence/gru';
+import { loadSequenceModel } from '../workers/models/sequence/index';
+import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
+import { readAdaptation } from '../workers/storage/adaptations';
+import { Database } from '../workers/storage/db';
+
+const NUM_ITEMS = 30;
+const HISTORY = Int32Array.from([3, 7, 3, 12, 29, 1, 5, 7, 18, 22, 9, 14, 2, 30, 6]);
+type Model = { manifest: ModelManifest; files: Map<string, ArrayBuffer> };
+
+/** A random single model; members differ in architecture, maxLen and seed. */
+function member(architecture: 'sasrec' | 'gru', maxLen: number, seed: number): Model {
+  const config: SasrecConfig = { architecture, numItems: NUM_ITEMS, dim: 8, maxLen, blocks: architecture === 'gru' ? 1 : 2, heads: 2, dropout: 0 };
+  let s = seed;
+  const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
+  const shapes = architecture === 'gru' ? gruParamShapes(config) : sasrecParamShapes(config);
+  const { specs, bytes } = encodeWeights(shapes.map(([name, shape]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => (rand() * 2 - 1) * 0.7) })));
+  const vocab = new TextEncoder().encode(JSON.stringify(Array.from({ length: NUM_ITEMS }, (_, i) => `item${i}`)));
+  return {
+    manifest: {
+      formatVersion: MANIFEST_FORMAT_VERSION, kind: 'sequence', name: architecture, version: `v${seed}`, files: [],
+      config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
+    },
+    files: new Map([[WEIGHTS_FILE, bytes.slice().buffer], [VOCAB_FILE, vocab.slice().buffer]]),
+  };
+}
+
+const MEMBERS = [member('sasrec', 12, 3), member('sasrec', 6, 4), member('gru', 12, 5)];
+
+function ensemble(members: readonly Model[] = MEMBERS): Model {
+  const { config, files } = composeEnsemble(members.map((m, i) => ({ name: `member ${i}`, ...m })));
+  return {
+    manifest: {
+      formatVersion: MANIFEST_FORMAT_VERSION, kind: 'sequence', name: ENSEMBLE_NAME, version: 'ens',
+      files: files.map((f, i) => ({ path: f.path, sha256: String(i).repeat(64), bytes: f.bytes.byteLength })), config: { ...config },
+    },
+    files: new Map(files.map((f) => [f.path, f.bytes.slice().buffer])),
+  };
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 1; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+test('the served ensemble scores the mean log-softmax of its members (sasrec and gru, different maxLen), like the Node model', async () => {
+  await tf.setBackend('cpu');
+  const { manifest, files } = ensemble();
+  const server = await loadSequenceServer(manifest, files);
+  const reference = await loadSequenceModel(manifest, files);
+  const members = await Promise.all(MEMBERS.map((m) => loadSequenceServer(m.manifest, m.files)));
+  assert.equal(server.maxLen, 12);
+  for (const history of [[5], [1, 2, 3], [...HISTORY]]) {
+    const h = Int32Array.from(history);
+    const parts = await Promise.all(members.map((m) => m.score(h)));
+    const want = meanLogSoftmax(parts.map((p) => p.scores), 1, NUM_ITEMS + 1);
+    const got = await server.score(h);
+    assert.ok(maxAbsDiff(want, got.scores) < 1e-5);
+    assert.ok(maxAbsDiff(reference.score(h).scores, got.scores) < 1e-4, 'worker path = training-side path');
+    assert.equal(got.contributions.length, Math.min(h.length, 12));
+    assert.ok(Math.abs(got.contributions.reduce((a, b) => a + b, 0) - 1) < 1e-4);
+    // the maxLen-6 member only weighs the newest six positions
+    const older = got.contributions.subarray(0, Math.max(0, got.contributions.length - 6)).reduce((a, b) => a + b, 0);
+    const olderWant = [0, 2].reduce((sum, i) => sum + parts[i]!.contributions.subarray(0, Math.max(0, parts[i]!.contributions.length - 6)).reduce((a, b) => a + b, 0) / 3, 0);
+    assert.ok(Math.abs(older - olderWant) < 1e-5);
+  }
+  assert.deepEqual([...(await server.score(new Int32Array(0))).scores].every((x) => x === 0), true);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 30; i++) await server.score(Int32Array.from([1, 2, i + 1]));
+  assert.equal(tf.memory().numTensors, before, 'no tensor leak');
+  await assert.rejects(server.score(Int32Array.from([31])), /not a model item index/);
+  for (const m of [server, ...members]) m.dispose();
+  reference.dispose();
+});
+
+test('adapt() tunes every member, is stored under a key naming every member\'s weights, and resets', async () => {
+  await tf.setBackend('cpu');
+  const { manifest, files } = ensemble();
+  const db = new Database(`ensemble-adapt-${process.pid}`);
+  const server = await loadSequenceServer(manifest, files);
+  const original = (await server.score(HISTORY)).scores;
+  const key = adaptationKey(server);
+  assert.equal(key, `ensemble@ens:${['1', '2', '3'].map((d) => d.repeat(64)).join(',')}`);
+  const adaptations = new Adaptations(db, 'ann');
+  const tensorsBefore = tf.memory().numTensors;
+  const result = await adaptations.adapt(server, HISTORY, { steps: 15, lr: 0.01, maxMs: 60_000 });
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'adapt() leaks no tensors');
+  assert.ok(result.stored && result.lossAfter! < result.lossBefore! - 0.1, `loss ${result.lossBefore} → ${result.lossAfter}`);
+  const adapted = (await server.score(HISTORY)).scores;
+  assert.ok(maxAbsDiff(original, adapted) > 1e-3);
+  const record = await readAdaptation(db, 'ann', key);
+  const memberBytes = MEMBERS.reduce((n, m) => n + m.files.get(WEIGHTS_FILE)!.byteLength, 0);
+  assert.equal(record?.weights.byteLength, memberBytes, 'stored weights: every member, concatenated');
+  const restarted = await loadSequenceServer(manifest, files);
+  await new Adaptations(db, 'ann').ready(restarted);
+  assert.ok(maxAbsDiff(adapted, (await restarted.score(HISTORY)).scores) < 1e-5);
+  assert.throws(() => restarted.importWeights(new ArrayBuffer(memberBytes - 4)), (e: unknown) => e instanceof TastebudError && e.code === 'model-integrity');
+  await adaptations.reset(server);
+  assert.ok(maxAbsDiff(original, (await server.score(HISTORY)).scores) < 1e-6);
+  server.dispose();
+  restarted.dispose();
+});
+
+test('ensemble configs are validated: members, items, combine rule, weights files', () => {
+  const { config } = composeEnsemble(MEMBERS.slice(0, 2).map((m, i) => ({ name: `m${i}`, ...m })));
+  const base = config as unknown as Record<string, unknown>;
+  const members = config.members as unknown as Array<Record<string, unknown>>;
+  assert.equal(parseEnsembleConfig(base).members.length, 2);
+  const bad = (patch: Record<string, unknown>, message: RegExp): void => assert.throws(
+    () => parseEnsembleConfig({ ...base, ...patch }), (e: unknown) => e instanceof TastebudError && e.code === 'model-load' && message.test(e.message));
+  bad({ combine: 'max' }, /combine must be "mean-log-softmax"/);
+  bad({ members: [] }, /members must be a non-empty array/);
+  bad({ members: [members[0], { ...members[1], numItems: 29 }] }, /member 1 has 29 items, the ensemble 30/);
+  bad({ members: [members[0], members[0]] }, /distinct weights files/);
+  bad({ members: [members[0], { ...members[1], heads: 3 }] }, /dim must be a multiple of heads/);
+  assert.throws(() => composeEnsemble([{ name: 'only', ...MEMBERS[0]! }]), /at least two models, got 1/);
+  const otherItems = member('sasrec', 12, 9);
+  otherItems.files.set(VOCAB_FILE, new TextEncoder().encode(JSON.stringify(Array.from({ length: NUM_ITEMS }, (_, i) => `other${i}`))).buffer as ArrayBuffer);
+  assert.throws(() => composeEnsemble([{ name: 'a', ...MEMBERS[0]! }, { name: 'b', ...otherItems }]), /b has a different item vocabulary/);
+});

@@ -1,0 +1,59 @@
+/**
+ * Serving an ensemble of sequence models in the worker: every member scores
+ * the history on the current backend, the scores combine as the mean of the
+ * members' log-softmax, the reasons as the mean of their contributions;
+ * fine-tuning minimises the mean of the members' losses (each member is tuned
+ * on its own loss, as if adapted alone).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelManifest } from './manifest';
+import { concatMemberWeights, type EnsembleConfig, meanContributions, meanLogSoftmax, splitMemberWeights } from './sequence/ensemble';
+import { checkHistory, type SequenceScores, type SequenceServer } from './sequence-server';
+
+export class EnsembleServer implements SequenceServer {
+  readonly maxLen: number;
+  private disposed = false;
+
+  constructor(readonly manifest: ModelManifest, readonly config: EnsembleConfig, readonly itemIds: readonly string[], private readonly members: readonly SequenceServer[]) {
+    this.maxLen = Math.max(...members.map((m) => m.maxLen));
+  }
+
+  isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  async score(history: Int32Array): Promise<SequenceScores> {
+    checkHistory(this, history);
+    const n = this.config.numItems;
+    if (history.length === 0) return { scores: new Float32Array(n + 1), contributions: new Float32Array(0) };
+    const parts = await Promise.all(this.members.map((m) => m.score(history)));
+    return { scores: meanLogSoftmax(parts.map((p) => p.scores), 1, n + 1), contributions: meanContributions(parts.map((p) => p.contributions)) };
+  }
+
+  nextItemLoss(history: Int32Array): tf.Scalar {
+    return tf.tidy(() => tf.div(tf.addN(this.members.map((m) => m.nextItemLoss(history))), this.members.length) as tf.Scalar);
+  }
+
+  variables(): tf.Variable[] {
+    return this.members.flatMap((m) => m.variables());
+  }
+
+  async exportWeights(): Promise<Uint8Array> {
+    return concatMemberWeights(await Promise.all(this.members.map((m) => m.exportWeights())));
+  }
+
+  importWeights(bytes: ArrayBuffer): void {
+    const parts = splitMemberWeights(this.config, bytes);
+    this.members.forEach((m, i) => m.importWeights(parts[i] as ArrayBuffer));
+  }
+
+  resetWeights(): void {
+    for (const m of this.members) m.resetWeights();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const m of this.members) m.dispose();
+  }
+}
