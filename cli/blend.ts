@@ -11,7 +11,6 @@ import { parseArgs } from 'node:util';
 import { TastebudError } from '../lib/errors';
 import { parseManifest } from '../workers/models/manifest';
 import { parseBlend } from '../workers/models/registry';
-import { parseSequenceConfig, parseVocabulary } from '../workers/models/sequence/artifacts';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { rng } from '../workers/models/sequence/train';
 import { loadTextEncoder } from '../workers/models/text/encoder';
@@ -117,8 +116,8 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   const log = await readInteractions(file);
 
   const backend = await setupBackend(values.backend ?? 'wasm');
-  const config = parseSequenceConfig(manifest.config);
-  const itemIds = parseVocabulary(files.get(config.vocabulary) ?? new ArrayBuffer(0), config.numItems);
+  const model = await loadSequenceModel(manifest, files); // a single model or an ensemble
+  const itemIds = model.itemIds;
   const catalog = blendCatalog(itemIds, items);
   if (items) {
     const matched = itemIds.filter((id) => items.has(id)).length;
@@ -144,7 +143,6 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
     process.stderr.write(`image vectors: ${encoded.encoded} items in ${((Date.now() - started) / 1000).toFixed(1)}s (${encoded.failures.length} skipped)\n`);
     if (encoded.encoded > 0) { image = encoded; names.push('contentImage'); }
   }
-  const model = await loadSequenceModel(manifest, files);
 
   const { seqs, unknown } = toSequences(log, itemIds);
   const { train, evalUsers } = leaveOneOut(seqs);

@@ -164,6 +164,11 @@ test('ensembles: eval with --model repeated, or an ensemble directory; one model
   assert.deepEqual(readFileSync(join(ensembleDir, 'member-1.bin')), readFileSync(join(b, 'weights.bin')));
   assert.deepEqual(manifest.metadata.members.map((m) => m.source), [a, b]);
   assert.deepEqual(evalOf(ensembleDir).metrics.model, pair.metrics.model);
+  const blended = cli('blend', '--model', ensembleDir, '--interactions', file, '--json', join(dir, 'blend-ensemble.json'));
+  assert.equal(blended.code, 0, blended.stderr);
+  const blendReport = JSON.parse(readFileSync(join(dir, 'blend-ensemble.json'), 'utf8')) as { users: number; test: { sequence: { ndcg10: number } } };
+  assert.equal(blendReport.users, 40);
+  assert.ok(Math.abs(blendReport.test.sequence.ndcg10 - pair.metrics.model.ndcg10) < 1e-3, 'blend scores the ensemble like eval');
   let bad = cli('ensemble', '--model', a, '--out', join(dir, 'ens-one'));
   assert.match(bad.stderr, /error \(invalid-argument\): --model must be given at least twice \(got 1\)/);
   bad = cli('ensemble', '--model', a, '--model', ensembleDir, '--out', join(dir, 'ens-nested'));
