@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { test } from 'node:test';
+import { maxAbsDiff } from './sequence-fixtures';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { encodeWeights, type SequenceModelConfig, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
@@ -37,11 +38,6 @@ let dbCount = 0;
 const freshDb = (): Database => new Database(`adapt-${process.pid}-${dbCount++}`);
 const HISTORY = Int32Array.from([3, 7, 3, 12, 29, 1, 5, 7, 18, 22, 9, 14, 2, 30, 6]);
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 1; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 test('the GRU is served in the worker path with the training forward scores', async () => {
   await tf.setBackend('cpu');

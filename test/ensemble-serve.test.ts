@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { test } from 'node:test';
+import { maxAbsDiff } from './sequence-fixtures';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { TastebudError } from '../lib/errors';
@@ -48,11 +49,6 @@ function ensemble(members: readonly Model[] = MEMBERS): Model {
   };
 }
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 1; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 test('the served ensemble scores the mean log-softmax of its members (sasrec and gru, different maxLen), like the Node model', async () => {
   await tf.setBackend('cpu');
