@@ -1,38 +1,19 @@
 import 'fake-indexeddb/auto';
 import { test } from 'node:test';
-import { maxAbsDiff } from './sequence-fixtures';
+import { maxAbsDiff, type ModelFixture, randomSequenceModel } from './sequence-fixtures';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { encodeWeights, type SequenceModelConfig, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
-import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
-import { gruParamShapes } from '../workers/models/sequence/gru';
+import { type SequenceModelConfig } from '../workers/models/sequence/artifacts';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { batchLoss, rng } from '../workers/models/sequence/train';
 import { loadSequenceServer } from '../workers/models/load-sequence';
 import { Adaptations, adaptationKey } from '../workers/models/adaptation';
-import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
 import { Database } from '../workers/storage/db';
 import { readAdaptation } from '../workers/storage/adaptations';
 import { addEvents } from '../workers/storage/events';
 import { forgetUser } from '../workers/storage/portability';
 
-const NUM_ITEMS = 30;
-
-function fixture(architecture: 'sasrec' | 'gru', seed: number): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
-  const config: SasrecConfig = { architecture, numItems: NUM_ITEMS, dim: 8, maxLen: 12, blocks: architecture === 'gru' ? 1 : 2, heads: 2, dropout: 0 };
-  let s = seed;
-  const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
-  const shapes = architecture === 'gru' ? gruParamShapes(config) : sasrecParamShapes(config);
-  const tensors = shapes.map(([name, shape]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => (rand() * 2 - 1) * 0.7) }));
-  const { specs, bytes } = encodeWeights(tensors);
-  const vocab = new TextEncoder().encode(JSON.stringify(Array.from({ length: NUM_ITEMS }, (_, i) => `item${i}`)));
-  const manifest: ModelManifest = {
-    formatVersion: MANIFEST_FORMAT_VERSION, kind: 'sequence', name: architecture, version: `test-${seed}`,
-    files: [{ path: WEIGHTS_FILE, sha256: `sha-${architecture}-${seed}`, bytes: bytes.byteLength }],
-    config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
-  };
-  return { manifest, files: new Map([[WEIGHTS_FILE, bytes.slice().buffer], [VOCAB_FILE, vocab.slice().buffer]]) };
-}
+const fixture = (architecture: 'sasrec' | 'gru', seed: number): ModelFixture => randomSequenceModel({ architecture, seed });
 
 let dbCount = 0;
 const freshDb = (): Database => new Database(`adapt-${process.pid}-${dbCount++}`);

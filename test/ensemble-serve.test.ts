@@ -1,40 +1,24 @@
 import 'fake-indexeddb/auto';
 import { test } from 'node:test';
-import { maxAbsDiff } from './sequence-fixtures';
+import { maxAbsDiff, type ModelFixture, randomSequenceModel } from './sequence-fixtures';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { TastebudError } from '../lib/errors';
 import { Adaptations, adaptationKey } from '../workers/models/adaptation';
 import { loadSequenceServer } from '../workers/models/load-sequence';
-import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
-import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import { MANIFEST_FORMAT_VERSION } from '../workers/models/manifest';
+import { VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
 import { composeEnsemble, ENSEMBLE_NAME, meanLogSoftmax, parseEnsembleConfig } from '../workers/models/sequence/ensemble';
-import { gruParamShapes } from '../workers/models/sequence/gru';
 import { loadSequenceModel } from '../workers/models/sequence/index';
-import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { readAdaptation } from '../workers/storage/adaptations';
 import { Database } from '../workers/storage/db';
 
 const NUM_ITEMS = 30;
 const HISTORY = Int32Array.from([3, 7, 3, 12, 29, 1, 5, 7, 18, 22, 9, 14, 2, 30, 6]);
-type Model = { manifest: ModelManifest; files: Map<string, ArrayBuffer> };
+type Model = ModelFixture;
 
 /** A random single model; members differ in architecture, maxLen and seed. */
-function member(architecture: 'sasrec' | 'gru', maxLen: number, seed: number): Model {
-  const config: SasrecConfig = { architecture, numItems: NUM_ITEMS, dim: 8, maxLen, blocks: architecture === 'gru' ? 1 : 2, heads: 2, dropout: 0 };
-  let s = seed;
-  const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
-  const shapes = architecture === 'gru' ? gruParamShapes(config) : sasrecParamShapes(config);
-  const { specs, bytes } = encodeWeights(shapes.map(([name, shape]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => (rand() * 2 - 1) * 0.7) })));
-  const vocab = new TextEncoder().encode(JSON.stringify(Array.from({ length: NUM_ITEMS }, (_, i) => `item${i}`)));
-  return {
-    manifest: {
-      formatVersion: MANIFEST_FORMAT_VERSION, kind: 'sequence', name: architecture, version: `v${seed}`, files: [],
-      config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
-    },
-    files: new Map([[WEIGHTS_FILE, bytes.slice().buffer], [VOCAB_FILE, vocab.slice().buffer]]),
-  };
-}
+const member = (architecture: 'sasrec' | 'gru', maxLen: number, seed: number): Model => randomSequenceModel({ architecture, maxLen, seed });
 
 const MEMBERS = [member('sasrec', 12, 3), member('sasrec', 6, 4), member('gru', 12, 5)];
 

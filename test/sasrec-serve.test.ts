@@ -1,35 +1,15 @@
 import { test } from 'node:test';
+import { type ModelFixture, randomSequenceModel, tinyConfig } from './sequence-fixtures';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { encodeWeights, type SequenceModelConfig, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
-import { type BlockLayout, type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
+import { type SequenceModelConfig } from '../workers/models/sequence/artifacts';
+import { type BlockLayout, type PositionOrigin, sasrecParamShapes } from '../workers/models/sequence/sasrec';
 import { scoreHistories } from '../workers/models/sequence/infer';
 import { initParams } from '../workers/models/sequence/model';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { loadSequenceServer } from '../workers/models/load-sequence';
-import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
 
-const tinyConfig = (positions?: PositionOrigin, block?: BlockLayout): SasrecConfig => ({
-  architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0,
-  ...(positions ? { positions } : {}), ...(block === 'ligr' ? { block, ffMultiplier: 3 } : {}),
-});
-
-function fixture(seed: number, positions?: PositionOrigin, block?: BlockLayout): { manifest: ModelManifest; files: Map<string, ArrayBuffer> } {
-  const config = tinyConfig(positions, block);
-  let s = seed;
-  const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
-  const tensors = sasrecParamShapes(config).map(([name, shape]) => {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => (rand() * 2 - 1) * 0.7);
-    return { name, shape, data };
-  });
-  const { specs, bytes } = encodeWeights(tensors);
-  const vocab = new TextEncoder().encode(JSON.stringify(Array.from({ length: 30 }, (_, i) => `item${i}`)));
-  const manifest: ModelManifest = {
-    formatVersion: MANIFEST_FORMAT_VERSION, kind: 'sequence', name: 'sasrec', version: 'test', files: [],
-    config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
-  };
-  return { manifest, files: new Map([[WEIGHTS_FILE, bytes.slice().buffer], [VOCAB_FILE, vocab.slice().buffer]]) };
-}
+const fixture = (seed: number, positions?: PositionOrigin, block?: BlockLayout): ModelFixture => randomSequenceModel({ seed, positions, block });
 
 const layouts: Array<[PositionOrigin | undefined, BlockLayout | undefined]> = [[undefined, undefined], ['from-end', undefined], ['from-start', undefined], ['from-start', 'ligr'], ['from-end', 'ligr']];
 for (const [positions, block] of layouts) test(`serving forward (plain tf ops) equals the training forward, incl. attention (positions: ${positions ?? 'default'}, block: ${block ?? 'default'})`, async () => {
@@ -59,7 +39,7 @@ test('from-start positions: left padding in a batch changes no score, and the la
   await tf.setBackend('cpu');
   const histories = [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]].map((h) => Int32Array.from(h));
   const scoresOf = (positions: PositionOrigin): Float32Array[] => {
-    const config = tinyConfig(positions);
+    const config = tinyConfig({ positions });
     const params = initParams(config, 5); // same seed, same shapes: the same weights for both layouts
     const V = config.numItems + 1;
     const batched = scoreHistories(params, config, histories).scores; // rows left-padded to the longest history
@@ -111,7 +91,7 @@ test('manifest block must be sasrec or ligr; ffMultiplier only with ligr; a ligr
   assert.equal((model.config as SequenceModelConfig).block, 'ligr');
   assert.equal((model.config as SequenceModelConfig).ffMultiplier, 3);
   model.dispose();
-  const shapes = new Map(sasrecParamShapes(tinyConfig('from-start', 'ligr')));
+  const shapes = new Map(sasrecParamShapes(tinyConfig({ positions: 'from-start', block: 'ligr' })));
   assert.deepEqual(shapes.get('block0.w1'), [8, 24]);
   assert.deepEqual(shapes.get('block0.w2'), [24, 8]);
   assert.deepEqual(shapes.get('block1.gate2.w'), [8, 8]);

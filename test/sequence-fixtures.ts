@@ -1,4 +1,46 @@
 /** Shared by the sequence-model tests (not a test file itself). */
+import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import { gruParamShapes } from '../workers/models/sequence/gru';
+import { type BlockLayout, type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
+import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
+
+export type ModelFixture = { manifest: ModelManifest; files: Map<string, ArrayBuffer> };
+
+export interface RandomModelOptions {
+  /** Seeds the weights; also names the version and the weights file's sha256. */
+  seed: number;
+  architecture?: 'sasrec' | 'gru';
+  numItems?: number;
+  maxLen?: number;
+  positions?: PositionOrigin;
+  block?: BlockLayout;
+}
+
+/** The tiny model the serving tests share: dim 8, 2 heads, no dropout (1 GRU layer or 2 SASRec blocks). */
+export function tinyConfig(options: Omit<RandomModelOptions, 'seed'> = {}): SasrecConfig {
+  const { architecture = 'sasrec', numItems = 30, maxLen = 12, positions, block } = options;
+  return {
+    architecture, numItems, dim: 8, maxLen, blocks: architecture === 'gru' ? 1 : 2, heads: 2, dropout: 0,
+    ...(positions ? { positions } : {}), ...(block === 'ligr' ? { block, ffMultiplier: 3 } : {}),
+  };
+}
+
+/** A model directory in memory with weights drawn uniformly from ±0.7 by a seeded LCG (large enough to make every layer matter). */
+export function randomSequenceModel(options: RandomModelOptions): ModelFixture {
+  const config = tinyConfig(options);
+  let s = options.seed;
+  const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
+  const shapes = config.architecture === 'gru' ? gruParamShapes(config) : sasrecParamShapes(config);
+  const tensors = shapes.map(([name, shape]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => (rand() * 2 - 1) * 0.7) }));
+  const { specs, bytes } = encodeWeights(tensors);
+  const vocab = new TextEncoder().encode(JSON.stringify(Array.from({ length: config.numItems }, (_, i) => `item${i}`)));
+  const manifest: ModelManifest = {
+    formatVersion: MANIFEST_FORMAT_VERSION, kind: 'sequence', name: config.architecture, version: `test-${options.seed}`,
+    files: [{ path: WEIGHTS_FILE, sha256: `sha-${config.architecture}-${options.seed}`, bytes: bytes.byteLength }],
+    config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
+  };
+  return { manifest, files: new Map([[WEIGHTS_FILE, bytes.slice().buffer], [VOCAB_FILE, vocab.slice().buffer]]) };
+}
 
 /** Largest absolute difference between two score rows, padding column 0 excluded. */
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
