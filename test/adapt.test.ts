@@ -19,7 +19,6 @@ let dbCount = 0;
 const freshDb = (): Database => new Database(`adapt-${process.pid}-${dbCount++}`);
 const HISTORY = Int32Array.from([3, 7, 3, 12, 29, 1, 5, 7, 18, 22, 9, 14, 2, 30, 6]);
 
-
 test('the GRU is served in the worker path with the training forward scores', async () => {
   await tf.setBackend('cpu');
   const { manifest, files } = fixture('gru', 4);

@@ -15,14 +15,13 @@ import { Database } from '../workers/storage/db';
 
 const NUM_ITEMS = 30;
 const HISTORY = Int32Array.from([3, 7, 3, 12, 29, 1, 5, 7, 18, 22, 9, 14, 2, 30, 6]);
-type Model = ModelFixture;
 
 /** A random single model; members differ in architecture, maxLen and seed. */
-const member = (architecture: 'sasrec' | 'gru', maxLen: number, seed: number): Model => randomSequenceModel({ architecture, maxLen, seed });
+const member = (architecture: 'sasrec' | 'gru', maxLen: number, seed: number): ModelFixture => randomSequenceModel({ architecture, maxLen, seed });
 
 const MEMBERS = [member('sasrec', 12, 3), member('sasrec', 6, 4), member('gru', 12, 5)];
 
-function ensemble(members: readonly Model[] = MEMBERS): Model {
+function ensemble(members: readonly ModelFixture[] = MEMBERS): ModelFixture {
   const { config, files } = composeEnsemble(members.map((m, i) => ({ name: `member ${i}`, ...m })));
   return {
     manifest: {
@@ -32,7 +31,6 @@ function ensemble(members: readonly Model[] = MEMBERS): Model {
     files: new Map(files.map((f) => [f.path, f.bytes.slice().buffer])),
   };
 }
-
 
 test('the served ensemble scores the mean log-softmax of its members (sasrec and gru, different maxLen), like the Node model', async () => {
   await tf.setBackend('cpu');
