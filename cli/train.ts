@@ -26,6 +26,7 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
   --block sasrec|ligr       SASRec block layout: Kang & McAuley's (default) or eSASRec's LiGR (pre-norm, gated
                             residuals, SwiGLU feed-forward)
   --ff-multiplier 4         ligr only: SwiGLU hidden width as a multiple of --dim
+  --relative-bias           SASRec: learn an attention-logit bias per head and query-key distance (T5 / HSTU style)
   --init xavier|normal|torch  weight initialisation: Xavier-uniform (default), N(0, 0.02²), or torch (N(0, 0.02²) but
                             Xavier-uniform query/key/value projections, as nn.MultiheadAttention initialises them)
   --adam-beta2 0.98         Adam's second-moment decay
@@ -45,7 +46,7 @@ const SEQUENCE: readonly ModelFamily[] = ['sasrec', 'gru'];
 /** Flags that only some model families read; any other flag applies to all. */
 const FLAG_MODELS: Readonly<Record<string, readonly ModelFamily[]>> = {
   positions: ['sasrec'], 'attention-dropout': ['sasrec'], 'attention-output-dropout': ['sasrec'], heads: ['sasrec'],
-  block: ['sasrec'], 'ff-multiplier': ['sasrec'],
+  block: ['sasrec'], 'ff-multiplier': ['sasrec'], 'relative-bias': ['sasrec'],
   'max-len': SEQUENCE, blocks: SEQUENCE, dropout: SEQUENCE, init: SEQUENCE, 'adam-beta2': SEQUENCE, 'batch-size': SEQUENCE,
   negatives: SEQUENCE, 'eval-every': SEQUENCE, patience: SEQUENCE, 'max-minutes': SEQUENCE, 'lr-schedule': SEQUENCE,
   windows: SEQUENCE, 'batch-order': SEQUENCE, threads: SEQUENCE, backend: SEQUENCE,
@@ -72,7 +73,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       backend: { type: 'string' }, quiet: { type: 'boolean' }, folds: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' },
       json: { type: 'string' }, threads: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' }, 'batch-order': { type: 'string' },
       'attention-dropout': { type: 'string' }, 'attention-output-dropout': { type: 'string' }, init: { type: 'string' }, 'adam-beta2': { type: 'string' },
-      block: { type: 'string' }, 'ff-multiplier': { type: 'string' },
+      block: { type: 'string' }, 'ff-multiplier': { type: 'string' }, 'relative-bias': { type: 'boolean' },
     },
     strict: true,
   });
@@ -126,6 +127,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     ...(attentionDropout > 0 ? { attentionDropout } : {}),
     ...(attentionOutputDropout !== dropout ? { attentionOutputDropout } : {}),
     ...(block === 'ligr' ? { block, ffMultiplier } : {}),
+    ...(values['relative-bias'] === true ? { relativeBias: true } : {}),
   };
   const params = initParams(config, opts.seed, init);
   const scorer = (p: ParamMap) => (h: readonly Int32Array[]): Float32Array => scoreHistories(p, config, h).scores;

@@ -1,7 +1,7 @@
 /**
  * Writes a small synthetic SASRec model (deterministic weights, no training, no
  * MovieLens) into the e2e harness, in both position layouts (tiny-sasrec and
- * tiny-sasrec-start) and with LiGR blocks (tiny-sasrec-ligr), plus golden scores computed here in Node on
+ * tiny-sasrec-start) and with LiGR blocks and a relative attention bias (tiny-sasrec-ligr), plus golden scores computed here in Node on
  * tfjs's cpu backend, and an ensemble of those three (tiny-ensemble, as
  * `tastebud ensemble` writes it). The browser tests load them on every backend
  * and must match the golden scores (max abs diff ≤ 1e-3).
@@ -30,10 +30,11 @@ function random(seed: number): () => number {
 }
 
 /** Writes one synthetic model directory and its golden scores; the same seed gives the same weights for both position layouts. */
-async function writeFixture(dir: string, positions: PositionOrigin, block: BlockLayout = 'sasrec'): Promise<Map<string, ArrayBuffer>> {
+async function writeFixture(dir: string, positions: PositionOrigin, block: BlockLayout = 'sasrec', relativeBias = false): Promise<Map<string, ArrayBuffer>> {
   const config: SasrecConfig = {
     architecture: 'sasrec', numItems: NUM_ITEMS, dim: 16, maxLen: 20, blocks: 2, heads: 2, dropout: 0,
     ...(positions === 'from-start' ? { positions } : {}), ...(block === 'ligr' ? { block, ffMultiplier: 2 } : {}),
+    ...(relativeBias ? { relativeBias } : {}),
   };
   const rand = random(7);
   const tensors = sasrecParamShapes(config).map(([name, shape]) => {
@@ -80,8 +81,9 @@ async function main(): Promise<void> {
   const files = await writeFixture(out, 'from-end');
   // the same weights with position embeddings counted from the first item (train --positions start)
   await writeFixture(join(out, '..', 'tiny-sasrec-start'), 'from-start');
-  // eSASRec's LiGR blocks (train --block ligr): gated residuals and a SwiGLU feed-forward
-  await writeFixture(join(out, '..', 'tiny-sasrec-ligr'), 'from-start', 'ligr');
+  // eSASRec's LiGR blocks (train --block ligr): gated residuals and a SwiGLU feed-forward; and a
+  // learned attention bias per head and query-key distance (train --relative-bias)
+  await writeFixture(join(out, '..', 'tiny-sasrec-ligr'), 'from-start', 'ligr', true);
   // the three as one ensemble (tastebud ensemble): mean of their log-softmax scores
   await writeEnsembleFixture(join(out, '..', 'tiny-ensemble'), ['tiny-sasrec', 'tiny-sasrec-start', 'tiny-sasrec-ligr'].map((d) => join(out, '..', d)));
   // A tampered copy for the integrity test: same manifest, one flipped byte.

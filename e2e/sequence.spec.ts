@@ -5,7 +5,7 @@ interface Golden { history: string[]; relative: Array<{ itemId: string; score: n
 const readGolden = (dir: string): Golden => JSON.parse(readFileSync(new URL(`./harness/public/models/${dir}/golden.json`, import.meta.url), 'utf8')) as Golden;
 const golden = readGolden('tiny-sasrec');
 const goldenFromStart = readGolden('tiny-sasrec-start'); // same weights, positions counted from the first item
-const goldenLigr = readGolden('tiny-sasrec-ligr'); // LiGR blocks (gated residuals, SwiGLU), positions from the start
+const goldenLigr = readGolden('tiny-sasrec-ligr'); // LiGR blocks (gated residuals, SwiGLU), a relative attention bias, positions from the start
 const goldenEnsemble = readGolden('tiny-ensemble'); // the three above as one ensemble (mean log-softmax)
 const items = golden.relative.map(({ itemId }) => ({ id: itemId, meta: { title: `Movie ${itemId.slice(1)}` } }));
 const MODEL = '/models/tiny-sasrec/manifest.json';
@@ -13,7 +13,7 @@ const MODEL = '/models/tiny-sasrec/manifest.json';
 for (const fixture of [
   { layout: 'positions from the end', golden, model: MODEL, name: 'sasrec' },
   { layout: 'positions from the start', golden: goldenFromStart, model: '/models/tiny-sasrec-start/manifest.json', name: 'sasrec' },
-  { layout: 'LiGR blocks', golden: goldenLigr, model: '/models/tiny-sasrec-ligr/manifest.json', name: 'sasrec' },
+  { layout: 'LiGR blocks, relative attention bias', golden: goldenLigr, model: '/models/tiny-sasrec-ligr/manifest.json', name: 'sasrec' },
   { layout: 'an ensemble of the three', golden: goldenEnsemble, model: '/models/tiny-ensemble/manifest.json', name: 'ensemble' },
 ]) test(`the sequence model serves the same scores as Node/cpu (≤ 1e-3) with attention reasons (${fixture.layout})`, async ({ harness, backends, expectedBackend }, testInfo) => {
   const { golden: want, model: url } = fixture;

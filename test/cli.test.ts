@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { decodeWeights, type WeightSpec } from '../workers/models/sequence/artifacts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tastebud-cli-'));
 
@@ -113,17 +114,22 @@ test('train then eval a tiny model on synthetic sequences', () => {
   assert.equal(report.metrics.popularity.hr10, summary.popularity.test.hr10);
 });
 
-test('train a LiGR-block SASRec, then eval it from its model directory', () => {
+test('train a LiGR-block SASRec with a relative attention bias on two threads, then eval it from its model directory', () => {
   const file = writeSyntheticSequences('seq-ligr.txt');
   const out = join(dir, 'model-ligr');
-  const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '2', '--batch-size', '16',
-    '--block', 'ligr', '--ff-multiplier', '2', '--init', 'normal', '--quiet');
+  const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--heads', '2', '--max-len', '6', '--blocks', '1', '--epochs', '2', '--batch-size', '16',
+    '--block', 'ligr', '--ff-multiplier', '2', '--relative-bias', '--init', 'normal', '--threads', '2', '--quiet');
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout) as { test: { ndcg10: number } };
-  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { config: { block?: string; ffMultiplier?: number; weights: { specs: Array<{ name: string; shape: number[] }> } } };
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { config: { block?: string; ffMultiplier?: number; relativeBias?: boolean; weights: { specs: WeightSpec[] } } };
   assert.equal(manifest.config.block, 'ligr');
   assert.equal(manifest.config.ffMultiplier, 2);
+  assert.equal(manifest.config.relativeBias, true);
   assert.deepEqual(manifest.config.weights.specs.find((s) => s.name === 'block0.w3')?.shape, [8, 16]);
+  const weights = decodeWeights(manifest.config.weights.specs, new Uint8Array(readFileSync(join(out, 'weights.bin'))).buffer);
+  const relBias = weights.get('block0.rel_bias');
+  assert.deepEqual(relBias?.shape, [2, 6]);
+  assert.ok(relBias!.data.some((x) => x !== 0), 'the bias starts at zero and is learned');
   const e = cli('eval', '--model', out, '--interactions', file, '--json', join(dir, 'eval-ligr.json'));
   assert.equal(e.code, 0, e.stderr);
   const report = JSON.parse(readFileSync(join(dir, 'eval-ligr.json'), 'utf8')) as { metrics: { model: { ndcg10: number } } };

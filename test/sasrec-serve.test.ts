@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { type ModelFixture, randomSequenceModel, tinyConfig } from './sequence-fixtures';
+import { maxAbsDiff, type ModelFixture, randomSequenceModel, tinyConfig } from './sequence-fixtures';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { type SequenceModelConfig } from '../workers/models/sequence/artifacts';
@@ -9,12 +9,14 @@ import { initParams } from '../workers/models/sequence/model';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { loadSequenceServer } from '../workers/models/load-sequence';
 
-const fixture = (seed: number, positions?: PositionOrigin, block?: BlockLayout): ModelFixture => randomSequenceModel({ seed, positions, block });
+const fixture = (seed: number, positions?: PositionOrigin, block?: BlockLayout, relativeBias?: boolean): ModelFixture => randomSequenceModel({ seed, positions, block, relativeBias });
 
-const layouts: Array<[PositionOrigin | undefined, BlockLayout | undefined]> = [[undefined, undefined], ['from-end', undefined], ['from-start', undefined], ['from-start', 'ligr'], ['from-end', 'ligr']];
-for (const [positions, block] of layouts) test(`serving forward (plain tf ops) equals the training forward, incl. attention (positions: ${positions ?? 'default'}, block: ${block ?? 'default'})`, async () => {
+const layouts: Array<[PositionOrigin | undefined, BlockLayout | undefined, boolean?]> = [
+  [undefined, undefined], ['from-end', undefined], ['from-start', undefined], ['from-start', 'ligr'], ['from-end', 'ligr'], ['from-start', undefined, true], ['from-end', 'ligr', true],
+];
+for (const [positions, block, relativeBias] of layouts) test(`serving forward (plain tf ops) equals the training forward, incl. attention (positions: ${positions ?? 'default'}, block: ${block ?? 'default'}${relativeBias ? ', relative bias' : ''})`, async () => {
   await tf.setBackend('cpu');
-  const { manifest, files } = fixture(3, positions, block);
+  const { manifest, files } = fixture(3, positions, block, relativeBias);
   const reference = await loadSequenceModel(manifest, files);
   const server = await loadSequenceServer(manifest, files);
   for (const history of [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]]) {
@@ -96,4 +98,25 @@ test('manifest block must be sasrec or ligr; ffMultiplier only with ligr; a ligr
   assert.deepEqual(shapes.get('block0.w2'), [24, 8]);
   assert.deepEqual(shapes.get('block1.gate2.w'), [8, 8]);
   assert.equal(shapes.has('block0.b1'), false, 'SwiGLU without biases');
+});
+
+test('manifest relativeBias: a boolean, SASRec only; the weights must carry one [heads, maxLen] bias per block; it starts at zero and changes the scores once learned', async () => {
+  const { manifest, files } = fixture(3, 'from-start', undefined, true);
+  const notBoolean = { ...manifest, config: { ...manifest.config, relativeBias: 'yes' } };
+  await assert.rejects(loadSequenceModel(notBoolean, files), /relativeBias must be true or false/);
+  const plain = fixture(3, 'from-start');
+  const mislabelled = { ...plain.manifest, config: { ...plain.manifest.config, relativeBias: true } };
+  await assert.rejects(loadSequenceModel(mislabelled, plain.files), /weight block0\.rel_bias is missing.*inconsistent/);
+  const shapes = new Map(sasrecParamShapes(tinyConfig({ relativeBias: true })));
+  assert.deepEqual(shapes.get('block1.rel_bias'), [2, 12]);
+  assert.equal(new Map(sasrecParamShapes(tinyConfig())).has('block0.rel_bias'), false);
+  // initialised at zero (the other weights draw the same seeds): the plain model's scores until the bias is learned
+  const histories = [Int32Array.from([7, 3, 29, 30, 1])];
+  const biased = initParams(tinyConfig({ relativeBias: true }), 5);
+  const unbiased = initParams(tinyConfig(), 5);
+  const scores = (params: typeof biased, relativeBias: boolean): Float32Array => scoreHistories(params, tinyConfig({ relativeBias }), histories).scores;
+  assert.ok(maxAbsDiff(scores(biased, true), scores(unbiased, false)) < 1e-6, 'a zero bias is the plain model');
+  (biased.get('block0.rel_bias') as tf.Variable).assign(tf.tensor2d([[0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]));
+  assert.ok(maxAbsDiff(scores(biased, true), scores(unbiased, false)) > 1e-3, 'a learned bias changes the scores');
+  for (const v of [...biased.values(), ...unbiased.values()]) v.dispose();
 });

@@ -14,14 +14,16 @@ export interface RandomModelOptions {
   maxLen?: number;
   positions?: PositionOrigin;
   block?: BlockLayout;
+  relativeBias?: boolean;
 }
 
 /** The tiny model the serving tests share: dim 8, 2 heads, no dropout (1 GRU layer or 2 SASRec blocks). */
 export function tinyConfig(options: Omit<RandomModelOptions, 'seed'> = {}): SasrecConfig {
-  const { architecture = 'sasrec', numItems = 30, maxLen = 12, positions, block } = options;
+  const { architecture = 'sasrec', numItems = 30, maxLen = 12, positions, block, relativeBias } = options;
   return {
     architecture, numItems, dim: 8, maxLen, blocks: architecture === 'gru' ? 1 : 2, heads: 2, dropout: 0,
     ...(positions ? { positions } : {}), ...(block === 'ligr' ? { block, ffMultiplier: 3 } : {}),
+    ...(relativeBias === true ? { relativeBias } : {}),
   };
 }
 

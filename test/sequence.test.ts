@@ -87,6 +87,47 @@ test('attention-weight dropout: same mask as a tfjs reference, forward and gradi
   g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-4, `grad ${i}`));
 });
 
+test('relative attention bias: a learned logit bias per head and distance matches a tfjs reference, forward and gradients (with dropout)', () => {
+  const B = 2, L = 6, D = 8, H = 2, dh = D / H, R = 7, rate = 0.2;
+  const lengths = Int32Array.from([6, 3]);
+  const [q, k, v, w] = [9, 10, 11, 12].map((s) => tf.randomNormal([B, L, D], 0, 1, 'float32', s)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const relBias = tf.randomNormal([H, R], 0, 1, 'float32', 13);
+  const draws = rng(5);
+  const mask = new Float32Array(B * H * L * L);
+  const padBias = new Float32Array(B * L * L);
+  const rowMask = new Float32Array(B * L);
+  for (let b = 0; b < B; b++) {
+    const o = L - (lengths[b] as number);
+    for (let hh = 0; hh < H; hh++) for (let i = o; i < L; i++) for (let j = o; j <= i; j++) mask[((b * H + hh) * L + i) * L + j] = draws() >= rate ? 1 / (1 - rate) : 0;
+    for (let i = 0; i < L; i++) {
+      rowMask[b * L + i] = i >= o ? 1 : 0;
+      for (let j = 0; j < L; j++) padBias[(b * L + i) * L + j] = j > i || j < o ? -1e9 : 0;
+    }
+  }
+  // distance index h·R + (i − j) for every (head, query, key); above the diagonal it is masked anyway
+  const distance = new Int32Array(H * L * L);
+  for (let hh = 0; hh < H; hh++) for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) distance[(hh * L + i) * L + j] = hh * R + Math.max(0, i - j);
+  const ref = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor): tf.Tensor => {
+    const split = (t: tf.Tensor): tf.Tensor4D => tf.transpose(t.reshape([B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const rel = tf.gather(rb.reshape([H * R]), tf.tensor1d(distance, 'int32')).reshape([1, H, L, L]);
+    const logits = tf.add(tf.add(tf.mul(tf.matMul(split(a), split(bb), false, true), 1 / Math.sqrt(dh)), rel), tf.tensor(padBias, [B, 1, L, L]));
+    const pm = tf.mul(tf.softmax(logits), tf.tensor(mask, [B, H, L, L])) as tf.Tensor4D;
+    return tf.mul(tf.transpose(tf.matMul(pm, split(c)), [0, 2, 1, 3]).reshape([B, L, D]), tf.tensor(rowMask, [B, L, 1]));
+  };
+  const mine = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor): tf.Tensor => causalAttention(a, bb, c, lengths, H, false, { rate, random: rng(5) }, rb).out;
+  assert.ok(maxAbs(mine(q, k, v, relBias), ref(q, k, v, relBias)) < 1e-5);
+  const zero = tf.zeros([H, R]);
+  const noBias = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor): tf.Tensor => causalAttention(a, bb, c, lengths, H, false, { rate, random: rng(5) }).out;
+  assert.equal(maxAbs(mine(q, k, v, zero), noBias(q, k, v)), 0, 'a zero bias is the plain attention');
+  assert.ok(maxAbs(mine(q, k, v, relBias), noBias(q, k, v)) > 1e-2, 'the bias changes the output');
+  const g1 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor) => tf.sum(tf.mul(mine(a, bb, c, rb), w)))([q, k, v, relBias]);
+  const g2 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor) => tf.sum(tf.mul(ref(a, bb, c, rb), w)))([q, k, v, relBias]);
+  g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-4, `grad ${i}`));
+  const unused = (g1[3] as tf.Tensor).slice([0, L], [H, R - L]).abs().max().dataSync()[0];
+  assert.equal(unused, 0, 'distances beyond the sequence get no gradient');
+  assert.throws(() => causalAttention(q, k, v, lengths, H, false, undefined, tf.zeros([H, L - 1])), /relative bias must be \[2, ≥ 6\]/);
+});
+
 test('SASRec attention dropout acts only in training; N(0, 0.02) initialisation', () => {
   const config: SasrecConfig = { architecture: 'sasrec', numItems: 9, dim: 8, maxLen: 5, blocks: 1, heads: 2, dropout: 0, attentionDropout: 0.5 };
   const params = initSasrecParams(config, 4, 'normal');

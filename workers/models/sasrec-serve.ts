@@ -63,6 +63,13 @@ export class SasrecServer extends SequenceServerBase {
     // Additive causal mask: position i attends to j <= i only.
     const mask = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([L, L]), -1, 0)), -1e9);
     const scale = 1 / Math.sqrt(dh);
+    // query–key distance i − j for the learned relative bias (above the diagonal the mask wins)
+    let distance: tf.Tensor1D | null = null;
+    if (this.config.relativeBias === true) {
+      const dist = new Int32Array(L * L);
+      for (let i = 0; i < L; i++) for (let j = 0; j <= i; j++) dist[i * L + j] = i - j;
+      distance = tf.tensor1d(dist, 'int32');
+    }
     let attentionSum = tf.zeros([L]);
     const heads = (t: tf.Tensor2D): tf.Tensor3D => tf.transpose(tf.reshape(t, [L, h, dh]), [1, 0, 2]);
     for (let b = 0; b < blocks; b++) {
@@ -71,7 +78,9 @@ export class SasrecServer extends SequenceServerBase {
         const q = heads(dense(qIn, w('wq'), w('bq')));
         const k = heads(dense(kvIn, w('wk'), w('bk')));
         const v = heads(dense(kvIn, w('wv'), w('bv')));
-        const probs = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask)) as tf.Tensor3D;
+        let logits = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask);
+        if (distance) logits = tf.add(logits, tf.reshape(tf.gather(w('rel_bias'), distance, 1), [h, L, L]));
+        const probs = tf.softmax(logits) as tf.Tensor3D;
         attentionSum = tf.add(attentionSum, tf.mean(tf.slice(probs, [0, L - 1, 0], [h, 1, L]).reshape([h, L]), 0));
         const attended = tf.reshape(tf.transpose(tf.matMul(probs, v), [1, 0, 2]), [L, d]) as tf.Tensor2D;
         return dense(attended, w('wo'), w('bo'));

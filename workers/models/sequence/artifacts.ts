@@ -99,6 +99,7 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
   if (c.ffMultiplier !== undefined && (c.block !== 'ligr' || !Number.isInteger(c.ffMultiplier) || (c.ffMultiplier as number) < 1 || (c.ffMultiplier as number) > 16)) {
     loadFail('ffMultiplier must be an integer in [1, 16], and only with block "ligr"', 'ffMultiplier');
   }
+  if (c.relativeBias !== undefined && (typeof c.relativeBias !== 'boolean' || c.architecture !== 'sasrec')) loadFail('relativeBias must be true or false, and only with architecture "sasrec"', 'relativeBias');
   return {
     architecture: c.architecture, numItems: c.numItems as number, dim: c.dim as number, maxLen: c.maxLen as number,
     blocks: c.blocks as number, heads: c.heads as number, dropout: c.dropout as number,
@@ -109,6 +110,7 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
     ...(aod !== undefined ? { attentionOutputDropout: aod } : {}),
     ...(c.block === 'ligr' ? { block: 'ligr' as const } : {}),
     ...(c.ffMultiplier !== undefined ? { ffMultiplier: c.ffMultiplier as number } : {}),
+    ...(c.relativeBias === true ? { relativeBias: true } : {}),
   };
 }
 

@@ -65,17 +65,28 @@ export interface AttentionResult {
   lastAttention?: Float32Array;
 }
 
-/** `lengths[b]` = number of real (non-padding) positions at the end of row b. */
-export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, lengths: Int32Array, heads: number, wantLast = false, dropout?: AttentionDropout): AttentionResult {
+/**
+ * `lengths[b]` = number of real (non-padding) positions at the end of row b.
+ * `relativeBias` ([heads, R], R ≥ L): a learned logit bias per head and distance i − j
+ * between query i and key j, added to the scaled scores before the softmax (as in T5 / HSTU).
+ */
+export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, lengths: Int32Array, heads: number, wantLast = false, dropout?: AttentionDropout, relativeBias?: tf.Tensor): AttentionResult {
   const [B, L, D] = q.shape as [number, number, number];
   const dh = D / heads;
   const scale = 1 / Math.sqrt(dh);
   const rate = dropout && dropout.rate > 0 ? dropout.rate : 0;
+  const R = relativeBias ? (relativeBias.shape[1] as number) : 0;
+  if (relativeBias && (relativeBias.rank !== 2 || relativeBias.shape[0] !== heads || R < L)) {
+    throw new Error(`relative bias must be [${heads}, ≥ ${L}], got [${relativeBias.shape.join(', ')}]`);
+  }
   let lastAttention: Float32Array | undefined;
-  const f = tf.customGrad(((qT: tf.Tensor, kT: tf.Tensor, vT: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = tf.customGrad(((qT: tf.Tensor, kT: tf.Tensor, vT: tf.Tensor, ...rest: unknown[]) => {
+    const save = rest[rest.length - 1] as tf.GradSaveFunc;
+    const biasT = relativeBias ? (rest[0] as tf.Tensor) : null;
     const Q = Float64Array.from(qT.dataSync() as Float32Array);
     const K = Float64Array.from(kT.dataSync() as Float32Array);
     const V = Float64Array.from(vT.dataSync() as Float32Array);
+    const Bias = biasT ? (biasT.dataSync() as Float32Array) : null;
     const out = new Float32Array(B * L * D);
     // probabilities, per (b, head): L×L, rows/cols only for real positions
     const P = new Float64Array(B * heads * L * L);
@@ -105,11 +116,15 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
               s3 += qv * (K[k0 + 3 * D + t] as number);
             }
             s0 *= scale; s1 *= scale; s2 *= scale; s3 *= scale;
+            if (Bias) {
+              const r = h * R + i - j;
+              s0 += Bias[r] as number; s1 += Bias[r - 1] as number; s2 += Bias[r - 2] as number; s3 += Bias[r - 3] as number;
+            }
             P[prow + j] = s0; P[prow + j + 1] = s1; P[prow + j + 2] = s2; P[prow + j + 3] = s3;
             max = Math.max(max, s0, s1, s2, s3);
           }
           for (; j <= i; j++) {
-            const s = dot(Q, qi, K, (b * L + j) * D + c0, dh) * scale;
+            const s = dot(Q, qi, K, (b * L + j) * D + c0, dh) * scale + (Bias ? (Bias[h * R + i - j] as number) : 0);
             P[prow + j] = s;
             if (s > max) max = s;
           }
@@ -145,6 +160,7 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
         const dV = new Float32Array(B * L * D);
         const dP = new Float64Array(L);
         const dS = new Float64Array(L);
+        const dBias = Bias ? new Float32Array(heads * R) : null;
         for (let b = 0; b < B; b++) {
           const n = lengths[b] as number;
           const o = L - n;
@@ -166,7 +182,9 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
               }
               const qi = gi;
               for (let j = o; j <= i; j++) {
-                const ds = (P[prow + j] as number) * ((dP[j] as number) - pd) * scale;
+                const dLogit = (P[prow + j] as number) * ((dP[j] as number) - pd);
+                if (dBias) dBias[h * R + i - j] = (dBias[h * R + i - j] as number) + dLogit;
+                const ds = dLogit * scale;
                 dS[j] = ds;
                 if (ds !== 0) axpy(ds, Q, qi, dK, (b * L + j) * D + c0, dh);
               }
@@ -174,11 +192,13 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
             }
           }
         }
-        return [tf.tensor3d(dQ, [B, L, D]), tf.tensor3d(dK, [B, L, D]), tf.tensor3d(dV, [B, L, D])];
+        const grads: tf.Tensor[] = [tf.tensor3d(dQ, [B, L, D]), tf.tensor3d(dK, [B, L, D]), tf.tensor3d(dV, [B, L, D])];
+        if (dBias) grads.push(tf.tensor2d(dBias, [heads, R]));
+        return grads;
       },
     };
   }) as unknown as CustomGradFn);
-  const out = f(q, k, v) as tf.Tensor3D;
+  const out = (relativeBias ? f(q, k, v, relativeBias) : f(q, k, v)) as tf.Tensor3D;
   const res: AttentionResult = { out };
   if (lastAttention) res.lastAttention = lastAttention;
   return res;

@@ -29,14 +29,14 @@ export type InitScheme = 'xavier' | 'normal' | 'torch';
 
 const QKV_PROJECTION = /^block\d+\.w[qkv]$/;
 
-/** Matrices and embeddings by `scheme` (padding row zero), zero biases, unit gammas. */
+/** Matrices and embeddings by `scheme` (padding row zero), zero biases (relative attention biases too), unit gammas. */
 export function initParams(c: SequenceArchConfig, seed = 42, scheme: InitScheme = 'xavier'): ParamMap {
   const params: ParamMap = new Map();
   let s = seed;
   for (const [name, shape] of paramShapes(c)) {
     const init = tf.tidy(() => {
       if (name.endsWith('gamma')) return tf.ones(shape);
-      if (shape.length === 1) return tf.zeros(shape);
+      if (shape.length === 1 || name.endsWith('rel_bias')) return tf.zeros(shape);
       const qkv = scheme === 'torch' && c.architecture === 'sasrec' && QKV_PROJECTION.test(name);
       const limit = Math.sqrt(6 / (qkv ? 4 * c.dim : (shape[0] as number) + (shape[1] as number)));
       const t = scheme === 'xavier' || qkv ? tf.randomUniform(shape, -limit, limit, 'float32', s++) : tf.randomNormal(shape, 0, 0.02, 'float32', s++);

@@ -38,6 +38,12 @@ export interface SasrecConfig {
   block?: BlockLayout;
   /** 'ligr' blocks only: the SwiGLU hidden width as a multiple of `dim`; absent = 4. */
   ffMultiplier?: number;
+  /**
+   * SASRec only: each block learns a bias per head and query–key distance (0..maxLen-1), added
+   * to the attention logits (as T5 / HSTU; parameter `block<i>.rel_bias`, [heads, maxLen],
+   * starting at zero); absent = false.
+   */
+  relativeBias?: boolean;
 }
 
 export type PositionOrigin = 'from-end' | 'from-start';
@@ -66,6 +72,7 @@ export function sasrecParamShapes(c: SasrecConfig): Array<[string, number[]]> {
       [`${p}wv`, [d, d]], [`${p}bv`, [d]], [`${p}wo`, [d, d]], [`${p}bo`, [d]],
       [`${p}ln2.gamma`, [d]], [`${p}ln2.beta`, [d]],
     );
+    if (c.relativeBias === true) out.push([`${p}rel_bias`, [c.heads, c.maxLen]]);
     if (c.block === 'ligr') {
       out.push(
         [`${p}gate1.w`, [d, d]], [`${p}gate1.b`, [d]], [`${p}gate2.w`, [d, d]], [`${p}gate2.b`, [d]],
@@ -148,7 +155,7 @@ export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array
     const pre = `block${blk}.`;
     const w = (name: string): tf.Variable => p(params, pre + name);
     const attention = (qIn: tf.Tensor, kvIn: tf.Tensor): tf.Tensor => {
-      const att = causalAttention(dense(qIn, w('wq'), w('bq')), dense(kvIn, w('wk'), w('bk')), dense(kvIn, w('wv'), w('bv')), lengths, h, opts.wantAttention === true, attnDropout);
+      const att = causalAttention(dense(qIn, w('wq'), w('bq')), dense(kvIn, w('wk'), w('bk')), dense(kvIn, w('wv'), w('bv')), lengths, h, opts.wantAttention === true, attnDropout, c.relativeBias === true ? w('rel_bias') : undefined);
       if (att.lastAttention) {
         if (!attnSum) attnSum = att.lastAttention;
         else for (let i = 0; i < attnSum.length; i++) attnSum[i] = (attnSum[i] as number) + (att.lastAttention[i] as number);
