@@ -30,6 +30,8 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
   --init xavier|normal|torch  weight initialisation: Xavier-uniform (default), N(0, 0.02²), or torch (N(0, 0.02²) but
                             Xavier-uniform query/key/value projections, as nn.MultiheadAttention initialises them)
   --adam-beta2 0.98         Adam's second-moment decay
+  --weight-average 0        decay of a moving average of the weights, updated every step (e.g. 0.999); validation,
+                            the best checkpoint and the saved model use the average (0 = off)
   --epochs 200 --batch-size 128 --lr 0.001 --negatives 0 (0 = full softmax; N = sampled softmax: each position's item
                             against N shared uniform negatives, for catalogs of 100k+ items)
   --eval-every 1 --patience 5 (validations without improvement) --max-minutes 120
@@ -47,7 +49,7 @@ const SEQUENCE: readonly ModelFamily[] = ['sasrec', 'gru'];
 const FLAG_MODELS: Readonly<Record<string, readonly ModelFamily[]>> = {
   positions: ['sasrec'], 'attention-dropout': ['sasrec'], 'attention-output-dropout': ['sasrec'], heads: ['sasrec'],
   block: ['sasrec'], 'ff-multiplier': ['sasrec'], 'relative-bias': ['sasrec'],
-  'max-len': SEQUENCE, blocks: SEQUENCE, dropout: SEQUENCE, init: SEQUENCE, 'adam-beta2': SEQUENCE, 'batch-size': SEQUENCE,
+  'max-len': SEQUENCE, blocks: SEQUENCE, dropout: SEQUENCE, init: SEQUENCE, 'adam-beta2': SEQUENCE, 'weight-average': SEQUENCE, 'batch-size': SEQUENCE,
   negatives: SEQUENCE, 'eval-every': SEQUENCE, patience: SEQUENCE, 'max-minutes': SEQUENCE, 'lr-schedule': SEQUENCE,
   windows: SEQUENCE, 'batch-order': SEQUENCE, threads: SEQUENCE, backend: SEQUENCE,
   factors: ['mf'], reg: ['mf'], folds: ['mf'], json: ['mf'],
@@ -73,7 +75,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       backend: { type: 'string' }, quiet: { type: 'boolean' }, folds: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' },
       json: { type: 'string' }, threads: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' }, 'batch-order': { type: 'string' },
       'attention-dropout': { type: 'string' }, 'attention-output-dropout': { type: 'string' }, init: { type: 'string' }, 'adam-beta2': { type: 'string' },
-      block: { type: 'string' }, 'ff-multiplier': { type: 'string' }, 'relative-bias': { type: 'boolean' },
+      'weight-average': { type: 'string' }, block: { type: 'string' }, 'ff-multiplier': { type: 'string' }, 'relative-bias': { type: 'boolean' },
     },
     strict: true,
   });
@@ -108,6 +110,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     windows: oneOf(values.windows, 'windows', ['last', 'random'] as const, 'last'),
     batchOrder: oneOf(values['batch-order'], 'batch-order', ['length', 'random'] as const, 'length'),
     adamBeta2: num(values['adam-beta2'], 'adam-beta2', 0.98, { min: 0, max: 0.999999 }),
+    weightAverage: num(values['weight-average'], 'weight-average', 0, { min: 0, max: 0.999999 }),
   };
   const threads = num(values.threads, 'threads', Math.min(8, availableParallelism()), { int: true, min: 1, max: 64 });
   const backend = await setupBackend(values.backend ?? 'wasm');

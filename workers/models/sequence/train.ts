@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { combineShards, countTargets, type GradientPeer, type ShardGradients, shardBatch } from './data-parallel';
 import { gatherRows, sampledSoftmaxCrossEntropy, softmaxCrossEntropy } from './ops';
 import { forward, type ParamMap, type SequenceArchConfig as SasrecConfig } from './model';
+import { restore, snapshot, WeightAverage, type WeightSnapshot } from './weight-average';
 
 export interface TrainOptions {
   epochs: number;
@@ -44,6 +45,13 @@ export interface TrainOptions {
   batchOrder?: 'length' | 'random';
   /** Adam's second-moment decay. Default 0.98 (PyTorch's default, and the SASRec+CE recipe's, is 0.999). */
   adamBeta2?: number;
+  /**
+   * Decay of an exponential moving average of the weights, updated after every
+   * step; when set (0 < d < 1), validation, the best checkpoint and the
+   * returned weights are the average's, while training continues from the
+   * live weights. Default 0 (off).
+   */
+  weightAverage?: number;
 }
 
 export interface StepInfo { epoch: number; step: number; steps: number; loss: number }
@@ -175,19 +183,6 @@ async function parallelStep(params: ParamMap, config: SasrecConfig, b: Batch, op
   return loss;
 }
 
-function snapshot(params: ParamMap): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, v] of params) out.set(k, v.dataSync().slice() as Float32Array);
-  return out;
-}
-
-function restore(params: ParamMap, snap: Map<string, Float32Array>): void {
-  for (const [k, v] of params) {
-    const data = snap.get(k);
-    if (data) tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
-  }
-}
-
 /** Trains `params` in place; on return they hold the best-validating weights. */
 export async function trainSequenceModel(params: ParamMap, config: SasrecConfig, seqs: readonly Int32Array[], opts: TrainOptions, hooks: TrainHooks): Promise<TrainResult> {
   const random = rng(opts.seed);
@@ -197,7 +192,8 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
   const history: EpochInfo[] = [];
   let best = -Infinity;
   let bestEpoch = 0;
-  let bestSnap: Map<string, Float32Array> | null = null;
+  let bestSnap: WeightSnapshot | null = null;
+  const average = opts.weightAverage ? new WeightAverage(params, opts.weightAverage) : null;
   let sinceBest = 0;
   let stoppedBy: TrainResult['stoppedBy'] = 'epochs';
   let epoch = 0;
@@ -218,6 +214,7 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
         l = loss ? (loss.dataSync()[0] as number) : NaN;
         loss?.dispose();
       }
+      average?.update(params);
       lossSum += l;
       lossN++;
       hooks.onStep?.({ epoch, step: s + 1, steps: batches.length, loss: lossSum / lossN });
@@ -226,10 +223,15 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
     const info: EpochInfo = { epoch, loss: lossSum / lossN, seconds: (Date.now() - t0) / 1000, best, bestEpoch };
     const outOfTime = (Date.now() - started) / 1000 >= opts.maxSeconds;
     if (epoch % opts.evalEvery === 0 || epoch === opts.epochs || outOfTime) {
-      const valid = await hooks.validate(params);
+      // the snapshot is taken while the weights being validated are in params
+      const validated = async (): Promise<{ valid: number; snap: WeightSnapshot | null }> => {
+        const v = await hooks.validate(params);
+        return { valid: v, snap: v > best ? snapshot(params) : null };
+      };
+      const { valid, snap } = average ? await average.withAverage(params, validated) : await validated();
       info.valid = valid;
-      if (valid > best) {
-        best = valid; bestEpoch = epoch; sinceBest = 0; bestSnap = snapshot(params);
+      if (snap) {
+        best = valid; bestEpoch = epoch; sinceBest = 0; bestSnap = snap;
       } else {
         sinceBest++;
       }
@@ -242,5 +244,6 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
   }
   optimizer.dispose();
   if (bestSnap) restore(params, bestSnap);
+  else if (average) restore(params, average.average);
   return { epochs: Math.min(epoch, opts.epochs), bestEpoch, bestValid: best, seconds: (Date.now() - started) / 1000, stoppedBy, history };
 }
