@@ -50,3 +50,6 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   for (let i = 1; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
+
+/** `len` items of the cycle 1..n starting after `start`: a sequence a tiny model can learn exactly. */
+export const cycle = (n: number, start: number, len: number): Int32Array => Int32Array.from({ length: len }, (_, i) => 1 + ((start + i) % n));

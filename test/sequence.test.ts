@@ -14,6 +14,7 @@ import { initParams as initSasrecParams, paramShapes as sasrecParamShapes } from
 import { type ParamMap, type SasrecConfig, sasrecForward } from '../workers/models/sequence/sasrec';
 import { type Batch, makeBatches, randomWindow, rng, scheduledLr, trainSequenceModel } from '../workers/models/sequence/train';
 import { scoreHistories } from '../workers/models/sequence/infer';
+import { cycle } from './sequence-fixtures';
 
 before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
 
@@ -219,7 +220,6 @@ test('batch order: shuffled batches mix lengths and hold the same (input, target
 
 /** The highest-scoring item of 1..n (index 0 is padding). */
 const topItem = (scores: Float32Array, n: number): number => { let best = 1; for (let j = 2; j <= n; j++) if ((scores[j] as number) > (scores[best] as number)) best = j; return best; };
-const cycle = (n: number, start: number, len: number): Int32Array => Int32Array.from({ length: len }, (_, i) => 1 + ((start + i) % n));
 
 test('a tiny SASRec learns a deterministic cycle; save, load, score, no leaks', async () => {
   const n = 8;

@@ -4,10 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { initParams, type ParamMap, type SequenceArchConfig } from '../workers/models/sequence/model';
 import { type TrainOptions, trainSequenceModel } from '../workers/models/sequence/train';
 import { averageDecayAt, snapshot, WeightAverage, type WeightSnapshot } from '../workers/models/sequence/weight-average';
+import { cycle } from './sequence-fixtures';
 
 before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
 
-const cycle = (n: number, start: number, len: number): Int32Array => Int32Array.from({ length: len }, (_, i) => 1 + ((start + i) % n));
 const maxDiff = (a: WeightSnapshot, b: WeightSnapshot): number => {
   let m = 0;
   for (const [k, x] of a) { const y = b.get(k) as Float32Array; for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs((x[i] as number) - (y[i] as number))); }

@@ -223,15 +223,11 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
     const info: EpochInfo = { epoch, loss: lossSum / lossN, seconds: (Date.now() - t0) / 1000, best, bestEpoch };
     const outOfTime = (Date.now() - started) / 1000 >= opts.maxSeconds;
     if (epoch % opts.evalEvery === 0 || epoch === opts.epochs || outOfTime) {
-      // the snapshot is taken while the weights being validated are in params
-      const validated = async (): Promise<{ valid: number; snap: WeightSnapshot | null }> => {
-        const v = await hooks.validate(params);
-        return { valid: v, snap: v > best ? snapshot(params) : null };
-      };
-      const { valid, snap } = average ? await average.withAverage(params, validated) : await validated();
+      const valid = await (average ? average.withAverage(params, () => hooks.validate(params)) : hooks.validate(params));
       info.valid = valid;
-      if (snap) {
-        best = valid; bestEpoch = epoch; sinceBest = 0; bestSnap = snap;
+      if (valid > best) {
+        // keep the weights that were validated
+        best = valid; bestEpoch = epoch; sinceBest = 0; bestSnap = average ? average.copy() : snapshot(params);
       } else {
         sinceBest++;
       }

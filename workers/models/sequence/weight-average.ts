@@ -53,6 +53,11 @@ export class WeightAverage {
     }
   }
 
+  /** A copy of the current average. */
+  copy(): WeightSnapshot {
+    return new Map([...this.average].map(([k, v]) => [k, v.slice()]));
+  }
+
   /**
    * Runs `fn` with the averaged weights in `params`, then puts the live
    * weights back (also when `fn` throws).
