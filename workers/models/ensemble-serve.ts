@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelManifest } from './manifest';
-import { concatMemberWeights, type EnsembleConfig, meanContributions, meanLogSoftmax, splitMemberWeights } from './sequence/ensemble';
+import { combineMemberScores, concatMemberWeights, type EnsembleConfig, importMemberWeights } from './sequence/ensemble';
 import { checkHistory, type SequenceScores, type SequenceServer } from './sequence-server';
 
 export class EnsembleServer implements SequenceServer {
@@ -27,7 +27,7 @@ export class EnsembleServer implements SequenceServer {
     const n = this.config.numItems;
     if (history.length === 0) return { scores: new Float32Array(n + 1), contributions: new Float32Array(0) };
     const parts = await Promise.all(this.members.map((m) => m.score(history)));
-    return { scores: meanLogSoftmax(parts.map((p) => p.scores), 1, n + 1), contributions: meanContributions(parts.map((p) => p.contributions)) };
+    return combineMemberScores(parts, n);
   }
 
   nextItemLoss(history: Int32Array): tf.Scalar {
@@ -43,8 +43,7 @@ export class EnsembleServer implements SequenceServer {
   }
 
   importWeights(bytes: ArrayBuffer): void {
-    const parts = splitMemberWeights(this.config, bytes);
-    this.members.forEach((m, i) => m.importWeights(parts[i] as ArrayBuffer));
+    importMemberWeights(this.config, bytes, this.members);
   }
 
   resetWeights(): void {

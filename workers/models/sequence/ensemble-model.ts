@@ -4,7 +4,7 @@
  * tunes every member on the same history. Browser-safe: no Node imports.
  */
 import type { ModelManifest } from '../manifest';
-import { concatMemberWeights, type EnsembleConfig, meanContributions, meanLogSoftmax, splitMemberWeights } from './ensemble';
+import { combineMemberScores, concatMemberWeights, type EnsembleConfig, importMemberWeights, meanLogSoftmax } from './ensemble';
 import type { FineTuneOptions, SequenceModel } from './index';
 
 export class EnsembleModel implements SequenceModel {
@@ -21,7 +21,7 @@ export class EnsembleModel implements SequenceModel {
   score(history: Int32Array): { scores: Float32Array; contributions: Float32Array } {
     const parts = this.members.map((m) => m.score(history));
     if (history.length === 0) return { scores: new Float32Array(this.numItems + 1), contributions: new Float32Array(0) };
-    return { scores: meanLogSoftmax(parts.map((p) => p.scores), 1, this.numItems + 1), contributions: meanContributions(parts.map((p) => p.contributions)) };
+    return combineMemberScores(parts, this.numItems);
   }
 
   scoreBatch(histories: readonly Int32Array[]): Float32Array {
@@ -40,8 +40,7 @@ export class EnsembleModel implements SequenceModel {
   }
 
   importWeights(bytes: ArrayBuffer): void {
-    const parts = splitMemberWeights(this.config, bytes);
-    this.members.forEach((m, i) => m.importWeights(parts[i] as ArrayBuffer));
+    importMemberWeights(this.config, bytes, this.members);
   }
 
   reset(): void {

@@ -129,6 +129,17 @@ export function meanContributions(parts: readonly Float32Array[]): Float32Array 
   return out;
 }
 
+/** One history's ensemble scores and reasons from its members': mean log-softmax over `numItems + 1` slots, mean contributions. */
+export function combineMemberScores(parts: ReadonlyArray<{ scores: Float32Array; contributions: Float32Array }>, numItems: number): { scores: Float32Array; contributions: Float32Array } {
+  return { scores: meanLogSoftmax(parts.map((p) => p.scores), 1, numItems + 1), contributions: meanContributions(parts.map((p) => p.contributions)) };
+}
+
+/** Splits exported ensemble weights (splitMemberWeights) and hands each member its part. */
+export function importMemberWeights(config: EnsembleConfig, bytes: ArrayBuffer, members: ReadonlyArray<{ importWeights(bytes: ArrayBuffer): void }>): void {
+  const parts = splitMemberWeights(config, bytes);
+  members.forEach((m, i) => m.importWeights(parts[i] as ArrayBuffer));
+}
+
 /** A trained single model (sasrec or gru) offered as an ensemble member; `name` labels it in errors. */
 export interface EnsembleMemberSource { name: string; manifest: ModelManifest; files: ReadonlyMap<string, ArrayBuffer> }
 
