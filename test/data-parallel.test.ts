@@ -53,6 +53,13 @@ test('target-weighted shard gradients equal the full-batch gradient', () => {
   assert.equal(combined.targets, full.targets);
   assert.ok(Math.abs(combined.loss - full.loss) < 1e-5, `loss ${combined.loss} vs ${full.loss}`);
   assert.ok(maxDiff(combined.grads, full.grads) < 1e-5);
+  // the same with later targets, which the shards carry along
+  const [withLater] = makeBatches(sequences(9, 4), config.maxLen, 9, rng(5), 'last', 'length', Float32Array.from([0.5, 0.25])) as [Batch];
+  const fullLater = shardGradients(params, config, withLater, 0, rng(6));
+  const combinedLater = combineShards(shardBatch(withLater, 3).map((s) => shardGradients(params, config, s, 0, rng(6))));
+  assert.ok(Math.abs(combinedLater.loss - fullLater.loss) < 1e-5);
+  assert.ok(maxDiff(combinedLater.grads, fullLater.grads) < 1e-5);
+  assert.ok(Math.abs(fullLater.loss - full.loss) > 1e-3, 'later targets change the loss');
   params.forEach((v) => v.dispose());
 });
 

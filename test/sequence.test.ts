@@ -12,7 +12,8 @@ import { loadSequenceModel } from '../workers/models/sequence/index';
 import { gatherRows, matMulT, sampledSoftmaxCrossEntropy, softmaxCrossEntropy } from '../workers/models/sequence/ops';
 import { initParams as initSasrecParams, paramShapes as sasrecParamShapes } from '../workers/models/sequence/model';
 import { type ParamMap, type SasrecConfig, sasrecForward } from '../workers/models/sequence/sasrec';
-import { type Batch, makeBatches, randomWindow, rng, scheduledLr, trainSequenceModel } from '../workers/models/sequence/train';
+import { type Batch, laterTargetWeights, makeBatches, randomWindow, rng, scheduledLr, trainSequenceModel } from '../workers/models/sequence/train';
+import { shardBatch } from '../workers/models/sequence/data-parallel';
 import { scoreHistories } from '../workers/models/sequence/infer';
 import { cycle } from './sequence-fixtures';
 
@@ -186,6 +187,58 @@ test('fused softmax cross-entropy, gather and matmul gradients match tfjs', () =
   const m1 = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(matMulT(x, y, false, true))))([A, Bm]);
   const m2 = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, false, true))))([A, Bm]);
   m1.forEach((g, i) => assert.ok(maxAbs(g, m2[i] as tf.Tensor) < 1e-4));
+});
+
+test('later targets: the fused cross-entropy against a weighted target distribution matches tfjs, loss and gradients', () => {
+  const h = tf.randomNormal([5, 4], 0, 1, 'float32', 7) as tf.Tensor2D;
+  const E = tf.randomNormal([6, 4], 0, 1, 'float32', 8) as tf.Tensor2D;
+  const targets = Int32Array.from([1, 2, 3, 4, 5]);
+  // two later targets per row; 0 = none (the end of a history)
+  const laterIds = Int32Array.from([2, 3, 3, 4, 4, 5, 5, 0, 0, 0]);
+  const weights = Float32Array.from([0.5, 0.25]);
+  const mine = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.mul(softmaxCrossEntropy(a as tf.Tensor2D, b as tf.Tensor2D, { targets, excludeColumn: 0, chunkRows: 2, later: { ids: laterIds, weights } }), 1.5);
+  const dist = new Float32Array(5 * 5);
+  targets.forEach((t, i) => {
+    const ids = [t, laterIds[2 * i]!, laterIds[2 * i + 1]!];
+    const w = [1, ids[1] ? 0.5 : 0, ids[2] ? 0.25 : 0];
+    const total = w[0]! + w[1]! + w[2]!;
+    ids.forEach((id, j) => { if (id) dist[i * 5 + id - 1]! += w[j]! / total; });
+  });
+  const ref = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+    const logits = tf.matMul(a, b, false, true).slice([0, 1], [5, 5]);
+    return tf.mul(tf.mean(tf.sum(tf.mul(tf.tensor2d(dist, [5, 5]), tf.neg(tf.logSoftmax(logits))), 1)), 1.5);
+  };
+  assert.ok(maxAbs(mine(h, E), ref(h, E)) < 1e-5, `loss ${mine(h, E).dataSync()[0]} vs ${ref(h, E).dataSync()[0]}`);
+  const g1 = tf.grads(mine)([h, E]);
+  const g2 = tf.grads(ref)([h, E]);
+  g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-5));
+  // no later targets at all: the plain next-item loss
+  const none = softmaxCrossEntropy(h, E, { targets, excludeColumn: 0, later: { ids: new Int32Array(10), weights } });
+  const plain = softmaxCrossEntropy(h, E, { targets, excludeColumn: 0 });
+  assert.ok(maxAbs(none, plain) < 1e-6);
+});
+
+test('later targets in batches: the items after each next item, within the history, weighted W^j', () => {
+  assert.deepEqual([...laterTargetWeights({ laterTargets: 3, laterWeight: 0.5 })], [0.5, 0.25, 0.125]);
+  assert.equal(laterTargetWeights({}).length, 0);
+  const seqs = [Int32Array.from([1, 2, 3, 4, 5]), Int32Array.from([6, 7])];
+  const weights = laterTargetWeights({ laterTargets: 2, laterWeight: 0.5 });
+  const batches = makeBatches(seqs, 3, 8, rng(1), 'last', 'length', weights);
+  const b = batches[0] as Batch;
+  assert.ok(b.later);
+  assert.equal(b.later.ids.length, b.batch * b.len * 2);
+  const rows = Array.from({ length: b.batch }, (_, r) => ({
+    targets: [...b.targets.slice(r * b.len, (r + 1) * b.len)],
+    later: [...(b.later as { ids: Int32Array }).ids.slice(r * b.len * 2, (r + 1) * b.len * 2)],
+  })).sort((x, y) => y.targets[0]! - x.targets[0]!);
+  // [1..5] with maxLen 3: inputs 2,3,4 → next 3,4,5; later (4,5), (5,-), (-,-)
+  assert.deepEqual(rows[0], { targets: [3, 4, 5], later: [4, 5, 5, 0, 0, 0] });
+  assert.deepEqual(rows[1], { targets: [0, 0, 7], later: [0, 0, 0, 0, 0, 0] });
+  // shards keep each row's later targets
+  const shards = shardBatch(b, 2);
+  const rejoined = shards.flatMap((s) => Array.from({ length: s.batch }, (_, r) => [...(s.later as { ids: Int32Array }).ids.slice(r * s.len * 2, (r + 1) * s.len * 2)].filter((x) => x !== 0).join(',')));
+  assert.deepEqual(rejoined.sort(), ['', '4,5,5']);
+  assert.equal(makeBatches(seqs, 3, 8, rng(1))[0]?.later, undefined, 'off by default');
 });
 
 test('batches are left-padded next-item pairs bucketed by length', () => {

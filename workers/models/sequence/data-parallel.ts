@@ -48,12 +48,15 @@ export function shardBatch(b: Batch, shards: number): Batch[] {
     len = Math.max(1, len);
     const ids = new Int32Array(rows * len);
     const targets = new Int32Array(rows * len);
+    const k = b.later ? b.later.weights.length : 0;
+    const later = new Int32Array(rows * len * k);
     for (let r = 0; r < rows; r++) {
       const from = (row + r) * b.len + (b.len - len);
       ids.set(b.ids.subarray(from, from + len), r * len);
       targets.set(b.targets.subarray(from, from + len), r * len);
+      if (b.later) later.set(b.later.ids.subarray(from * k, (from + len) * k), r * len * k);
     }
-    out.push({ ids, targets, batch: rows, len });
+    out.push({ ids, targets, batch: rows, len, ...(b.later ? { later: { ids: later, weights: b.later.weights } } : {}) });
     row += rows;
   }
   return out;

@@ -111,7 +111,16 @@ export interface SoftmaxCEOptions {
   excludeColumn?: number;
   /** Rows per chunk (memory/speed trade-off). */
   chunkRows?: number;
+  /** Further targets per row: see `LaterTargets`. */
+  later?: LaterTargets;
 }
+
+/**
+ * Soft targets from the items after the next one: row i's target distribution
+ * puts weight 1 on `targets[i]` and `weights[j]` on `ids[i·K + j]` (0 = none),
+ * normalised to sum to 1, with K = `weights.length`.
+ */
+export interface LaterTargets { ids: Int32Array; weights: Float32Array }
 
 /**
  * Backward of one row chunk of a fused softmax: dH rows r0.. = scale·G·table, and
@@ -135,18 +144,37 @@ function backpropChunk(hc: tf.Tensor2D, G: tf.Tensor2D, table: tf.Tensor2D, r0: 
  * On wasm the probabilities are edited in place in the heap, so the [rows, items]
  * matrix is never copied into JS; elsewhere a copy is edited. Takes ownership of `probs`.
  */
-function softmaxMinusOneHot(probs: tf.Tensor2D, targets: Int32Array, r0: number, exclude: number): { g: tf.Tensor2D; loss: number } {
+function softmaxMinusOneHot(probs: tf.Tensor2D, targets: Int32Array, r0: number, exclude: number, later?: LaterTargets): { g: tf.Tensor2D; loss: number } {
   const [c, v] = probs.shape;
   const inPlace = hasHeapViews();
   const p = inPlace ? readFloats(probs) : Float32Array.from(probs.dataSync() as Float32Array);
+  const k = later ? later.weights.length : 0;
+  // float32 probabilities underflow below ~1e-38 (a loss of ~87): cap there
+  const nll = (pt: number): number => -Math.log(pt > 1e-38 ? pt : 1e-38);
   let loss = 0;
   for (let i = 0; i < c; i++) {
-    const at = i * v + (targets[r0 + i] as number);
-    const pt = p[at] as number;
-    // float32 probabilities underflow below ~1e-38 (a loss of ~87): cap there
-    loss -= Math.log(pt > 1e-38 ? pt : 1e-38);
-    p[at] = pt - 1;
-    if (exclude >= 0) p[i * v + exclude] = 0;
+    const row = i * v;
+    const target = targets[r0 + i] as number;
+    if (k === 0 || !later) {
+      const pt = p[row + target] as number;
+      loss += nll(pt);
+      p[row + target] = pt - 1;
+    } else {
+      // read every target's probability before any is lowered
+      let total = 1;
+      for (let j = 0; j < k; j++) if ((later.ids[(r0 + i) * k + j] as number) !== 0) total += later.weights[j] as number;
+      loss += nll(p[row + target] as number) / total;
+      for (let j = 0; j < k; j++) {
+        const id = later.ids[(r0 + i) * k + j] as number;
+        if (id !== 0) loss += (nll(p[row + id] as number) * (later.weights[j] as number)) / total;
+      }
+      p[row + target] = (p[row + target] as number) - 1 / total;
+      for (let j = 0; j < k; j++) {
+        const id = later.ids[(r0 + i) * k + j] as number;
+        if (id !== 0) p[row + id] = (p[row + id] as number) - (later.weights[j] as number) / total;
+      }
+    }
+    if (exclude >= 0) p[row + exclude] = 0;
   }
   if (inPlace) return { g: probs, loss };
   probs.dispose();
@@ -197,7 +225,7 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
         const logits = tf.matMul(hc, tableT);
         return tf.softmax(columnMask ? tf.add(logits, columnMask) : logits) as tf.Tensor2D;
       });
-      const chunkResult = softmaxMinusOneHot(probs, opts.targets, r0, exclude);
+      const chunkResult = softmaxMinusOneHot(probs, opts.targets, r0, exclude, opts.later);
       loss += chunkResult.loss;
       backpropChunk(hc, chunkResult.g, tIn as tf.Tensor2D, r0, dH, dTableT, inv);
     }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { combineShards, countTargets, type GradientPeer, type ShardGradients, shardBatch } from './data-parallel';
-import { gatherRows, sampledSoftmaxCrossEntropy, softmaxCrossEntropy } from './ops';
+import { gatherRows, type LaterTargets, sampledSoftmaxCrossEntropy, softmaxCrossEntropy } from './ops';
 import { forward, type ParamMap, type SequenceArchConfig as SasrecConfig } from './model';
 import { restore, snapshot, WeightAverage, type WeightSnapshot } from './weight-average';
 
@@ -52,6 +52,15 @@ export interface TrainOptions {
    * live weights. Default 0 (off).
    */
   weightAverage?: number;
+  /**
+   * Full softmax only: besides the next item, each position also targets the
+   * `laterTargets` items after it (within the training history), the j-th of
+   * them with weight `laterWeight`^j relative to the next item's 1, so the
+   * target is a distribution over the near future. Default 0 (next item only).
+   */
+  laterTargets?: number;
+  /** Default 0.5. */
+  laterWeight?: number;
 }
 
 export interface StepInfo { epoch: number; step: number; steps: number; loss: number }
@@ -90,13 +99,27 @@ export function rng(seed: number): () => number {
   };
 }
 
-export interface Batch { ids: Int32Array; targets: Int32Array; batch: number; len: number }
+export interface Batch {
+  ids: Int32Array;
+  targets: Int32Array;
+  batch: number;
+  len: number;
+  /** Items after each position's next item (`ids` is [batch·len·K], 0 = none) and their weights. */
+  later?: LaterTargets;
+}
+
+/** Relative weights of the later targets: laterWeight^j for j = 1..laterTargets (empty when off). */
+export function laterTargetWeights(opts: Pick<TrainOptions, 'laterTargets' | 'laterWeight'>): Float32Array {
+  const w = opts.laterWeight ?? 0.5;
+  return Float32Array.from({ length: opts.laterTargets ?? 0 }, (_, j) => w ** (j + 1));
+}
 
 /** Splits training sequences (oldest first) into batches of (input, next-item) pairs, length-bucketed or shuffled. */
 export function makeBatches(
   seqs: readonly Int32Array[], maxLen: number, batchSize: number, random: () => number,
-  windows: 'last' | 'random' = 'last', batchOrder: 'length' | 'random' = 'length',
+  windows: 'last' | 'random' = 'last', batchOrder: 'length' | 'random' = 'length', laterWeights: Float32Array = new Float32Array(0),
 ): Batch[] {
+  const k = laterWeights.length;
   const usable = seqs.filter((s) => s.length >= 2).map((s) => (windows === 'random' ? randomWindow(s, maxLen, random) : s));
   const order = usable.map((s, i) => ({ i, key: (batchOrder === 'random' ? 0 : Math.min(s.length - 1, maxLen)) + random() * 0.999 }));
   order.sort((a, b) => a.key - b.key);
@@ -106,13 +129,21 @@ export function makeBatches(
     const len = Math.max(...members.map((s) => Math.min(s.length - 1, maxLen)));
     const ids = new Int32Array(members.length * len);
     const targets = new Int32Array(members.length * len);
+    const later = new Int32Array(k > 0 ? members.length * len * k : 0);
     members.forEach((s, b) => {
       const n = Math.min(s.length - 1, maxLen);
       const off = b * len + (len - n);
       ids.set(s.subarray(s.length - 1 - n, s.length - 1), off);
       targets.set(s.subarray(s.length - n), off);
+      // position p's next item is s[s.length - n + p]; its later targets follow it, never past the window
+      for (let p = 0; p < n && k > 0; p++) {
+        for (let j = 1; j <= k; j++) {
+          const at = s.length - n + p + j;
+          if (at < s.length) later[(off + p) * k + j - 1] = s[at] as number;
+        }
+      }
     });
-    batches.push({ ids, targets, batch: members.length, len });
+    batches.push({ ids, targets, batch: members.length, len, ...(k > 0 ? { later: { ids: later, weights: laterWeights } } : {}) });
   }
   for (let i = batches.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -144,13 +175,20 @@ export function batchLoss(params: ParamMap, config: SasrecConfig, b: Batch, samp
   const rows = gatherRows(hidden.reshape([b.batch * b.len, config.dim]), Int32Array.from(valid));
   const table = params.get('item_emb') as tf.Variable;
   const targets = Int32Array.from(valid, (i) => b.targets[i] as number);
-  if (sampledNegatives <= 0) return softmaxCrossEntropy(rows, table as tf.Tensor2D, { targets, excludeColumn: 0 });
+  if (sampledNegatives <= 0) return softmaxCrossEntropy(rows, table as tf.Tensor2D, { targets, excludeColumn: 0, ...(b.later ? { later: validLaterTargets(b.later, valid) } : {}) });
   // sampled softmax: each row's positive against k shared uniform negatives
   const k = sampledNegatives;
   const negativeIds = Int32Array.from({ length: k }, () => 1 + Math.floor(random() * config.numItems));
   return sampledSoftmaxCrossEntropy(rows, gatherRows(table, targets), gatherRows(table, negativeIds), {
     targets, negativeIds, negativeLogitOffset: Math.log(config.numItems / k),
   });
+}
+
+function validLaterTargets(later: LaterTargets, rows: readonly number[]): LaterTargets {
+  const k = later.weights.length;
+  const ids = new Int32Array(rows.length * k);
+  rows.forEach((r, i) => ids.set(later.ids.subarray(r * k, (r + 1) * k), i * k));
+  return { ids, weights: later.weights };
 }
 
 /** Loss and gradients (in parameter order) of one batch at the current weights. */
@@ -186,7 +224,9 @@ async function parallelStep(params: ParamMap, config: SasrecConfig, b: Batch, op
 /** Trains `params` in place; on return they hold the best-validating weights. */
 export async function trainSequenceModel(params: ParamMap, config: SasrecConfig, seqs: readonly Int32Array[], opts: TrainOptions, hooks: TrainHooks): Promise<TrainResult> {
   const random = rng(opts.seed);
+  if ((opts.laterTargets ?? 0) > 0 && opts.sampledNegatives > 0) throw new Error('later targets need the full softmax (sampledNegatives 0)');
   const optimizer = tf.train.adam(opts.lr, 0.9, opts.adamBeta2 ?? 0.98);
+  const laterWeights = laterTargetWeights(opts);
   const vars = [...params.values()];
   const started = Date.now();
   const history: EpochInfo[] = [];
@@ -199,7 +239,7 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
   let epoch = 0;
   for (epoch = 1; epoch <= opts.epochs; epoch++) {
     const t0 = Date.now();
-    const batches = makeBatches(seqs, config.maxLen, opts.batchSize, random, opts.windows, opts.batchOrder);
+    const batches = makeBatches(seqs, config.maxLen, opts.batchSize, random, opts.windows, opts.batchOrder, laterWeights);
     let lossSum = 0;
     let lossN = 0;
     for (let s = 0; s < batches.length; s++) {
