@@ -140,39 +140,38 @@ function backpropChunk(hc: tf.Tensor2D, G: tf.Tensor2D, table: tf.Tensor2D, r0: 
 }
 
 /**
- * softmax(logits) − onehot(targets) for one chunk, and the chunk's summed cross-entropy.
+ * softmax(logits) − the target distribution (one-hot, or spread over `later` targets) for one
+ * chunk, and the chunk's summed cross-entropy.
  * On wasm the probabilities are edited in place in the heap, so the [rows, items]
  * matrix is never copied into JS; elsewhere a copy is edited. Takes ownership of `probs`.
  */
-function softmaxMinusOneHot(probs: tf.Tensor2D, targets: Int32Array, r0: number, exclude: number, later?: LaterTargets): { g: tf.Tensor2D; loss: number } {
+function softmaxMinusTarget(probs: tf.Tensor2D, targets: Int32Array, r0: number, exclude: number, later?: LaterTargets): { g: tf.Tensor2D; loss: number } {
   const [c, v] = probs.shape;
   const inPlace = hasHeapViews();
   const p = inPlace ? readFloats(probs) : Float32Array.from(probs.dataSync() as Float32Array);
-  const k = later ? later.weights.length : 0;
+  const laterIds = later?.ids ?? new Int32Array(0);
+  const laterWeights = later?.weights ?? new Float32Array(0);
+  const k = laterWeights.length;
   // float32 probabilities underflow below ~1e-38 (a loss of ~87): cap there
   const nll = (pt: number): number => -Math.log(pt > 1e-38 ? pt : 1e-38);
   let loss = 0;
   for (let i = 0; i < c; i++) {
     const row = i * v;
     const target = targets[r0 + i] as number;
-    if (k === 0 || !later) {
-      const pt = p[row + target] as number;
-      loss += nll(pt);
-      p[row + target] = pt - 1;
-    } else {
-      // read every target's probability before any is lowered
-      let total = 1;
-      for (let j = 0; j < k; j++) if ((later.ids[(r0 + i) * k + j] as number) !== 0) total += later.weights[j] as number;
-      loss += nll(p[row + target] as number) / total;
-      for (let j = 0; j < k; j++) {
-        const id = later.ids[(r0 + i) * k + j] as number;
-        if (id !== 0) loss += (nll(p[row + id] as number) * (later.weights[j] as number)) / total;
-      }
-      p[row + target] = (p[row + target] as number) - 1 / total;
-      for (let j = 0; j < k; j++) {
-        const id = later.ids[(r0 + i) * k + j] as number;
-        if (id !== 0) p[row + id] = (p[row + id] as number) - (later.weights[j] as number) / total;
-      }
+    const base = (r0 + i) * k;
+    // without later targets: total 1, the plain one-hot target
+    let total = 1;
+    for (let j = 0; j < k; j++) if ((laterIds[base + j] as number) !== 0) total += laterWeights[j] as number;
+    // read every target's probability before any is lowered (an item may repeat)
+    loss += nll(p[row + target] as number) / total;
+    for (let j = 0; j < k; j++) {
+      const id = laterIds[base + j] as number;
+      if (id !== 0) loss += (nll(p[row + id] as number) * (laterWeights[j] as number)) / total;
+    }
+    p[row + target] = (p[row + target] as number) - 1 / total;
+    for (let j = 0; j < k; j++) {
+      const id = laterIds[base + j] as number;
+      if (id !== 0) p[row + id] = (p[row + id] as number) - (laterWeights[j] as number) / total;
     }
     if (exclude >= 0) p[row + exclude] = 0;
   }
@@ -225,7 +224,7 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
         const logits = tf.matMul(hc, tableT);
         return tf.softmax(columnMask ? tf.add(logits, columnMask) : logits) as tf.Tensor2D;
       });
-      const chunkResult = softmaxMinusOneHot(probs, opts.targets, r0, exclude, opts.later);
+      const chunkResult = softmaxMinusTarget(probs, opts.targets, r0, exclude, opts.later);
       loss += chunkResult.loss;
       backpropChunk(hc, chunkResult.g, tIn as tf.Tensor2D, r0, dH, dTableT, inv);
     }
