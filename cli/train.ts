@@ -34,6 +34,8 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
                             the best checkpoint and the saved model use the average (0 = off)
   --later-targets 0         full softmax only: each position also targets the K items after its next one, the j-th
   --later-weight 0.5        with weight W^j relative to the next item's 1 (a target spread over the near future)
+  --label-smoothing 0       full softmax only: keep 1 - e of each target and spread e evenly over the catalog
+  --weight-decay 0          decoupled (AdamW) decay: after every step, matrices and embeddings times 1 - lr*decay
   --epochs 200 --batch-size 128 --lr 0.001 --negatives 0 (0 = full softmax; N = sampled softmax: each position's item
                             against N shared uniform negatives, for catalogs of 100k+ items)
   --eval-every 1 --patience 5 (validations without improvement) --max-minutes 120
@@ -52,7 +54,7 @@ const FLAG_MODELS: Readonly<Record<string, readonly ModelFamily[]>> = {
   positions: ['sasrec'], 'attention-dropout': ['sasrec'], 'attention-output-dropout': ['sasrec'], heads: ['sasrec'],
   block: ['sasrec'], 'ff-multiplier': ['sasrec'], 'relative-bias': ['sasrec'],
   'max-len': SEQUENCE, blocks: SEQUENCE, dropout: SEQUENCE, init: SEQUENCE, 'adam-beta2': SEQUENCE, 'weight-average': SEQUENCE, 'batch-size': SEQUENCE,
-  'later-targets': SEQUENCE, 'later-weight': SEQUENCE,
+  'later-targets': SEQUENCE, 'later-weight': SEQUENCE, 'label-smoothing': SEQUENCE, 'weight-decay': SEQUENCE,
   negatives: SEQUENCE, 'eval-every': SEQUENCE, patience: SEQUENCE, 'max-minutes': SEQUENCE, 'lr-schedule': SEQUENCE,
   windows: SEQUENCE, 'batch-order': SEQUENCE, threads: SEQUENCE, backend: SEQUENCE,
   factors: ['mf'], reg: ['mf'], folds: ['mf'], json: ['mf'],
@@ -80,6 +82,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       'attention-dropout': { type: 'string' }, 'attention-output-dropout': { type: 'string' }, init: { type: 'string' }, 'adam-beta2': { type: 'string' },
       'weight-average': { type: 'string' }, block: { type: 'string' }, 'ff-multiplier': { type: 'string' }, 'relative-bias': { type: 'boolean' },
       'later-targets': { type: 'string' }, 'later-weight': { type: 'string' },
+      'label-smoothing': { type: 'string' }, 'weight-decay': { type: 'string' },
     },
     strict: true,
   });
@@ -117,8 +120,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
     weightAverage: num(values['weight-average'], 'weight-average', 0, { min: 0, max: 0.999999 }),
     laterTargets: num(values['later-targets'], 'later-targets', 0, { int: true, min: 0, max: 16 }),
     laterWeight: num(values['later-weight'], 'later-weight', 0.5, { min: 0, max: 1 }),
+    labelSmoothing: num(values['label-smoothing'], 'label-smoothing', 0, { min: 0, max: 0.99 }),
+    weightDecay: num(values['weight-decay'], 'weight-decay', 0, { min: 0 }),
   };
   if ((opts.laterTargets ?? 0) > 0 && opts.sampledNegatives > 0) throw new TastebudError('invalid-argument', '--later-targets needs the full softmax (--negatives 0)', { field: 'later-targets' });
+  if ((opts.labelSmoothing ?? 0) > 0 && opts.sampledNegatives > 0) throw new TastebudError('invalid-argument', '--label-smoothing needs the full softmax (--negatives 0)', { field: 'label-smoothing' });
   const threads = num(values.threads, 'threads', Math.min(8, availableParallelism()), { int: true, min: 1, max: 64 });
   const backend = await setupBackend(values.backend ?? 'wasm');
   const progress = createProgress(opts.epochs, values.quiet === true);

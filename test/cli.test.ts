@@ -76,6 +76,10 @@ test('bad input files and flags: one clear line, exit 1, no stack trace', () => 
   assert.match(r.stderr, /--weight-average applies to --model sasrec or gru only/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--later-targets', '2', '--negatives', '16');
   assert.match(r.stderr, /--later-targets needs the full softmax \(--negatives 0\)/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--label-smoothing', '0.1', '--negatives', '16');
+  assert.match(r.stderr, /--label-smoothing needs the full softmax \(--negatives 0\)/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--weight-decay=-1');
+  assert.match(r.stderr, /--weight-decay must be a number >= 0, got "-1"/);
   r = cli('train', '--bogus');
   assert.equal(r.code, 1);
   assert.match(r.stderr, /error \(invalid-argument\): Unknown option '--bogus'/);
@@ -90,13 +94,14 @@ test('train then eval a tiny model on synthetic sequences', () => {
   const file = writeSyntheticSequences('seq.txt');
   const out = join(dir, 'model');
   const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '3', '--batch-size', '16', '--lr', '0.01',
-    '--attention-dropout', '0.1', '--attention-output-dropout', '0', '--init', 'torch', '--adam-beta2', '0.999', '--batch-order', 'random', '--weight-average', '0.9', '--later-targets', '2', '--later-weight', '0.4', '--quiet');
+    '--attention-dropout', '0.1', '--attention-output-dropout', '0', '--init', 'torch', '--adam-beta2', '0.999', '--batch-order', 'random', '--weight-average', '0.9', '--later-targets', '2', '--later-weight', '0.4',
+    '--label-smoothing', '0.05', '--weight-decay', '0.01', '--quiet');
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout) as { epochs: number; test: { ndcg10: number }; popularity: { test: { hr10: number } } };
   assert.equal(summary.epochs, 3);
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
     kind: string; name: string; files: Array<{ path: string; sha256: string }>; config: { attentionDropout?: number; attentionOutputDropout?: number };
-    metadata: { data: { sha256: string; users: number }; metrics: unknown; training: { init: string; adamBeta2: number; batchOrder: string; weightAverage: number; laterTargets: number; laterWeight: number } };
+    metadata: { data: { sha256: string; users: number }; metrics: unknown; training: { init: string; adamBeta2: number; batchOrder: string; weightAverage: number; laterTargets: number; laterWeight: number; labelSmoothing: number; weightDecay: number } };
   };
   assert.equal(manifest.config.attentionDropout, 0.1);
   assert.equal(manifest.config.attentionOutputDropout, 0);
@@ -106,6 +111,8 @@ test('train then eval a tiny model on synthetic sequences', () => {
   assert.equal(manifest.metadata.training.weightAverage, 0.9);
   assert.equal(manifest.metadata.training.laterTargets, 2);
   assert.equal(manifest.metadata.training.laterWeight, 0.4);
+  assert.equal(manifest.metadata.training.labelSmoothing, 0.05);
+  assert.equal(manifest.metadata.training.weightDecay, 0.01);
   assert.equal(manifest.kind, 'sequence');
   assert.equal(manifest.name, 'sasrec');
   assert.deepEqual(manifest.files.map((f) => f.path).sort(), ['vocab.json', 'weights.bin']);

@@ -60,6 +60,13 @@ test('target-weighted shard gradients equal the full-batch gradient', () => {
   assert.ok(Math.abs(combinedLater.loss - fullLater.loss) < 1e-5);
   assert.ok(maxDiff(combinedLater.grads, fullLater.grads) < 1e-5);
   assert.ok(Math.abs(fullLater.loss - full.loss) > 1e-3, 'later targets change the loss');
+  // and label smoothing
+  const smoothed: Batch = { ...withLater, labelSmoothing: 0.1 };
+  const fullSmoothed = shardGradients(params, config, smoothed, 0, rng(6));
+  const combinedSmoothed = combineShards(shardBatch(smoothed, 2).map((s) => shardGradients(params, config, s, 0, rng(6))));
+  assert.ok(Math.abs(combinedSmoothed.loss - fullSmoothed.loss) < 1e-5);
+  assert.ok(maxDiff(combinedSmoothed.grads, fullSmoothed.grads) < 1e-5);
+  assert.ok(Math.abs(fullSmoothed.loss - fullLater.loss) > 1e-3, 'label smoothing changes the loss');
   params.forEach((v) => v.dispose());
 });
 

@@ -12,7 +12,7 @@ import { loadSequenceModel } from '../workers/models/sequence/index';
 import { gatherRows, matMulT, sampledSoftmaxCrossEntropy, softmaxCrossEntropy } from '../workers/models/sequence/ops';
 import { initParams as initSasrecParams, paramShapes as sasrecParamShapes } from '../workers/models/sequence/model';
 import { type ParamMap, type SasrecConfig, sasrecForward } from '../workers/models/sequence/sasrec';
-import { type Batch, laterTargetWeights, makeBatches, randomWindow, rng, scheduledLr, trainSequenceModel } from '../workers/models/sequence/train';
+import { type Batch, applyWeightDecay, decayedParams, laterTargetWeights, makeBatches, randomWindow, rng, scheduledLr, trainSequenceModel } from '../workers/models/sequence/train';
 import { shardBatch } from '../workers/models/sequence/data-parallel';
 import { scoreHistories } from '../workers/models/sequence/infer';
 import { cycle } from './sequence-fixtures';
@@ -216,6 +216,66 @@ test('later targets: the fused cross-entropy against a weighted target distribut
   const none = softmaxCrossEntropy(h, E, { targets, excludeColumn: 0, later: { ids: new Int32Array(10), weights } });
   const plain = softmaxCrossEntropy(h, E, { targets, excludeColumn: 0 });
   assert.ok(maxAbs(none, plain) < 1e-6);
+});
+
+test('label smoothing: the fused cross-entropy against (1 − ε)·target + ε/columns matches tfjs, with and without later targets', () => {
+  const h = tf.randomNormal([5, 4], 0, 1, 'float32', 9) as tf.Tensor2D;
+  const E = tf.randomNormal([6, 4], 0, 1, 'float32', 10) as tf.Tensor2D;
+  const targets = Int32Array.from([1, 2, 3, 4, 5]);
+  const laterIds = Int32Array.from([2, 0, 4, 5, 0, 0, 1, 3, 0, 0]);
+  const weights = Float32Array.from([0.5, 0.25]);
+  const eps = 0.2;
+  for (const later of [undefined, { ids: laterIds, weights }]) {
+    const mine = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.mul(softmaxCrossEntropy(a as tf.Tensor2D, b as tf.Tensor2D, { targets, excludeColumn: 0, chunkRows: 2, labelSmoothing: eps, ...(later ? { later } : {}) }), 1.5);
+    // columns 1..5 (0 is padding); the target distribution, then smoothed
+    const dist = new Float32Array(5 * 5);
+    targets.forEach((t, i) => {
+      const ids = [t, later ? laterIds[2 * i]! : 0, later ? laterIds[2 * i + 1]! : 0];
+      const w = [1, ids[1] ? 0.5 : 0, ids[2] ? 0.25 : 0];
+      const total = w[0]! + w[1]! + w[2]!;
+      for (let j = 0; j < 5; j++) dist[i * 5 + j] = eps / 5;
+      ids.forEach((id, j) => { if (id) dist[i * 5 + id - 1]! += ((1 - eps) * w[j]!) / total; });
+    });
+    const ref = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+      const logits = tf.matMul(a, b, false, true).slice([0, 1], [5, 5]);
+      return tf.mul(tf.mean(tf.sum(tf.mul(tf.tensor2d(dist, [5, 5]), tf.neg(tf.logSoftmax(logits))), 1)), 1.5);
+    };
+    assert.ok(maxAbs(mine(h, E), ref(h, E)) < 1e-5, `loss ${mine(h, E).dataSync()[0]} vs ${ref(h, E).dataSync()[0]}`);
+    const g1 = tf.grads(mine)([h, E]);
+    const g2 = tf.grads(ref)([h, E]);
+    g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-5));
+  }
+  const plain = softmaxCrossEntropy(h, E, { targets, excludeColumn: 0 });
+  assert.ok(maxAbs(softmaxCrossEntropy(h, E, { targets, excludeColumn: 0, labelSmoothing: 0 }), plain) < 1e-7, 'ε = 0 is the plain loss');
+});
+
+test('weight decay: matrices and embeddings shrink by 1 − lr·decay per step, layer norms and biases do not', async () => {
+  const config: SasrecConfig = { architecture: 'sasrec', numItems: 8, dim: 8, maxLen: 5, blocks: 1, heads: 1, dropout: 0, relativeBias: true };
+  const params = initSasrecParams(config, 4, 'normal');
+  const decayed = new Set(decayedParams(params));
+  for (const [name, v] of params) {
+    const expected = v.rank >= 2 && !name.endsWith('rel_bias');
+    assert.equal(decayed.has(v as tf.Variable), expected, `${name} decayed: ${expected}`);
+  }
+  assert.ok(decayed.has(params.get('item_emb') as tf.Variable));
+  const before = (params.get('item_emb')!.dataSync() as Float32Array).slice();
+  applyWeightDecay([...decayed], 0.01, 5);
+  const after = params.get('item_emb')!.dataSync() as Float32Array;
+  after.forEach((x, i) => assert.ok(Math.abs(x - (before[i] as number) * 0.95) < 1e-6));
+  // in training: the same seed with a large decay ends with smaller embeddings
+  const seqs = Array.from({ length: 16 }, (_, u) => cycle(8, u % 8, 5));
+  const norm = (p: ParamMap): number => tf.tidy(() => tf.norm(p.get('item_emb') as tf.Tensor).dataSync()[0] as number);
+  const trained = async (weightDecay: number): Promise<number> => {
+    const p = initSasrecParams(config, 4, 'normal');
+    const tensors = tf.memory().numTensors;
+    await trainSequenceModel(p, config, seqs, { epochs: 3, batchSize: 8, lr: 0.01, seed: 2, sampledNegatives: 0, evalEvery: 3, patience: 5, maxSeconds: 60, weightDecay }, { validate: () => 1 });
+    assert.ok(tf.memory().numTensors <= tensors + 2 * p.size, 'decay leaks no tensors');
+    const n = norm(p);
+    p.forEach((v) => v.dispose());
+    return n;
+  };
+  assert.ok(await trained(20) < 0.9 * await trained(0));
+  params.forEach((v) => v.dispose());
 });
 
 test('later targets in batches: the items after each next item, within the history, weighted W^j', () => {

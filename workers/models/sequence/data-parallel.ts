@@ -56,7 +56,11 @@ export function shardBatch(b: Batch, shards: number): Batch[] {
       targets.set(b.targets.subarray(from, from + len), r * len);
       if (b.later) later.set(b.later.ids.subarray(from * k, (from + len) * k), r * len * k);
     }
-    out.push({ ids, targets, batch: rows, len, ...(b.later ? { later: { ids: later, weights: b.later.weights } } : {}) });
+    out.push({
+      ids, targets, batch: rows, len,
+      ...(b.later ? { later: { ids: later, weights: b.later.weights } } : {}),
+      ...(b.labelSmoothing ? { labelSmoothing: b.labelSmoothing } : {}),
+    });
     row += rows;
   }
   return out;

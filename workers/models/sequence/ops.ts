@@ -113,6 +113,8 @@ export interface SoftmaxCEOptions {
   chunkRows?: number;
   /** Further targets per row: see `LaterTargets`. */
   later?: LaterTargets;
+  /** Label smoothing ε: the target keeps 1 − ε and ε is spread evenly over the softmax's columns. Default 0. */
+  labelSmoothing?: number;
 }
 
 /**
@@ -140,18 +142,21 @@ function backpropChunk(hc: tf.Tensor2D, G: tf.Tensor2D, table: tf.Tensor2D, r0: 
 }
 
 /**
- * softmax(logits) − the target distribution (one-hot, or spread over `later` targets) for one
- * chunk, and the chunk's summed cross-entropy.
+ * softmax(logits) − the target distribution (one-hot, or spread over `later` targets, either
+ * optionally smoothed) for one chunk, and the chunk's summed cross-entropy.
  * On wasm the probabilities are edited in place in the heap, so the [rows, items]
  * matrix is never copied into JS; elsewhere a copy is edited. Takes ownership of `probs`.
  */
-function softmaxMinusTarget(probs: tf.Tensor2D, targets: Int32Array, r0: number, exclude: number, later?: LaterTargets): { g: tf.Tensor2D; loss: number } {
+function softmaxMinusTarget(probs: tf.Tensor2D, targets: Int32Array, r0: number, exclude: number, later?: LaterTargets, smoothing?: Smoothing): { g: tf.Tensor2D; loss: number } {
   const [c, v] = probs.shape;
   const inPlace = hasHeapViews();
   const p = inPlace ? readFloats(probs) : Float32Array.from(probs.dataSync() as Float32Array);
   const laterIds = later?.ids ?? new Int32Array(0);
   const laterWeights = later?.weights ?? new Float32Array(0);
   const k = laterWeights.length;
+  const eps = smoothing?.eps ?? 0;
+  const keep = 1 - eps;
+  const spread = eps / (exclude >= 0 ? v - 1 : v);
   // float32 probabilities underflow below ~1e-38 (a loss of ~87): cap there
   const nll = (pt: number): number => -Math.log(pt > 1e-38 ? pt : 1e-38);
   let loss = 0;
@@ -163,21 +168,47 @@ function softmaxMinusTarget(probs: tf.Tensor2D, targets: Int32Array, r0: number,
     let total = 1;
     for (let j = 0; j < k; j++) if ((laterIds[base + j] as number) !== 0) total += laterWeights[j] as number;
     // read every target's probability before any is lowered (an item may repeat)
-    loss += nll(p[row + target] as number) / total;
+    const targetNll = nll(p[row + target] as number);
+    let rowLoss = targetNll / total;
     for (let j = 0; j < k; j++) {
       const id = laterIds[base + j] as number;
-      if (id !== 0) loss += (nll(p[row + id] as number) * (laterWeights[j] as number)) / total;
+      if (id !== 0) rowLoss += (nll(p[row + id] as number) * (laterWeights[j] as number)) / total;
     }
-    p[row + target] = (p[row + target] as number) - 1 / total;
+    // the uniform part's cross-entropy, mean −log p over the columns, is lse − mean logit
+    loss += eps > 0 ? keep * rowLoss + eps * ((smoothing?.logitGap[r0 + i] as number) + targetNll) : rowLoss;
+    p[row + target] = (p[row + target] as number) - keep / total;
     for (let j = 0; j < k; j++) {
       const id = laterIds[base + j] as number;
-      if (id !== 0) p[row + id] = (p[row + id] as number) - (laterWeights[j] as number) / total;
+      if (id !== 0) p[row + id] = (p[row + id] as number) - (keep * (laterWeights[j] as number)) / total;
     }
+    if (eps > 0) for (let j = 0; j < v; j++) p[row + j] = (p[row + j] as number) - spread;
     if (exclude >= 0) p[row + exclude] = 0;
   }
   if (inPlace) return { g: probs, loss };
   probs.dispose();
   return { g: tf.tensor2d(p, [c, v]), loss };
+}
+
+/** Label smoothing ε and, per row, its target's logit minus the mean logit over the softmax's columns. */
+interface Smoothing { eps: number; logitGap: Float32Array }
+
+/** Per row of `h` ([n, d]): h·table[target] − mean over the columns other than `exclude` of h·table[j]. */
+function targetLogitGaps(hData: Float32Array, tableData: Float32Array, targets: Int32Array, n: number, d: number, exclude: number): Float32Array {
+  const v = tableData.length / d;
+  const mean = new Float64Array(d);
+  for (let j = 0; j < v; j++) {
+    if (j === exclude) continue;
+    for (let c = 0; c < d; c++) mean[c] = (mean[c] as number) + (tableData[j * d + c] as number);
+  }
+  const columns = exclude >= 0 ? v - 1 : v;
+  const gaps = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = (targets[i] as number) * d;
+    let g = 0;
+    for (let c = 0; c < d; c++) g += (hData[i * d + c] as number) * ((tableData[t + c] as number) - (mean[c] as number) / columns);
+    gaps[i] = g;
+  }
+  return gaps;
 }
 
 /** [d, rows] → [rows, d]. */
@@ -216,6 +247,8 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
     // the table gradient is accumulated transposed ([d, v] = hcᵀ·G), so G is never transposed
     const dTableT = new Float32Array(d * v);
     const inv = 1 / n;
+    const eps = opts.labelSmoothing ?? 0;
+    const smoothing = eps > 0 ? { eps, logitGap: targetLogitGaps(hData, tIn.dataSync() as Float32Array, opts.targets, n, d, exclude) } : undefined;
     let loss = 0;
     for (let r0 = 0; r0 < n; r0 += chunk) {
       const c = Math.min(chunk, n - r0);
@@ -224,7 +257,7 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
         const logits = tf.matMul(hc, tableT);
         return tf.softmax(columnMask ? tf.add(logits, columnMask) : logits) as tf.Tensor2D;
       });
-      const chunkResult = softmaxMinusTarget(probs, opts.targets, r0, exclude, opts.later);
+      const chunkResult = softmaxMinusTarget(probs, opts.targets, r0, exclude, opts.later, smoothing);
       loss += chunkResult.loss;
       backpropChunk(hc, chunkResult.g, tIn as tf.Tensor2D, r0, dH, dTableT, inv);
     }

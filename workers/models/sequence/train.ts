@@ -61,6 +61,17 @@ export interface TrainOptions {
   laterTargets?: number;
   /** Default 0.5. */
   laterWeight?: number;
+  /**
+   * Full softmax only: the target distribution keeps 1 − ε of its mass and spreads ε
+   * uniformly over the catalog (label smoothing). Default 0 (off).
+   */
+  labelSmoothing?: number;
+  /**
+   * Decoupled weight decay (AdamW): after every step each matrix and embedding is
+   * multiplied by 1 − lr·weightDecay (layer-norm parameters, biases and the relative
+   * attention bias are left alone). Default 0 (off).
+   */
+  weightDecay?: number;
 }
 
 export interface StepInfo { epoch: number; step: number; steps: number; loss: number }
@@ -106,6 +117,8 @@ export interface Batch {
   len: number;
   /** Items after each position's next item (`ids` is [batch·len·K], 0 = none) and their weights. */
   later?: LaterTargets;
+  /** Label smoothing ε of this batch's targets (0 or absent = off). */
+  labelSmoothing?: number;
 }
 
 /** Relative weights of the later targets: laterWeight^j for j = 1..laterTargets (empty when off). */
@@ -175,7 +188,13 @@ export function batchLoss(params: ParamMap, config: SasrecConfig, b: Batch, samp
   const rows = gatherRows(hidden.reshape([b.batch * b.len, config.dim]), Int32Array.from(valid));
   const table = params.get('item_emb') as tf.Variable;
   const targets = Int32Array.from(valid, (i) => b.targets[i] as number);
-  if (sampledNegatives <= 0) return softmaxCrossEntropy(rows, table as tf.Tensor2D, { targets, excludeColumn: 0, ...(b.later ? { later: validLaterTargets(b.later, valid) } : {}) });
+  if (sampledNegatives <= 0) {
+    return softmaxCrossEntropy(rows, table as tf.Tensor2D, {
+      targets, excludeColumn: 0,
+      ...(b.later ? { later: validLaterTargets(b.later, valid) } : {}),
+      ...(b.labelSmoothing ? { labelSmoothing: b.labelSmoothing } : {}),
+    });
+  }
   // sampled softmax: each row's positive against k shared uniform negatives
   const k = sampledNegatives;
   const negativeIds = Int32Array.from({ length: k }, () => 1 + Math.floor(random() * config.numItems));
@@ -221,10 +240,25 @@ async function parallelStep(params: ParamMap, config: SasrecConfig, b: Batch, op
   return loss;
 }
 
+/** The parameters decoupled weight decay applies to: matrices and embeddings. */
+export function decayedParams(params: ParamMap): tf.Variable[] {
+  return [...params].filter(([name, v]) => v.rank >= 2 && !name.endsWith('rel_bias')).map(([, v]) => v as tf.Variable);
+}
+
+/** w ← w·(1 − lr·decay) for each of `vars` (AdamW's decoupled step). */
+export function applyWeightDecay(vars: readonly tf.Variable[], lr: number, decay: number): void {
+  const factor = 1 - lr * decay;
+  tf.tidy(() => { for (const v of vars) v.assign(tf.mul(v, factor)); });
+}
+
 /** Trains `params` in place; on return they hold the best-validating weights. */
 export async function trainSequenceModel(params: ParamMap, config: SasrecConfig, seqs: readonly Int32Array[], opts: TrainOptions, hooks: TrainHooks): Promise<TrainResult> {
   const random = rng(opts.seed);
   if ((opts.laterTargets ?? 0) > 0 && opts.sampledNegatives > 0) throw new Error('later targets need the full softmax (sampledNegatives 0)');
+  const smoothing = opts.labelSmoothing ?? 0;
+  if (smoothing > 0 && opts.sampledNegatives > 0) throw new Error('label smoothing needs the full softmax (sampledNegatives 0)');
+  if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`labelSmoothing must be in [0, 1), got ${smoothing}`);
+  const decayed = (opts.weightDecay ?? 0) > 0 ? decayedParams(params) : [];
   const optimizer = tf.train.adam(opts.lr, 0.9, opts.adamBeta2 ?? 0.98);
   const laterWeights = laterTargetWeights(opts);
   const vars = [...params.values()];
@@ -239,13 +273,15 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
   let epoch = 0;
   for (epoch = 1; epoch <= opts.epochs; epoch++) {
     const t0 = Date.now();
-    const batches = makeBatches(seqs, config.maxLen, opts.batchSize, random, opts.windows, opts.batchOrder, laterWeights);
+    const batches = makeBatches(seqs, config.maxLen, opts.batchSize, random, opts.windows, opts.batchOrder, laterWeights)
+      .map((b) => (smoothing > 0 ? { ...b, labelSmoothing: smoothing } : b));
     let lossSum = 0;
     let lossN = 0;
     for (let s = 0; s < batches.length; s++) {
       const b = batches[s] as Batch;
       // tfjs's Adam reads its (protected) learningRate on every step.
-      (optimizer as unknown as { learningRate: number }).learningRate = scheduledLr(opts, (Date.now() - started) / 1000 / opts.maxSeconds);
+      const lr = scheduledLr(opts, (Date.now() - started) / 1000 / opts.maxSeconds);
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
       let l: number;
       if (hooks.peers && hooks.peers.length > 0) {
         l = await parallelStep(params, config, b, optimizer, hooks.peers, opts.sampledNegatives, random);
@@ -254,6 +290,7 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
         l = loss ? (loss.dataSync()[0] as number) : NaN;
         loss?.dispose();
       }
+      if (decayed.length > 0) applyWeightDecay(decayed, lr, opts.weightDecay ?? 0);
       average?.update(params);
       lossSum += l;
       lossN++;
