@@ -46,27 +46,24 @@ test('shards cover every row once and trimming left padding keeps each row', () 
 
 test('target-weighted shard gradients equal the full-batch gradient', () => {
   const params = initParams(config, 3);
+  /** The combined gradients of `parts` shards equal the full batch's; returns the full batch's loss. */
+  const shardsMatchFull = (batch: Batch, parts: number): number => {
+    const full = shardGradients(params, config, batch, 0, rng(6));
+    const combined = combineShards(shardBatch(batch, parts).map((s) => shardGradients(params, config, s, 0, rng(6))));
+    assert.equal(combined.targets, full.targets);
+    assert.ok(Math.abs(combined.loss - full.loss) < 1e-5, `loss ${combined.loss} vs ${full.loss}`);
+    assert.ok(maxDiff(combined.grads, full.grads) < 1e-5);
+    return full.loss;
+  };
   const [batch] = makeBatches(sequences(9, 4), config.maxLen, 9, rng(5)) as [Batch];
-  const full = shardGradients(params, config, batch, 0, rng(6));
-  const parts = shardBatch(batch, 2).map((s) => shardGradients(params, config, s, 0, rng(6)));
-  const combined = combineShards(parts);
-  assert.equal(combined.targets, full.targets);
-  assert.ok(Math.abs(combined.loss - full.loss) < 1e-5, `loss ${combined.loss} vs ${full.loss}`);
-  assert.ok(maxDiff(combined.grads, full.grads) < 1e-5);
+  const plainLoss = shardsMatchFull(batch, 2);
   // the same with later targets, which the shards carry along
   const [withLater] = makeBatches(sequences(9, 4), config.maxLen, 9, rng(5), 'last', 'length', Float32Array.from([0.5, 0.25])) as [Batch];
-  const fullLater = shardGradients(params, config, withLater, 0, rng(6));
-  const combinedLater = combineShards(shardBatch(withLater, 3).map((s) => shardGradients(params, config, s, 0, rng(6))));
-  assert.ok(Math.abs(combinedLater.loss - fullLater.loss) < 1e-5);
-  assert.ok(maxDiff(combinedLater.grads, fullLater.grads) < 1e-5);
-  assert.ok(Math.abs(fullLater.loss - full.loss) > 1e-3, 'later targets change the loss');
+  const laterLoss = shardsMatchFull(withLater, 3);
+  assert.ok(Math.abs(laterLoss - plainLoss) > 1e-3, 'later targets change the loss');
   // and label smoothing
-  const smoothed: Batch = { ...withLater, labelSmoothing: 0.1 };
-  const fullSmoothed = shardGradients(params, config, smoothed, 0, rng(6));
-  const combinedSmoothed = combineShards(shardBatch(smoothed, 2).map((s) => shardGradients(params, config, s, 0, rng(6))));
-  assert.ok(Math.abs(combinedSmoothed.loss - fullSmoothed.loss) < 1e-5);
-  assert.ok(maxDiff(combinedSmoothed.grads, fullSmoothed.grads) < 1e-5);
-  assert.ok(Math.abs(fullSmoothed.loss - fullLater.loss) > 1e-3, 'label smoothing changes the loss');
+  const smoothedLoss = shardsMatchFull({ ...withLater, labelSmoothing: 0.1 }, 2);
+  assert.ok(Math.abs(smoothedLoss - laterLoss) > 1e-3, 'label smoothing changes the loss');
   params.forEach((v) => v.dispose());
 });
 

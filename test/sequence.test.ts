@@ -9,7 +9,7 @@ import { TastebudError } from '../lib/errors';
 import { causalAttention } from '../workers/models/sequence/attention';
 import { VOCAB_FILE, WEIGHTS_FILE, decodeWeights, encodeWeights } from '../workers/models/sequence/artifacts';
 import { loadSequenceModel } from '../workers/models/sequence/index';
-import { gatherRows, matMulT, sampledSoftmaxCrossEntropy, softmaxCrossEntropy } from '../workers/models/sequence/ops';
+import { gatherRows, type LaterTargets, matMulT, sampledSoftmaxCrossEntropy, softmaxCrossEntropy } from '../workers/models/sequence/ops';
 import { initParams as initSasrecParams, paramShapes as sasrecParamShapes } from '../workers/models/sequence/model';
 import { type ParamMap, type SasrecConfig, sasrecForward } from '../workers/models/sequence/sasrec';
 import { type Batch, applyWeightDecay, decayedParams, laterTargetWeights, makeBatches, randomWindow, rng, scheduledLr, trainSequenceModel } from '../workers/models/sequence/train';
@@ -189,20 +189,22 @@ test('fused softmax cross-entropy, gather and matmul gradients match tfjs', () =
   m1.forEach((g, i) => assert.ok(maxAbs(g, m2[i] as tf.Tensor) < 1e-4));
 });
 
-test('later targets: the fused cross-entropy against a weighted target distribution matches tfjs, loss and gradients', () => {
-  const h = tf.randomNormal([5, 4], 0, 1, 'float32', 7) as tf.Tensor2D;
-  const E = tf.randomNormal([6, 4], 0, 1, 'float32', 8) as tf.Tensor2D;
-  const targets = Int32Array.from([1, 2, 3, 4, 5]);
-  // two later targets per row; 0 = none (the end of a history)
-  const laterIds = Int32Array.from([2, 3, 3, 4, 4, 5, 5, 0, 0, 0]);
-  const weights = Float32Array.from([0.5, 0.25]);
-  const mine = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.mul(softmaxCrossEntropy(a as tf.Tensor2D, b as tf.Tensor2D, { targets, excludeColumn: 0, chunkRows: 2, later: { ids: laterIds, weights } }), 1.5);
+/**
+ * The fused cross-entropy (rows of `h`, columns 1..5 of `E`, 0 = padding) against the target
+ * distribution of each row — its target, its later targets (two per row), then smoothed by
+ * `eps` — matches a tfjs soft-target reference, loss and both gradients.
+ */
+function assertMatchesSoftTargets(h: tf.Tensor2D, E: tf.Tensor2D, targets: Int32Array, later: LaterTargets | undefined, eps: number): void {
+  const mine = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.mul(softmaxCrossEntropy(a as tf.Tensor2D, b as tf.Tensor2D, {
+    targets, excludeColumn: 0, chunkRows: 2, ...(later ? { later } : {}), ...(eps > 0 ? { labelSmoothing: eps } : {}),
+  }), 1.5);
   const dist = new Float32Array(5 * 5);
   targets.forEach((t, i) => {
-    const ids = [t, laterIds[2 * i]!, laterIds[2 * i + 1]!];
-    const w = [1, ids[1] ? 0.5 : 0, ids[2] ? 0.25 : 0];
+    const ids = [t, later ? later.ids[2 * i]! : 0, later ? later.ids[2 * i + 1]! : 0];
+    const w = [1, ids[1] ? later!.weights[0]! : 0, ids[2] ? later!.weights[1]! : 0];
     const total = w[0]! + w[1]! + w[2]!;
-    ids.forEach((id, j) => { if (id) dist[i * 5 + id - 1]! += w[j]! / total; });
+    for (let j = 0; j < 5; j++) dist[i * 5 + j] = eps / 5;
+    ids.forEach((id, j) => { if (id) dist[i * 5 + id - 1]! += ((1 - eps) * w[j]!) / total; });
   });
   const ref = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => {
     const logits = tf.matMul(a, b, false, true).slice([0, 1], [5, 5]);
@@ -212,6 +214,16 @@ test('later targets: the fused cross-entropy against a weighted target distribut
   const g1 = tf.grads(mine)([h, E]);
   const g2 = tf.grads(ref)([h, E]);
   g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-5));
+}
+
+test('later targets: the fused cross-entropy against a weighted target distribution matches tfjs, loss and gradients', () => {
+  const h = tf.randomNormal([5, 4], 0, 1, 'float32', 7) as tf.Tensor2D;
+  const E = tf.randomNormal([6, 4], 0, 1, 'float32', 8) as tf.Tensor2D;
+  const targets = Int32Array.from([1, 2, 3, 4, 5]);
+  // two later targets per row; 0 = none (the end of a history)
+  const laterIds = Int32Array.from([2, 3, 3, 4, 4, 5, 5, 0, 0, 0]);
+  const weights = Float32Array.from([0.5, 0.25]);
+  assertMatchesSoftTargets(h, E, targets, { ids: laterIds, weights }, 0);
   // no later targets at all: the plain next-item loss
   const none = softmaxCrossEntropy(h, E, { targets, excludeColumn: 0, later: { ids: new Int32Array(10), weights } });
   const plain = softmaxCrossEntropy(h, E, { targets, excludeColumn: 0 });
@@ -224,27 +236,8 @@ test('label smoothing: the fused cross-entropy against (1 − ε)·target + ε/c
   const targets = Int32Array.from([1, 2, 3, 4, 5]);
   const laterIds = Int32Array.from([2, 0, 4, 5, 0, 0, 1, 3, 0, 0]);
   const weights = Float32Array.from([0.5, 0.25]);
-  const eps = 0.2;
-  for (const later of [undefined, { ids: laterIds, weights }]) {
-    const mine = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.mul(softmaxCrossEntropy(a as tf.Tensor2D, b as tf.Tensor2D, { targets, excludeColumn: 0, chunkRows: 2, labelSmoothing: eps, ...(later ? { later } : {}) }), 1.5);
-    // columns 1..5 (0 is padding); the target distribution, then smoothed
-    const dist = new Float32Array(5 * 5);
-    targets.forEach((t, i) => {
-      const ids = [t, later ? laterIds[2 * i]! : 0, later ? laterIds[2 * i + 1]! : 0];
-      const w = [1, ids[1] ? 0.5 : 0, ids[2] ? 0.25 : 0];
-      const total = w[0]! + w[1]! + w[2]!;
-      for (let j = 0; j < 5; j++) dist[i * 5 + j] = eps / 5;
-      ids.forEach((id, j) => { if (id) dist[i * 5 + id - 1]! += ((1 - eps) * w[j]!) / total; });
-    });
-    const ref = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-      const logits = tf.matMul(a, b, false, true).slice([0, 1], [5, 5]);
-      return tf.mul(tf.mean(tf.sum(tf.mul(tf.tensor2d(dist, [5, 5]), tf.neg(tf.logSoftmax(logits))), 1)), 1.5);
-    };
-    assert.ok(maxAbs(mine(h, E), ref(h, E)) < 1e-5, `loss ${mine(h, E).dataSync()[0]} vs ${ref(h, E).dataSync()[0]}`);
-    const g1 = tf.grads(mine)([h, E]);
-    const g2 = tf.grads(ref)([h, E]);
-    g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-5));
-  }
+  assertMatchesSoftTargets(h, E, targets, undefined, 0.2);
+  assertMatchesSoftTargets(h, E, targets, { ids: laterIds, weights }, 0.2);
   const plain = softmaxCrossEntropy(h, E, { targets, excludeColumn: 0 });
   assert.ok(maxAbs(softmaxCrossEntropy(h, E, { targets, excludeColumn: 0, labelSmoothing: 0 }), plain) < 1e-7, 'ε = 0 is the plain loss');
 });

@@ -156,7 +156,7 @@ function softmaxMinusTarget(probs: tf.Tensor2D, targets: Int32Array, r0: number,
   const k = laterWeights.length;
   const eps = smoothing?.eps ?? 0;
   const keep = 1 - eps;
-  const spread = eps / (exclude >= 0 ? v - 1 : v);
+  const spread = smoothing?.spread ?? 0;
   // float32 probabilities underflow below ~1e-38 (a loss of ~87): cap there
   const nll = (pt: number): number => -Math.log(pt > 1e-38 ? pt : 1e-38);
   let loss = 0;
@@ -189,18 +189,17 @@ function softmaxMinusTarget(probs: tf.Tensor2D, targets: Int32Array, r0: number,
   return { g: tf.tensor2d(p, [c, v]), loss };
 }
 
-/** Label smoothing ε and, per row, its target's logit minus the mean logit over the softmax's columns. */
-interface Smoothing { eps: number; logitGap: Float32Array }
+/** Label smoothing ε, its share ε/columns per softmax column, and per row the target's logit minus the mean logit over those columns. */
+interface Smoothing { eps: number; spread: number; logitGap: Float32Array }
 
-/** Per row of `h` ([n, d]): h·table[target] − mean over the columns other than `exclude` of h·table[j]. */
-function targetLogitGaps(hData: Float32Array, tableData: Float32Array, targets: Int32Array, n: number, d: number, exclude: number): Float32Array {
+/** Per row of `h` ([n, d]): h·table[target] − mean over the `columns` columns other than `exclude` of h·table[j]. */
+function targetLogitGaps(hData: Float32Array, tableData: Float32Array, targets: Int32Array, n: number, d: number, exclude: number, columns: number): Float32Array {
   const v = tableData.length / d;
   const mean = new Float64Array(d);
   for (let j = 0; j < v; j++) {
     if (j === exclude) continue;
     for (let c = 0; c < d; c++) mean[c] = (mean[c] as number) + (tableData[j * d + c] as number);
   }
-  const columns = exclude >= 0 ? v - 1 : v;
   const gaps = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const t = (targets[i] as number) * d;
@@ -248,7 +247,8 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
     const dTableT = new Float32Array(d * v);
     const inv = 1 / n;
     const eps = opts.labelSmoothing ?? 0;
-    const smoothing = eps > 0 ? { eps, logitGap: targetLogitGaps(hData, tIn.dataSync() as Float32Array, opts.targets, n, d, exclude) } : undefined;
+    const columns = exclude >= 0 ? v - 1 : v;
+    const smoothing = eps > 0 ? { eps, spread: eps / columns, logitGap: targetLogitGaps(hData, tIn.dataSync() as Float32Array, opts.targets, n, d, exclude, columns) } : undefined;
     let loss = 0;
     for (let r0 = 0; r0 < n; r0 += chunk) {
       const c = Math.min(chunk, n - r0);
