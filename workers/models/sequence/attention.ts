@@ -1,56 +1,16 @@
 /**
- * Causal multi-head self-attention over left-padded sequences, computed in
- * plain JS loops (forward and backward). On tfjs-wasm, batched matmuls
- * (batch > 1) take a slow non-XNNPACK path (~1.3 GFLOP/s); these loops skip
- * the padding and the masked upper triangle, which is cheaper overall.
+ * Causal multi-head self-attention over left-padded sequences, forward and
+ * backward as a custom gradient. The O(L²·dh) products run in WASM SIMD loops
+ * (attention-loops.ts; plain JS where WASM is unavailable) that skip the
+ * padding and the masked upper triangle: on tfjs-wasm, batched matmuls
+ * (batch > 1) take a slow non-XNNPACK path. The softmax, bias and dropout
+ * steps between them are O(L²) JS.
  * q, k, v: [B, L, dim] (heads are column blocks of dim); returns [B, L, dim]
  * with zero rows at padding positions. Browser-safe: no Node imports.
  */
 import * as tf from '@tensorflow/tfjs';
+import { attentionLoops, type AttentionShape } from './attention-loops';
 import type { CustomGradFn } from './ops';
-
-type Vec = Float32Array | Float64Array;
-
-function dot(a: Vec, ao: number, b: Vec, bo: number, n: number): number {
-  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
-  let t = 0;
-  for (; t + 3 < n; t += 4) {
-    s0 += (a[ao + t] as number) * (b[bo + t] as number);
-    s1 += (a[ao + t + 1] as number) * (b[bo + t + 1] as number);
-    s2 += (a[ao + t + 2] as number) * (b[bo + t + 2] as number);
-    s3 += (a[ao + t + 3] as number) * (b[bo + t + 3] as number);
-  }
-  for (; t < n; t++) s0 += (a[ao + t] as number) * (b[bo + t] as number);
-  return s0 + s1 + s2 + s3;
-}
-
-/** y[yo..yo+n) += alpha * x[xo..xo+n) */
-function axpy(alpha: number, x: Vec, xo: number, y: Vec, yo: number, n: number): void {
-  let t = 0;
-  for (; t + 3 < n; t += 4) {
-    y[yo + t] = (y[yo + t] as number) + alpha * (x[xo + t] as number);
-    y[yo + t + 1] = (y[yo + t + 1] as number) + alpha * (x[xo + t + 1] as number);
-    y[yo + t + 2] = (y[yo + t + 2] as number) + alpha * (x[xo + t + 2] as number);
-    y[yo + t + 3] = (y[yo + t + 3] as number) + alpha * (x[xo + t + 3] as number);
-  }
-  for (; t < n; t++) y[yo + t] = (y[yo + t] as number) + alpha * (x[xo + t] as number);
-}
-
-/**
- * y[yo..yo+n) += Σ_{j=j0..j1} w[wo + j] · rows[base + j·stride ..+n), four rows at a time.
- */
-function weightedRows(w: Vec, wo: number, j0: number, j1: number, rows: Vec, base: number, stride: number, y: Vec, yo: number, n: number): void {
-  let j = j0;
-  for (; j + 3 <= j1; j += 4) {
-    const w0 = w[wo + j] as number; const w1 = w[wo + j + 1] as number; const w2 = w[wo + j + 2] as number; const w3 = w[wo + j + 3] as number;
-    const r0 = base + j * stride;
-    const r1 = r0 + stride; const r2 = r1 + stride; const r3 = r2 + stride;
-    for (let t = 0; t < n; t++) {
-      y[yo + t] = (y[yo + t] as number) + w0 * (rows[r0 + t] as number) + w1 * (rows[r1 + t] as number) + w2 * (rows[r2 + t] as number) + w3 * (rows[r3 + t] as number);
-    }
-  }
-  for (; j <= j1; j++) axpy(w[wo + j] as number, rows, base + j * stride, y, yo, n);
-}
 
 /** Dropout on the attention weights (training only): each kept weight is scaled by 1 / (1 - rate). */
 export interface AttentionDropout {
@@ -63,6 +23,95 @@ export interface AttentionResult {
   out: tf.Tensor3D;
   /** [B, L] attention of the last position averaged over heads (only when asked). */
   lastAttention?: Float32Array;
+}
+
+/**
+ * Heap layout in floats, every region 16-byte aligned: the lengths (as i32),
+ * seven [B, L, D] tensors (0 q, 1 k, 2 v, 3 output / its gradient, 4–6 dq, dk, dv)
+ * and three L×L matrices per (row, head) (0 probabilities, 1 probabilities × dropout mask,
+ * 2 logit gradients).
+ */
+function layout(B: number, L: number, D: number, heads: number) {
+  const up = (n: number): number => Math.ceil(n / 4) * 4;
+  const first = up(B);
+  const t = up(B * L * D);
+  const m = up(B * heads * L * L);
+  return {
+    lens: 0,
+    tensor: (i: number): number => first + i * t,
+    matrix: (i: number): number => first + 7 * t + i * m,
+    total: first + 7 * t + 3 * m,
+  };
+}
+
+interface DropoutSink { M: Float32Array; PM: number; rate: number; random: () => number }
+
+/**
+ * Per (row, head, real query i), in that order: W[i, o..i] (scaled scores at heap offset P)
+ * plus the relative bias, softmaxed in place. With dropout, draws the keep mask M (scaled by
+ * 1 / (1 − rate), one draw per visible key) and writes P·M at heap offset PM; adds the last
+ * query's probabilities / heads to `last`.
+ */
+function softmaxRows(heap: Float32Array, P: number, s: AttentionShape, bias: Float32Array | null, R: number, drop: DropoutSink | null, last: Float32Array | null): void {
+  const { B, L, heads, lens } = s;
+  const keep = drop ? 1 / (1 - drop.rate) : 1;
+  for (let b = 0; b < B; b++) {
+    const o = L - (lens[b] as number);
+    for (let h = 0; h < heads; h++) {
+      for (let i = o; i < L; i++) {
+        const row = (b * heads + h) * L * L + i * L;
+        const p = P + row;
+        let max = -Infinity;
+        if (bias) {
+          const r = h * R + i;
+          for (let j = o; j <= i; j++) heap[p + j] = (heap[p + j] as number) + (bias[r - j] as number);
+        }
+        for (let j = o; j <= i; j++) max = Math.max(max, heap[p + j] as number);
+        let sum = 0;
+        for (let j = o; j <= i; j++) { const e = Math.exp((heap[p + j] as number) - max); heap[p + j] = e; sum += e; }
+        const inv = 1 / sum;
+        for (let j = o; j <= i; j++) heap[p + j] = (heap[p + j] as number) * inv;
+        if (drop) {
+          const { M, PM, rate, random } = drop;
+          for (let j = o; j <= i; j++) {
+            const m = random() < rate ? 0 : keep;
+            M[row + j] = m;
+            heap[PM + row + j] = (heap[p + j] as number) * m;
+          }
+        }
+        if (last && i === L - 1) {
+          for (let j = o; j <= i; j++) last[b * L + j] = (last[b * L + j] as number) + (heap[p + j] as number) / heads;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * In place at heap offset DS, per (row, head, real query i): from dy·v (times the dropout
+ * mask) to the logit gradient P ⊙ (dP − Σ P·dP) times `scale`; the unscaled logit gradient
+ * summed per (head, distance) into dBias.
+ */
+function logitGradients(heap: Float32Array, DS: number, probs: Float32Array, s: AttentionShape, M: Float32Array | null, dBias: Float32Array | null, R: number, scale: number): void {
+  const { B, L, heads, lens } = s;
+  for (let b = 0; b < B; b++) {
+    const o = L - (lens[b] as number);
+    for (let h = 0; h < heads; h++) {
+      for (let i = o; i < L; i++) {
+        const row = (b * heads + h) * L * L + i * L;
+        const ds = DS + row;
+        if (M) for (let j = o; j <= i; j++) heap[ds + j] = (heap[ds + j] as number) * (M[row + j] as number);
+        let pd = 0;
+        for (let j = o; j <= i; j++) pd += (probs[row + j] as number) * (heap[ds + j] as number);
+        for (let j = o; j <= i; j++) heap[ds + j] = (probs[row + j] as number) * ((heap[ds + j] as number) - pd);
+        if (dBias) {
+          const r = h * R + i;
+          for (let j = o; j <= i; j++) dBias[r - j] = (dBias[r - j] as number) + (heap[ds + j] as number);
+        }
+        for (let j = o; j <= i; j++) heap[ds + j] = (heap[ds + j] as number) * scale;
+      }
+    }
+  }
 }
 
 /**
@@ -79,120 +128,61 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
   if (relativeBias && (relativeBias.rank !== 2 || relativeBias.shape[0] !== heads || R < L)) {
     throw new Error(`relative bias must be [${heads}, ≥ ${L}], got [${relativeBias.shape.join(', ')}]`);
   }
+  const loops = attentionLoops(dh);
+  const at = layout(B, L, D, heads);
+  const shape: AttentionShape = { B, L, D, heads, lens: lengths, lensAt: at.lens };
+  const heapWithLengths = (): Float32Array => {
+    const heap = loops.heap(at.total);
+    new Int32Array(heap.buffer, heap.byteOffset + at.lens * 4, B).set(lengths);
+    return heap;
+  };
+  const [Q, K, V, OUT, DQ, DK, DV] = [0, 1, 2, 3, 4, 5, 6].map(at.tensor) as [number, number, number, number, number, number, number];
+  const [P, PM, DS] = [0, 1, 2].map(at.matrix) as [number, number, number];
+  const size = B * L * D;
   let lastAttention: Float32Array | undefined;
   const f = tf.customGrad(((qT: tf.Tensor, kT: tf.Tensor, vT: tf.Tensor, ...rest: unknown[]) => {
     const save = rest[rest.length - 1] as tf.GradSaveFunc;
     const biasT = relativeBias ? (rest[0] as tf.Tensor) : null;
-    const Q = Float64Array.from(qT.dataSync() as Float32Array);
-    const K = Float64Array.from(kT.dataSync() as Float32Array);
-    const V = Float64Array.from(vT.dataSync() as Float32Array);
     const Bias = biasT ? (biasT.dataSync() as Float32Array) : null;
-    const out = new Float32Array(B * L * D);
-    // probabilities, per (b, head): L×L, rows/cols only for real positions
-    const P = new Float64Array(B * heads * L * L);
-    // with attention dropout: M = keep mask scaled by 1/(1-rate), and the output uses P·M
+    // kept for the backward pass: the input tensors may be disposed by then
+    const [qData, kData, vData] = [qT, kT, vT].map((t) => t.dataSync() as Float32Array) as [Float32Array, Float32Array, Float32Array];
+    const heap = heapWithLengths();
+    heap.set(qData, Q);
+    heap.set(kData, K);
+    heap.set(vData, V);
+    heap.fill(0, OUT, OUT + size);
+    loops.rowDots(Q, K, P, shape, scale);
+    // probabilities in P; with attention dropout, M = keep mask scaled by 1/(1-rate) and PM = P·M
     const M = rate > 0 ? new Float32Array(B * heads * L * L) : null;
-    const PM = rate > 0 ? new Float64Array(L) : null;
     if (wantLast) lastAttention = new Float32Array(B * L);
-    for (let b = 0; b < B; b++) {
-      const n = lengths[b] as number;
-      const o = L - n;
-      for (let h = 0; h < heads; h++) {
-        const c0 = h * dh;
-        const pBase = (b * heads + h) * L * L;
-        for (let i = o; i < L; i++) {
-          const qi = (b * L + i) * D + c0;
-          const prow = pBase + i * L;
-          let max = -Infinity;
-          let j = o;
-          for (; j + 3 <= i; j += 4) {
-            const k0 = (b * L + j) * D + c0;
-            let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
-            for (let t = 0; t < dh; t++) {
-              const qv = Q[qi + t] as number;
-              s0 += qv * (K[k0 + t] as number);
-              s1 += qv * (K[k0 + D + t] as number);
-              s2 += qv * (K[k0 + 2 * D + t] as number);
-              s3 += qv * (K[k0 + 3 * D + t] as number);
-            }
-            s0 *= scale; s1 *= scale; s2 *= scale; s3 *= scale;
-            if (Bias) {
-              const r = h * R + i - j;
-              s0 += Bias[r] as number; s1 += Bias[r - 1] as number; s2 += Bias[r - 2] as number; s3 += Bias[r - 3] as number;
-            }
-            P[prow + j] = s0; P[prow + j + 1] = s1; P[prow + j + 2] = s2; P[prow + j + 3] = s3;
-            max = Math.max(max, s0, s1, s2, s3);
-          }
-          for (; j <= i; j++) {
-            const s = dot(Q, qi, K, (b * L + j) * D + c0, dh) * scale + (Bias ? (Bias[h * R + i - j] as number) : 0);
-            P[prow + j] = s;
-            if (s > max) max = s;
-          }
-          let sum = 0;
-          for (let jj = o; jj <= i; jj++) { const e = Math.exp((P[prow + jj] as number) - max); P[prow + jj] = e; sum += e; }
-          const inv = 1 / sum;
-          for (let jj = o; jj <= i; jj++) P[prow + jj] = (P[prow + jj] as number) * inv;
-          const oi = (b * L + i) * D + c0;
-          if (M && PM && dropout) {
-            const keep = 1 / (1 - rate);
-            for (let jj = o; jj <= i; jj++) {
-              const m = dropout.random() < rate ? 0 : keep;
-              M[prow + jj] = m;
-              PM[jj] = (P[prow + jj] as number) * m;
-            }
-            weightedRows(PM, 0, o, i, V, b * L * D + c0, D, out, oi, dh);
-          } else {
-            weightedRows(P, prow, o, i, V, b * L * D + c0, D, out, oi, dh);
-          }
-          if (lastAttention && i === L - 1) {
-            for (let j = o; j <= i; j++) lastAttention[b * L + j] = (lastAttention[b * L + j] as number) + (P[prow + j] as number) / heads;
-          }
-        }
-      }
-    }
+    softmaxRows(heap, P, shape, Bias, R, M && dropout ? { M, PM, rate, random: dropout.random } : null, lastAttention ?? null);
+    loops.mixRows(M ? PM : P, V, OUT, shape);
+    const out = heap.slice(OUT, OUT + size);
+    const probs = heap.slice(P, P + B * heads * L * L);
+    const probsDropped = M ? heap.slice(PM, PM + B * heads * L * L) : null;
     save([qT, kT, vT]);
     return {
       value: tf.tensor3d(out, [B, L, D]),
       gradFunc: (dy: tf.Tensor) => {
-        const G = Float64Array.from(dy.dataSync() as Float32Array);
-        const dQ = new Float32Array(B * L * D);
-        const dK = new Float32Array(B * L * D);
-        const dV = new Float32Array(B * L * D);
-        const dP = new Float64Array(L);
-        const dS = new Float64Array(L);
         const dBias = Bias ? new Float32Array(heads * R) : null;
-        for (let b = 0; b < B; b++) {
-          const n = lengths[b] as number;
-          const o = L - n;
-          for (let h = 0; h < heads; h++) {
-            const c0 = h * dh;
-            const pBase = (b * heads + h) * L * L;
-            for (let i = o; i < L; i++) {
-              const gi = (b * L + i) * D + c0;
-              const prow = pBase + i * L;
-              let pd = 0;
-              for (let j = o; j <= i; j++) {
-                const vj = (b * L + j) * D + c0;
-                const p = P[prow + j] as number;
-                const m = M ? (M[prow + j] as number) : 1;
-                const s = dot(G, gi, V, vj, dh) * m;
-                if (m !== 0) axpy(p * m, G, gi, dV, vj, dh);
-                dP[j] = s;
-                pd += p * s;
-              }
-              const qi = gi;
-              for (let j = o; j <= i; j++) {
-                const dLogit = (P[prow + j] as number) * ((dP[j] as number) - pd);
-                if (dBias) dBias[h * R + i - j] = (dBias[h * R + i - j] as number) + dLogit;
-                const ds = dLogit * scale;
-                dS[j] = ds;
-                if (ds !== 0) axpy(ds, Q, qi, dK, (b * L + j) * D + c0, dh);
-              }
-              weightedRows(dS, 0, o, i, K, b * L * D + c0, D, dQ, qi, dh);
-            }
-          }
-        }
-        const grads: tf.Tensor[] = [tf.tensor3d(dQ, [B, L, D]), tf.tensor3d(dK, [B, L, D]), tf.tensor3d(dV, [B, L, D])];
+        const heap = heapWithLengths();
+        heap.set(qData, Q);
+        heap.set(kData, K);
+        heap.set(vData, V);
+        heap.set(dy.dataSync() as Float32Array, OUT);
+        heap.set(probs, P);
+        if (probsDropped) heap.set(probsDropped, PM);
+        heap.fill(0, DQ, DV + size);
+        loops.mixRowsT(M ? PM : P, OUT, DV, shape);
+        loops.rowDots(OUT, V, DS, shape, 1);
+        logitGradients(heap, DS, probs, shape, M, dBias, R, scale);
+        loops.mixRowsT(DS, Q, DK, shape);
+        loops.mixRows(DS, K, DQ, shape);
+        const grads: tf.Tensor[] = [
+          tf.tensor3d(heap.slice(DQ, DQ + size), [B, L, D]),
+          tf.tensor3d(heap.slice(DK, DK + size), [B, L, D]),
+          tf.tensor3d(heap.slice(DV, DV + size), [B, L, D]),
+        ];
         if (dBias) grads.push(tf.tensor2d(dBias, [heads, R]));
         return grads;
       },

@@ -1,5 +1,5 @@
 ;; SIMD dot-product scans for workers/ranking/scan. Regenerate the inlined bytes
-;; (scan-wasm.ts) with `node --import tsx scripts/build-scan-wasm.ts` (needs wabt).
+;; (scan-wasm.ts) with `node --import tsx scripts/build-wasm.ts` (needs wabt).
 ;;
 ;; Memory is exported; the JS side lays out vectors, query, scales and output
 ;; and grows it as needed. Every row starts 16-byte aligned; rows are padded
