@@ -52,10 +52,40 @@ function simdLoops(wasm: AttentionExports): AttentionLoops {
   };
 }
 
+function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
+  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  let t = 0;
+  for (; t + 3 < n; t += 4) {
+    s0 += (a[ao + t] as number) * (b[bo + t] as number);
+    s1 += (a[ao + t + 1] as number) * (b[bo + t + 1] as number);
+    s2 += (a[ao + t + 2] as number) * (b[bo + t + 2] as number);
+    s3 += (a[ao + t + 3] as number) * (b[bo + t + 3] as number);
+  }
+  for (; t < n; t++) s0 += (a[ao + t] as number) * (b[bo + t] as number);
+  return s0 + s1 + s2 + s3;
+}
+
+/** y[yo..yo+n) += Σ_{j=j0..j1} c(j) · h[base + j·stride ..+n), four rows per pass over y; c(j) = h[w + j·wStride]. */
+function weightedRows(h: Float32Array, w: number, wStride: number, j0: number, j1: number, base: number, stride: number, yo: number, n: number): void {
+  let j = j0;
+  for (; j + 3 <= j1; j += 4) {
+    const w0 = h[w + j * wStride] as number; const w1 = h[w + (j + 1) * wStride] as number;
+    const w2 = h[w + (j + 2) * wStride] as number; const w3 = h[w + (j + 3) * wStride] as number;
+    const r0 = base + j * stride; const r1 = r0 + stride; const r2 = r1 + stride; const r3 = r2 + stride;
+    for (let t = 0; t < n; t++) {
+      h[yo + t] = (h[yo + t] as number) + w0 * (h[r0 + t] as number) + w1 * (h[r1 + t] as number) + w2 * (h[r2 + t] as number) + w3 * (h[r3 + t] as number);
+    }
+  }
+  for (; j <= j1; j++) {
+    const c = h[w + j * wStride] as number; const r = base + j * stride;
+    for (let t = 0; t < n; t++) h[yo + t] = (h[yo + t] as number) + c * (h[r + t] as number);
+  }
+}
+
 function jsLoops(): AttentionLoops {
   let buffer = new Float32Array(0);
-  // Calls `body(wBase, xyBase, o)` for every (row, head): the W matrix's offset,
-  // the tensors' offset of (row b, position 0, the head's first column), the first real position.
+  // Calls `body(wBase, base, o)` for every (row, head): the W matrix's offset, the tensors'
+  // offset of (row b, position 0, the head's first column), the first real position.
   const each = (s: AttentionShape, body: (wBase: number, base: number, o: number) => void): void => {
     const dh = s.D / s.heads;
     for (let b = 0; b < s.B; b++) {
@@ -77,40 +107,20 @@ function jsLoops(): AttentionLoops {
       const H = buffer; const { L, D } = s; const dh = D / s.heads;
       each(s, (wBase, base, o) => {
         for (let i = o; i < L; i++) {
-          const ai = a + base + i * D;
-          for (let j = o; j <= i; j++) {
-            const bj = b + base + j * D;
-            let acc = 0;
-            for (let t = 0; t < dh; t++) acc += (H[ai + t] as number) * (H[bj + t] as number);
-            H[w + wBase + i * L + j] = acc * scale;
-          }
+          for (let j = o; j <= i; j++) H[w + wBase + i * L + j] = dot(H, a + base + i * D, H, b + base + j * D, dh) * scale;
         }
       });
     },
     mixRows(w, x, y, s) {
-      const H = buffer; const { L, D } = s; const dh = D / s.heads;
+      const { L, D } = s; const dh = D / s.heads;
       each(s, (wBase, base, o) => {
-        for (let i = o; i < L; i++) {
-          const yi = y + base + i * D;
-          for (let j = o; j <= i; j++) {
-            const c = H[w + wBase + i * L + j] as number;
-            const xj = x + base + j * D;
-            for (let t = 0; t < dh; t++) H[yi + t] = (H[yi + t] as number) + c * (H[xj + t] as number);
-          }
-        }
+        for (let i = o; i < L; i++) weightedRows(buffer, w + wBase + i * L, 1, o, i, x + base, D, y + base + i * D, dh);
       });
     },
     mixRowsT(w, x, y, s) {
-      const H = buffer; const { L, D } = s; const dh = D / s.heads;
+      const { L, D } = s; const dh = D / s.heads;
       each(s, (wBase, base, o) => {
-        for (let i = o; i < L; i++) {
-          const xi = x + base + i * D;
-          for (let j = o; j <= i; j++) {
-            const c = H[w + wBase + i * L + j] as number;
-            const yj = y + base + j * D;
-            for (let t = 0; t < dh; t++) H[yj + t] = (H[yj + t] as number) + c * (H[xi + t] as number);
-          }
-        }
+        for (let j = o; j < L; j++) weightedRows(buffer, w + wBase + j, L, j, L - 1, x + base, D, y + base + j * D, dh);
       });
     },
   };
