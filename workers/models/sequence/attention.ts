@@ -141,7 +141,6 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
   const size = B * L * D;
   let lastAttention: Float32Array | undefined;
   const f = tf.customGrad(((qT: tf.Tensor, kT: tf.Tensor, vT: tf.Tensor, ...rest: unknown[]) => {
-    const save = rest[rest.length - 1] as tf.GradSaveFunc;
     const biasT = relativeBias ? (rest[0] as tf.Tensor) : null;
     const Bias = biasT ? (biasT.dataSync() as Float32Array) : null;
     // kept for the backward pass: the input tensors may be disposed by then
@@ -160,7 +159,6 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
     const out = heap.slice(OUT, OUT + size);
     const probs = heap.slice(P, P + B * heads * L * L);
     const probsDropped = M ? heap.slice(PM, PM + B * heads * L * L) : null;
-    save([qT, kT, vT]);
     return {
       value: tf.tensor3d(out, [B, L, D]),
       gradFunc: (dy: tf.Tensor) => {
