@@ -27,6 +27,8 @@ export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-
                             residuals, SwiGLU feed-forward)
   --ff-multiplier 4         ligr only: SwiGLU hidden width as a multiple of --dim
   --relative-bias           SASRec: learn an attention-logit bias per head and query-key distance (T5 / HSTU style)
+  --attention softmax|silu|silu-mean  SASRec attention weights: softmax over the visible keys (default), HSTU's
+                            pointwise silu(logit) / max-len (not normalised across keys), or silu(logit) / visible keys
   --init xavier|normal|torch  weight initialisation: Xavier-uniform (default), N(0, 0.02²), or torch (N(0, 0.02²) but
                             Xavier-uniform query/key/value projections, as nn.MultiheadAttention initialises them)
   --adam-beta2 0.98         Adam's second-moment decay
@@ -52,7 +54,7 @@ const SEQUENCE: readonly ModelFamily[] = ['sasrec', 'gru'];
 /** Flags that only some model families read; any other flag applies to all. */
 const FLAG_MODELS: Readonly<Record<string, readonly ModelFamily[]>> = {
   positions: ['sasrec'], 'attention-dropout': ['sasrec'], 'attention-output-dropout': ['sasrec'], heads: ['sasrec'],
-  block: ['sasrec'], 'ff-multiplier': ['sasrec'], 'relative-bias': ['sasrec'],
+  block: ['sasrec'], 'ff-multiplier': ['sasrec'], 'relative-bias': ['sasrec'], attention: ['sasrec'],
   'max-len': SEQUENCE, blocks: SEQUENCE, dropout: SEQUENCE, init: SEQUENCE, 'adam-beta2': SEQUENCE, 'weight-average': SEQUENCE, 'batch-size': SEQUENCE,
   'later-targets': SEQUENCE, 'later-weight': SEQUENCE, 'label-smoothing': SEQUENCE, 'weight-decay': SEQUENCE,
   negatives: SEQUENCE, 'eval-every': SEQUENCE, patience: SEQUENCE, 'max-minutes': SEQUENCE, 'lr-schedule': SEQUENCE,
@@ -81,7 +83,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       json: { type: 'string' }, threads: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' }, 'batch-order': { type: 'string' },
       'attention-dropout': { type: 'string' }, 'attention-output-dropout': { type: 'string' }, init: { type: 'string' }, 'adam-beta2': { type: 'string' },
       'weight-average': { type: 'string' }, block: { type: 'string' }, 'ff-multiplier': { type: 'string' }, 'relative-bias': { type: 'boolean' },
-      'later-targets': { type: 'string' }, 'later-weight': { type: 'string' },
+      attention: { type: 'string' }, 'later-targets': { type: 'string' }, 'later-weight': { type: 'string' },
       'label-smoothing': { type: 'string' }, 'weight-decay': { type: 'string' },
     },
     strict: true,
@@ -103,6 +105,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const block = oneOf(values.block, 'block', ['sasrec', 'ligr'] as const, 'sasrec');
   if (values['ff-multiplier'] !== undefined && block !== 'ligr') throw new TastebudError('invalid-argument', '--ff-multiplier applies to --block ligr only', { field: 'ff-multiplier' });
   const ffMultiplier = num(values['ff-multiplier'], 'ff-multiplier', 4, { int: true, min: 1, max: 16 });
+  const attention = oneOf(values.attention, 'attention', ['softmax', 'silu', 'silu-mean'] as const, 'softmax');
   const init = oneOf(values.init, 'init', ['xavier', 'normal', 'torch'] as const, 'xavier');
   const opts: TrainOptions = {
     epochs: num(values.epochs, 'epochs', 200, { int: true, min: 1 }),
@@ -144,6 +147,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     ...(attentionOutputDropout !== dropout ? { attentionOutputDropout } : {}),
     ...(block === 'ligr' ? { block, ffMultiplier } : {}),
     ...(values['relative-bias'] === true ? { relativeBias: true } : {}),
+    ...(attention !== 'softmax' ? { attention } : {}),
   };
   const params = initParams(config, opts.seed, init);
   const scorer = (p: ParamMap) => (h: readonly Int32Array[]): Float32Array => scoreHistories(p, config, h).scores;

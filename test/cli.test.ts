@@ -45,6 +45,10 @@ test('bad input files and flags: one clear line, exit 1, no stack trace', () => 
   assert.match(r.stderr, /error \(invalid-argument\): --attention-dropout applies to --model sasrec only/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--attention-output-dropout', '0');
   assert.match(r.stderr, /error \(invalid-argument\): --attention-output-dropout applies to --model sasrec only/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--attention', 'silu');
+  assert.match(r.stderr, /error \(invalid-argument\): --attention applies to --model sasrec only/);
+  r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--attention', 'relu');
+  assert.match(r.stderr, /--attention must be/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--model', 'gru', '--block', 'ligr');
   assert.match(r.stderr, /error \(invalid-argument\): --block applies to --model sasrec only/);
   r = cli('train', '--interactions', bad, '--out', join(dir, 'm'), '--ff-multiplier', '2');
@@ -130,15 +134,16 @@ test('train then eval a tiny model on synthetic sequences', () => {
   assert.equal(report.metrics.popularity.hr10, summary.popularity.test.hr10);
 });
 
-test('train a LiGR-block SASRec with a relative attention bias on two threads, then eval it from its model directory', () => {
+test('train a LiGR-block SASRec with a relative attention bias and pointwise SiLU attention on two threads, then eval it from its model directory', () => {
   const file = writeSyntheticSequences('seq-ligr.txt');
   const out = join(dir, 'model-ligr');
   const r = cli('train', '--interactions', file, '--out', out, '--dim', '8', '--heads', '2', '--max-len', '6', '--blocks', '1', '--epochs', '2', '--batch-size', '16',
-    '--block', 'ligr', '--ff-multiplier', '2', '--relative-bias', '--init', 'normal', '--threads', '2', '--quiet');
+    '--block', 'ligr', '--ff-multiplier', '2', '--relative-bias', '--attention', 'silu-mean', '--init', 'normal', '--threads', '2', '--quiet');
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout) as { test: { ndcg10: number } };
-  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { config: { block?: string; ffMultiplier?: number; relativeBias?: boolean; weights: { specs: WeightSpec[] } } };
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { config: { block?: string; ffMultiplier?: number; relativeBias?: boolean; attention?: string; weights: { specs: WeightSpec[] } } };
   assert.equal(manifest.config.block, 'ligr');
+  assert.equal(manifest.config.attention, 'silu-mean');
   assert.equal(manifest.config.ffMultiplier, 2);
   assert.equal(manifest.config.relativeBias, true);
   assert.deepEqual(manifest.config.weights.specs.find((s) => s.name === 'block0.w3')?.shape, [8, 16]);

@@ -3,20 +3,21 @@ import { maxAbsDiff, type ModelFixture, randomSequenceModel, tinyConfig } from '
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { type SequenceModelConfig } from '../workers/models/sequence/artifacts';
-import { type BlockLayout, type PositionOrigin, sasrecParamShapes } from '../workers/models/sequence/sasrec';
+import { type AttentionKind, type BlockLayout, type PositionOrigin, sasrecParamShapes } from '../workers/models/sequence/sasrec';
 import { scoreHistories } from '../workers/models/sequence/infer';
 import { initParams } from '../workers/models/sequence/model';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { loadSequenceServer } from '../workers/models/load-sequence';
 
-const fixture = (seed: number, positions?: PositionOrigin, block?: BlockLayout, relativeBias?: boolean): ModelFixture => randomSequenceModel({ seed, positions, block, relativeBias });
+const fixture = (seed: number, positions?: PositionOrigin, block?: BlockLayout, relativeBias?: boolean, attention?: AttentionKind): ModelFixture => randomSequenceModel({ seed, positions, block, relativeBias, attention });
 
-const layouts: Array<[PositionOrigin | undefined, BlockLayout | undefined, boolean?]> = [
+const layouts: Array<[PositionOrigin | undefined, BlockLayout | undefined, boolean?, AttentionKind?]> = [
   [undefined, undefined], ['from-end', undefined], ['from-start', undefined], ['from-start', 'ligr'], ['from-end', 'ligr'], ['from-start', undefined, true], ['from-end', 'ligr', true],
+  ['from-start', 'ligr', true, 'silu'], ['from-end', undefined, false, 'silu'], ['from-start', 'ligr', true, 'silu-mean'],
 ];
-for (const [positions, block, relativeBias] of layouts) test(`serving forward (plain tf ops) equals the training forward, incl. attention (positions: ${positions ?? 'default'}, block: ${block ?? 'default'}${relativeBias ? ', relative bias' : ''})`, async () => {
+for (const [positions, block, relativeBias, attention] of layouts) test(`serving forward (plain tf ops) equals the training forward, incl. attention (positions: ${positions ?? 'default'}, block: ${block ?? 'default'}${relativeBias ? ', relative bias' : ''}${attention ? `, ${attention} attention` : ''})`, async () => {
   await tf.setBackend('cpu');
-  const { manifest, files } = fixture(3, positions, block, relativeBias);
+  const { manifest, files } = fixture(3, positions, block, relativeBias, attention);
   const reference = await loadSequenceModel(manifest, files);
   const server = await loadSequenceServer(manifest, files);
   for (const history of [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]]) {
@@ -119,4 +120,32 @@ test('manifest relativeBias: a boolean, SASRec only; the weights must carry one 
   (biased.get('block0.rel_bias') as tf.Variable).assign(tf.tensor2d([[0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]));
   assert.ok(maxAbsDiff(scores(biased, true), scores(unbiased, false)) > 1e-3, 'a learned bias changes the scores');
   for (const v of [...biased.values(), ...unbiased.values()]) v.dispose();
+});
+
+test('manifest attention: "softmax", "silu" or "silu-mean", SASRec only; each kind scores the same weights differently, and padding in a batch still changes no score', async () => {
+  const { manifest, files } = fixture(3, 'from-start', 'ligr', true, 'silu');
+  await assert.rejects(loadSequenceModel({ ...manifest, config: { ...manifest.config, attention: 'relu' } }, files), /attention must be "softmax", "silu" or "silu-mean"/);
+  const gru = randomSequenceModel({ seed: 3, architecture: 'gru' });
+  await assert.rejects(loadSequenceModel({ ...gru.manifest, config: { ...gru.manifest.config, attention: 'silu' } }, gru.files), /only with architecture "sasrec"/);
+  const loaded = await loadSequenceModel(manifest, files);
+  assert.equal((loaded.config as SequenceModelConfig).attention, 'silu');
+  loaded.dispose();
+  const explicitSoftmax = await loadSequenceModel({ ...manifest, config: { ...manifest.config, attention: 'softmax' } }, files);
+  assert.equal((explicitSoftmax.config as SequenceModelConfig).attention, undefined, 'softmax is the default and is not stored');
+  explicitSoftmax.dispose();
+  const histories = [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]].map((h) => Int32Array.from(h));
+  const V = tinyConfig().numItems + 1;
+  const params = initParams(tinyConfig({ relativeBias: true }), 5); // the attention kind adds no weights
+  const scored = (attention: AttentionKind): Float32Array => {
+    const config = tinyConfig({ attention, relativeBias: true });
+    const batched = scoreHistories(params, config, histories).scores;
+    histories.forEach((h, b) => {
+      const alone = scoreHistories(params, config, [h]).scores;
+      assert.ok(maxAbsDiff(alone, batched.slice(b * V, (b + 1) * V)) < 1e-4, `${attention}, history ${b}: padding changes the scores`);
+    });
+    return batched;
+  };
+  const [softmax, silu, siluMean] = [scored('softmax'), scored('silu'), scored('silu-mean')];
+  assert.ok(maxAbsDiff(softmax, silu) > 1e-3 && maxAbsDiff(softmax, siluMean) > 1e-3 && maxAbsDiff(silu, siluMean) > 1e-3, 'the three attention kinds differ');
+  for (const v of params.values()) v.dispose();
 });

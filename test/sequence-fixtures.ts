@@ -1,7 +1,7 @@
 /** Shared by the sequence-model tests (not a test file itself). */
 import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
 import { gruParamShapes } from '../workers/models/sequence/gru';
-import { type BlockLayout, type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
+import { type AttentionKind, type BlockLayout, type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
 
 export type ModelFixture = { manifest: ModelManifest; files: Map<string, ArrayBuffer> };
@@ -15,15 +15,17 @@ export interface RandomModelOptions {
   positions?: PositionOrigin;
   block?: BlockLayout;
   relativeBias?: boolean;
+  attention?: AttentionKind;
 }
 
 /** The tiny model the serving tests share: dim 8, 2 heads, no dropout (1 GRU layer or 2 SASRec blocks). */
 export function tinyConfig(options: Omit<RandomModelOptions, 'seed'> = {}): SasrecConfig {
-  const { architecture = 'sasrec', numItems = 30, maxLen = 12, positions, block, relativeBias } = options;
+  const { architecture = 'sasrec', numItems = 30, maxLen = 12, positions, block, relativeBias, attention } = options;
   return {
     architecture, numItems, dim: 8, maxLen, blocks: architecture === 'gru' ? 1 : 2, heads: 2, dropout: 0,
     ...(positions ? { positions } : {}), ...(block === 'ligr' ? { block, ffMultiplier: 3 } : {}),
     ...(relativeBias === true ? { relativeBias } : {}),
+    ...(attention !== undefined && attention !== 'softmax' ? { attention } : {}),
   };
 }
 

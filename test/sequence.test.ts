@@ -130,6 +130,61 @@ test('relative attention bias: a learned logit bias per head and distance matche
   assert.throws(() => causalAttention(q, k, v, lengths, H, false, undefined, tf.zeros([H, L - 1])), /relative bias must be \[2, ≥ 6\]/);
 });
 
+test('pointwise SiLU attention (HSTU): silu(logit + bias) / n or / visible keys, unnormalised, matches a tfjs reference, forward and gradients (with dropout)', () => {
+  const B = 2, L = 6, D = 8, H = 2, dh = D / H, R = 7, rate = 0.2, n = 9;
+  const lengths = Int32Array.from([6, 3]);
+  const [q, k, v, w] = [21, 22, 23, 24].map((s) => tf.randomNormal([B, L, D], 0, 1, 'float32', s)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const relBias = tf.randomNormal([H, R], 0, 1, 'float32', 25);
+  const draws = rng(7);
+  const mask = new Float32Array(B * H * L * L);
+  const visible = new Float32Array(B * L * L);
+  for (let b = 0; b < B; b++) {
+    const o = L - (lengths[b] as number);
+    for (let hh = 0; hh < H; hh++) for (let i = o; i < L; i++) for (let j = o; j <= i; j++) mask[((b * H + hh) * L + i) * L + j] = draws() >= rate ? 1 / (1 - rate) : 0;
+    for (let i = o; i < L; i++) for (let j = o; j <= i; j++) visible[(b * L + i) * L + j] = 1;
+  }
+  const distance = new Int32Array(H * L * L);
+  for (let hh = 0; hh < H; hh++) for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) distance[(hh * L + i) * L + j] = hh * R + Math.max(0, i - j);
+  // padding rows and keys, and keys after the query, get weight 0: the visible mask multiplies
+  const ref = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor): tf.Tensor => {
+    const split = (t: tf.Tensor): tf.Tensor4D => tf.transpose(t.reshape([B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const rel = tf.gather(rb.reshape([H * R]), tf.tensor1d(distance, 'int32')).reshape([1, H, L, L]);
+    const logits = tf.add(tf.mul(tf.matMul(split(a), split(bb), false, true), 1 / Math.sqrt(dh)), rel);
+    const weights = tf.mul(tf.mul(tf.mul(logits, tf.sigmoid(logits)), 1 / n), tf.tensor(visible, [B, 1, L, L]));
+    const pm = tf.mul(weights, tf.tensor(mask, [B, H, L, L])) as tf.Tensor4D;
+    return tf.transpose(tf.matMul(pm, split(c)), [0, 2, 1, 3]).reshape([B, L, D]);
+  };
+  const silu = { kind: 'silu', normaliser: n } as const;
+  const mine = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor): tf.Tensor => causalAttention(a, bb, c, lengths, H, false, { rate, random: rng(7) }, rb, silu).out;
+  assert.ok(maxAbs(mine(q, k, v, relBias), ref(q, k, v, relBias)) < 1e-5);
+  const softmax = causalAttention(q, k, v, lengths, H, false, { rate, random: rng(7) }, relBias).out;
+  assert.ok(maxAbs(mine(q, k, v, relBias), softmax) > 1e-2, 'not the softmax attention');
+  const g1 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor) => tf.sum(tf.mul(mine(a, bb, c, rb), w)))([q, k, v, relBias]);
+  const g2 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor) => tf.sum(tf.mul(ref(a, bb, c, rb), w)))([q, k, v, relBias]);
+  g1.forEach((g, i) => assert.ok(maxAbs(g, g2[i] as tf.Tensor) < 1e-4, `grad ${i}`));
+  // without dropout and bias too; the last position's weights are reported unnormalised
+  const plain = causalAttention(q, k, v, lengths, H, true, undefined, undefined, silu);
+  const last = plain.lastAttention as Float32Array;
+  const lastSum = last.slice(0, L).reduce((x, y) => x + y, 0);
+  assert.ok(Math.abs(lastSum - 1) > 1e-3, 'pointwise weights need not sum to 1');
+  // 'silu-mean': the same with 1 / (visible keys) per query (i − o + 1) instead of a constant 1 / n
+  const counts = new Float32Array(B * L);
+  for (let b = 0; b < B; b++) for (let i = L - (lengths[b] as number); i < L; i++) counts[b * L + i] = i - (L - (lengths[b] as number)) + 1;
+  const perRow = tf.tensor(counts.map((c) => (c > 0 ? n / c : 0)), [B, 1, L, 1]);
+  const refMean = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor): tf.Tensor => {
+    const split = (t: tf.Tensor): tf.Tensor4D => tf.transpose(t.reshape([B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const logits = tf.mul(tf.matMul(split(a), split(bb), false, true), 1 / Math.sqrt(dh));
+    const weights = tf.mul(tf.mul(tf.mul(tf.mul(logits, tf.sigmoid(logits)), 1 / n), tf.tensor(visible, [B, 1, L, L])), perRow) as tf.Tensor4D;
+    return tf.transpose(tf.matMul(weights, split(c)), [0, 2, 1, 3]).reshape([B, L, D]);
+  };
+  const mean = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor): tf.Tensor => causalAttention(a, bb, c, lengths, H, false, undefined, undefined, { kind: 'silu-mean' }).out;
+  assert.ok(maxAbs(mean(q, k, v), refMean(q, k, v)) < 1e-5);
+  const gm1 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(mean(a, bb, c), w)))([q, k, v]);
+  const gm2 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(refMean(a, bb, c), w)))([q, k, v]);
+  gm1.forEach((g, i) => assert.ok(maxAbs(g, gm2[i] as tf.Tensor) < 1e-4, `silu-mean grad ${i}`));
+  assert.throws(() => causalAttention(q, k, v, lengths, H, false, undefined, undefined, { kind: 'silu', normaliser: 0 }), /positive normaliser/);
+});
+
 test('SASRec attention dropout acts only in training; N(0, 0.02) initialisation', () => {
   const config: SasrecConfig = { architecture: 'sasrec', numItems: 9, dim: 8, maxLen: 5, blocks: 1, heads: 2, dropout: 0, attentionDropout: 0.5 };
   const params = initSasrecParams(config, 4, 'normal');

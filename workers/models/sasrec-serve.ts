@@ -61,7 +61,11 @@ export class SasrecServer extends SequenceServerBase {
     const firstPosition = this.config.positions === 'from-start' ? 0 : maxLen - L;
     x = tf.add(x, tf.slice(this.w('pos_emb'), [firstPosition, 0], [L, d]));
     // Additive causal mask: position i attends to j <= i only.
-    const mask = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([L, L]), -1, 0)), -1e9);
+    const visible = tf.linalg.bandPart(tf.ones([L, L]), -1, 0);
+    const mask = tf.mul(tf.sub(1, visible), -1e9);
+    // pointwise SiLU weights: the causal mask divided by maxLen ('silu') or by each query's visible keys, i + 1 ('silu-mean')
+    const kind = this.config.attention;
+    const pointwise = kind === 'silu' ? tf.div(visible, maxLen) : kind === 'silu-mean' ? tf.div(visible, tf.range(1, L + 1).reshape([L, 1])) : null;
     const scale = 1 / Math.sqrt(dh);
     // query–key distance i − j for the learned relative bias (above the diagonal the mask wins)
     let distance: tf.Tensor1D | null = null;
@@ -78,9 +82,9 @@ export class SasrecServer extends SequenceServerBase {
         const q = heads(dense(qIn, w('wq'), w('bq')));
         const k = heads(dense(kvIn, w('wk'), w('bk')));
         const v = heads(dense(kvIn, w('wv'), w('bv')));
-        let logits = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask);
+        let logits = tf.mul(tf.matMul(q, k, false, true), scale);
         if (distance) logits = tf.add(logits, tf.reshape(tf.gather(w('rel_bias'), distance, 1), [h, L, L]));
-        const probs = tf.softmax(logits) as tf.Tensor3D;
+        const probs = (pointwise ? tf.mul(tf.mul(logits, tf.sigmoid(logits)), pointwise) : tf.softmax(tf.add(logits, mask))) as tf.Tensor3D;
         attentionSum = tf.add(attentionSum, tf.mean(tf.slice(probs, [0, L - 1, 0], [h, 1, L]).reshape([h, L]), 0));
         const attended = tf.reshape(tf.transpose(tf.matMul(probs, v), [1, 0, 2]), [L, d]) as tf.Tensor2D;
         return dense(attended, w('wo'), w('bo'));

@@ -100,6 +100,7 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
     loadFail('ffMultiplier must be an integer in [1, 16], and only with block "ligr"', 'ffMultiplier');
   }
   if (c.relativeBias !== undefined && (typeof c.relativeBias !== 'boolean' || c.architecture !== 'sasrec')) loadFail('relativeBias must be true or false, and only with architecture "sasrec"', 'relativeBias');
+  if (c.attention !== undefined && (!['softmax', 'silu', 'silu-mean'].includes(c.attention as string) || c.architecture !== 'sasrec')) loadFail(`attention must be "softmax", "silu" or "silu-mean", and only with architecture "sasrec"; got ${JSON.stringify(c.attention)}`, 'attention');
   return {
     architecture: c.architecture, numItems: c.numItems as number, dim: c.dim as number, maxLen: c.maxLen as number,
     blocks: c.blocks as number, heads: c.heads as number, dropout: c.dropout as number,
@@ -111,6 +112,7 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
     ...(c.block === 'ligr' ? { block: 'ligr' as const } : {}),
     ...(c.ffMultiplier !== undefined ? { ffMultiplier: c.ffMultiplier as number } : {}),
     ...(c.relativeBias === true ? { relativeBias: true } : {}),
+    ...(c.attention === 'silu' || c.attention === 'silu-mean' ? { attention: c.attention } : {}),
   };
 }
 

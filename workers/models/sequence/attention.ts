@@ -19,6 +19,14 @@ export interface AttentionDropout {
   random: () => number;
 }
 
+/**
+ * How attention logits become weights: 'softmax' over the visible keys, or pointwise SiLU
+ * as in HSTU (Zhai et al. 2024), silu(logit) / normaliser with no normalisation across keys,
+ * so a row's weights need not sum to 1 and can express how much of the history matters.
+ * 'silu-mean' divides by the query's number of visible keys instead of a constant.
+ */
+export type AttentionWeights = { kind: 'softmax' } | { kind: 'silu'; normaliser: number } | { kind: 'silu-mean' };
+
 export interface AttentionResult {
   out: tf.Tensor3D;
   /** [B, L] attention of the last position averaged over heads (only when asked). */
@@ -46,13 +54,16 @@ function layout(B: number, L: number, D: number, heads: number) {
 
 interface DropoutSink { M: Float32Array; PM: number; rate: number; random: () => number }
 
+/** Pointwise SiLU weights: `G` receives d(weight)/d(logit) for the backward pass; `inverse` null = 1 / visible keys. */
+interface PointwiseSink { G: Float32Array; inverse: number | null }
+
 /**
  * Per (row, head, real query i), in that order: W[i, o..i] (scaled scores at heap offset P)
- * plus the relative bias, softmaxed in place. With dropout, draws the keep mask M (scaled by
+ * plus the relative bias, softmaxed (or SiLU-weighted) in place. With dropout, draws the keep mask M (scaled by
  * 1 / (1 − rate), one draw per visible key) and writes P·M at heap offset PM; adds the last
  * query's probabilities / heads to `last`.
  */
-function softmaxRows(heap: Float32Array, P: number, s: AttentionShape, bias: Float32Array | null, R: number, drop: DropoutSink | null, last: Float32Array | null): void {
+function softmaxRows(heap: Float32Array, P: number, s: AttentionShape, bias: Float32Array | null, R: number, drop: DropoutSink | null, last: Float32Array | null, pointwise: PointwiseSink | null): void {
   const { B, L, heads, lens } = s;
   const keep = drop ? 1 / (1 - drop.rate) : 1;
   for (let b = 0; b < B; b++) {
@@ -66,11 +77,22 @@ function softmaxRows(heap: Float32Array, P: number, s: AttentionShape, bias: Flo
           const r = h * R + i;
           for (let j = o; j <= i; j++) heap[p + j] = (heap[p + j] as number) + (bias[r - j] as number);
         }
-        for (let j = o; j <= i; j++) max = Math.max(max, heap[p + j] as number);
-        let sum = 0;
-        for (let j = o; j <= i; j++) { const e = Math.exp((heap[p + j] as number) - max); heap[p + j] = e; sum += e; }
-        const inv = 1 / sum;
-        for (let j = o; j <= i; j++) heap[p + j] = (heap[p + j] as number) * inv;
+        if (pointwise) {
+          const G = pointwise.G;
+          const inverse = pointwise.inverse ?? 1 / (i - o + 1);
+          for (let j = o; j <= i; j++) {
+            const x = heap[p + j] as number;
+            const sig = 1 / (1 + Math.exp(-x));
+            heap[p + j] = x * sig * inverse;
+            G[row + j] = sig * (1 + x * (1 - sig)) * inverse;
+          }
+        } else {
+          for (let j = o; j <= i; j++) max = Math.max(max, heap[p + j] as number);
+          let sum = 0;
+          for (let j = o; j <= i; j++) { const e = Math.exp((heap[p + j] as number) - max); heap[p + j] = e; sum += e; }
+          const inv = 1 / sum;
+          for (let j = o; j <= i; j++) heap[p + j] = (heap[p + j] as number) * inv;
+        }
         if (drop) {
           const { M, PM, rate, random } = drop;
           for (let j = o; j <= i; j++) {
@@ -89,10 +111,11 @@ function softmaxRows(heap: Float32Array, P: number, s: AttentionShape, bias: Flo
 
 /**
  * In place at heap offset DS, per (row, head, real query i): from dy·v (times the dropout
- * mask) to the logit gradient P ⊙ (dP − Σ P·dP) times `scale`; the unscaled logit gradient
- * summed per (head, distance) into dBias.
+ * mask) to the logit gradient P ⊙ (dP − Σ P·dP) (softmax) or dP ⊙ G (pointwise, G = the
+ * weights' derivatives) times `scale`; the unscaled logit gradient summed per (head,
+ * distance) into dBias.
  */
-function logitGradients(heap: Float32Array, DS: number, probs: Float32Array, s: AttentionShape, M: Float32Array | null, dBias: Float32Array | null, R: number, scale: number): void {
+function logitGradients(heap: Float32Array, DS: number, probs: Float32Array, s: AttentionShape, M: Float32Array | null, dBias: Float32Array | null, R: number, scale: number, G: Float32Array | null): void {
   const { B, L, heads, lens } = s;
   for (let b = 0; b < B; b++) {
     const o = L - (lens[b] as number);
@@ -101,9 +124,13 @@ function logitGradients(heap: Float32Array, DS: number, probs: Float32Array, s: 
         const row = (b * heads + h) * L * L + i * L;
         const ds = DS + row;
         if (M) for (let j = o; j <= i; j++) heap[ds + j] = (heap[ds + j] as number) * (M[row + j] as number);
-        let pd = 0;
-        for (let j = o; j <= i; j++) pd += (probs[row + j] as number) * (heap[ds + j] as number);
-        for (let j = o; j <= i; j++) heap[ds + j] = (probs[row + j] as number) * ((heap[ds + j] as number) - pd);
+        if (G) {
+          for (let j = o; j <= i; j++) heap[ds + j] = (heap[ds + j] as number) * (G[row + j] as number);
+        } else {
+          let pd = 0;
+          for (let j = o; j <= i; j++) pd += (probs[row + j] as number) * (heap[ds + j] as number);
+          for (let j = o; j <= i; j++) heap[ds + j] = (probs[row + j] as number) * ((heap[ds + j] as number) - pd);
+        }
         if (dBias) {
           const r = h * R + i;
           for (let j = o; j <= i; j++) dBias[r - j] = (dBias[r - j] as number) + (heap[ds + j] as number);
@@ -118,8 +145,9 @@ function logitGradients(heap: Float32Array, DS: number, probs: Float32Array, s: 
  * `lengths[b]` = number of real (non-padding) positions at the end of row b.
  * `relativeBias` ([heads, R], R ≥ L): a learned logit bias per head and distance i − j
  * between query i and key j, added to the scaled scores before the softmax (as in T5 / HSTU).
+ * `weights`: softmax (default) or pointwise SiLU (see `AttentionWeights`).
  */
-export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, lengths: Int32Array, heads: number, wantLast = false, dropout?: AttentionDropout, relativeBias?: tf.Tensor): AttentionResult {
+export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, lengths: Int32Array, heads: number, wantLast = false, dropout?: AttentionDropout, relativeBias?: tf.Tensor, weights: AttentionWeights = { kind: 'softmax' }): AttentionResult {
   const [B, L, D] = q.shape as [number, number, number];
   const dh = D / heads;
   const scale = 1 / Math.sqrt(dh);
@@ -128,6 +156,7 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
   if (relativeBias && (relativeBias.rank !== 2 || relativeBias.shape[0] !== heads || R < L)) {
     throw new Error(`relative bias must be [${heads}, ≥ ${L}], got [${relativeBias.shape.join(', ')}]`);
   }
+  if (weights.kind === 'silu' && !(weights.normaliser > 0)) throw new Error(`pointwise attention needs a positive normaliser, got ${weights.normaliser}`);
   const loops = attentionLoops(dh);
   const at = layout(B, L, D, heads);
   const shape: AttentionShape = { B, L, D, heads, lens: lengths, lensAt: at.lens };
@@ -154,7 +183,9 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
     // probabilities in P; with attention dropout, M = keep mask scaled by 1/(1-rate) and PM = P·M
     const M = rate > 0 ? new Float32Array(B * heads * L * L) : null;
     if (wantLast) lastAttention = new Float32Array(B * L);
-    softmaxRows(heap, P, shape, Bias, R, M && dropout ? { M, PM, rate, random: dropout.random } : null, lastAttention ?? null);
+    const G = weights.kind === 'softmax' ? null : new Float32Array(B * heads * L * L);
+    const pointwise = G ? { G, inverse: weights.kind === 'silu' ? 1 / weights.normaliser : null } : null;
+    softmaxRows(heap, P, shape, Bias, R, M && dropout ? { M, PM, rate, random: dropout.random } : null, lastAttention ?? null, pointwise);
     loops.mixRows(M ? PM : P, V, OUT, shape);
     const out = heap.slice(OUT, OUT + size);
     const probs = heap.slice(P, P + B * heads * L * L);
@@ -173,7 +204,7 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
         heap.fill(0, DQ, DV + size);
         loops.mixRowsT(M ? PM : P, OUT, DV, shape);
         loops.rowDots(OUT, V, DS, shape, 1);
-        logitGradients(heap, DS, probs, shape, M, dBias, R, scale);
+        logitGradients(heap, DS, probs, shape, M, dBias, R, scale, G);
         loops.mixRowsT(DS, Q, DK, shape);
         loops.mixRows(DS, K, DQ, shape);
         const grads: tf.Tensor[] = [

@@ -11,7 +11,7 @@
  * Browser-safe: no Node imports.
  */
 import * as tf from '@tensorflow/tfjs';
-import { causalAttention } from './attention';
+import { type AttentionWeights, causalAttention } from './attention';
 import { dense, embed, layerNorm } from './ops';
 
 /** Architecture settings shared by the sequence models (`blocks` = GRU layers for 'gru'; `heads` unused there). */
@@ -44,7 +44,15 @@ export interface SasrecConfig {
    * starting at zero); absent = false.
    */
   relativeBias?: boolean;
+  /**
+   * SASRec only: how attention logits become weights. 'softmax' (absent) over the visible keys;
+   * 'silu': HSTU's pointwise silu(logit) / maxLen, unnormalised across keys; 'silu-mean':
+   * silu(logit) / (the query's number of visible keys).
+   */
+  attention?: AttentionKind;
 }
+
+export type AttentionKind = 'softmax' | 'silu' | 'silu-mean';
 
 export type PositionOrigin = 'from-end' | 'from-start';
 
@@ -121,6 +129,7 @@ export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array
   const attnOutRate = opts.training ? (c.attentionOutputDropout ?? c.dropout) : 0;
   const attnRate = opts.training ? (c.attentionDropout ?? 0) : 0;
   const attnDropout = attnRate > 0 ? { rate: attnRate, random: opts.random ?? Math.random } : undefined;
+  const attnWeights: AttentionWeights = c.attention === 'silu' ? { kind: 'silu', normaliser: c.maxLen } : c.attention === 'silu-mean' ? { kind: 'silu-mean' } : { kind: 'softmax' };
 
   // timeline mask and real lengths (left padding)
   const maskData = new Float32Array(batch * len);
@@ -155,7 +164,7 @@ export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array
     const pre = `block${blk}.`;
     const w = (name: string): tf.Variable => p(params, pre + name);
     const attention = (qIn: tf.Tensor, kvIn: tf.Tensor): tf.Tensor => {
-      const att = causalAttention(dense(qIn, w('wq'), w('bq')), dense(kvIn, w('wk'), w('bk')), dense(kvIn, w('wv'), w('bv')), lengths, h, opts.wantAttention === true, attnDropout, c.relativeBias === true ? w('rel_bias') : undefined);
+      const att = causalAttention(dense(qIn, w('wq'), w('bq')), dense(kvIn, w('wk'), w('bk')), dense(kvIn, w('wv'), w('bv')), lengths, h, opts.wantAttention === true, attnDropout, c.relativeBias === true ? w('rel_bias') : undefined, attnWeights);
       if (att.lastAttention) {
         if (!attnSum) attnSum = att.lastAttention;
         else for (let i = 0; i < attnSum.length; i++) attnSum[i] = (attnSum[i] as number) + (att.lastAttention[i] as number);
