@@ -26,20 +26,51 @@ const rms = (params: ParamMap, name: string): number => {
   return Math.sqrt(w.reduce((acc, x) => acc + x * x, 0) / w.length);
 };
 
+/** [B, L, D] → [B, H, L, D / H]: the heads as column blocks of D, as the kernel reads them. */
+const splitHeads = (t: tf.Tensor, H: number): tf.Tensor4D => {
+  const [B, L, D] = t.shape as [number, number, number];
+  return tf.transpose(t.reshape([B, L, H, D / H]), [0, 2, 1, 3]) as tf.Tensor4D;
+};
+/** [B, L, L]: 1 where query i of row b sees key j (o ≤ j ≤ i, o = the row's first real position), else 0. */
+function visibleKeys(B: number, L: number, lengths: Int32Array): Float32Array {
+  const visible = new Float32Array(B * L * L);
+  for (let b = 0; b < B; b++) {
+    const o = L - (lengths[b] as number);
+    for (let i = o; i < L; i++) for (let j = o; j <= i; j++) visible[(b * L + i) * L + j] = 1;
+  }
+  return visible;
+}
+/** [B, H, L, L] keep mask (1 / (1 − rate) or 0) replaying the kernel's documented draw order: row, head, query, visible key. */
+function replayedKeepMask(B: number, H: number, L: number, lengths: Int32Array, rate: number, random: () => number): Float32Array {
+  const mask = new Float32Array(B * H * L * L);
+  for (let b = 0; b < B; b++) {
+    const o = L - (lengths[b] as number);
+    for (let h = 0; h < H; h++) for (let i = o; i < L; i++) for (let j = o; j <= i; j++) mask[((b * H + h) * L + i) * L + j] = random() >= rate ? 1 / (1 - rate) : 0;
+  }
+  return mask;
+}
+/** Index h·R + (i − j) into a flattened [H, R] relative bias for every (head, query, key); above the diagonal it is masked anyway. */
+function distanceIndex(H: number, L: number, R: number): Int32Array {
+  const distance = new Int32Array(H * L * L);
+  for (let h = 0; h < H; h++) for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) distance[(h * L + i) * L + j] = h * R + Math.max(0, i - j);
+  return distance;
+}
+/** The softmax reference's additive mask (−1e9 off the visible keys, [B, 1, L, L]) and real-row mask ([B, L, 1]). */
+function softmaxMasks(B: number, L: number, lengths: Int32Array): { padBias: tf.Tensor; rowMask: tf.Tensor } {
+  const visible = visibleKeys(B, L, lengths);
+  const rowMask = new Float32Array(B * L);
+  for (let r = 0; r < B * L; r++) rowMask[r] = visible[r * L + (r % L)] as number;
+  return { padBias: tf.tensor(visible.map((x) => (x ? 0 : -1e9)), [B, 1, L, L]), rowMask: tf.tensor(rowMask, [B, L, 1]) };
+}
+
 test('causal attention matches a tfjs reference, forward and gradients', () => {
   const B = 2, L = 5, D = 8, H = 2, dh = D / H;
   const lengths = Int32Array.from([5, 3]);
   const [q, k, v, w] = [1, 2, 3, 4].map((s) => tf.randomNormal([B, L, D], 0, 1, 'float32', s)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-  const bias = new Float32Array(B * L * L);
-  const rowMask = new Float32Array(B * L);
-  for (let b = 0; b < B; b++) for (let i = 0; i < L; i++) {
-    rowMask[b * L + i] = i >= L - (lengths[b] as number) ? 1 : 0;
-    for (let j = 0; j < L; j++) bias[(b * L + i) * L + j] = j > i || j < L - (lengths[b] as number) ? -1e9 : 0;
-  }
+  const { padBias, rowMask } = softmaxMasks(B, L, lengths);
   const ref = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor): tf.Tensor => {
-    const split = (t: tf.Tensor): tf.Tensor4D => tf.transpose(t.reshape([B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-    const p = tf.softmax(tf.add(tf.mul(tf.matMul(split(a), split(bb), false, true), 1 / Math.sqrt(dh)), tf.tensor(bias, [B, 1, L, L])));
-    return tf.mul(tf.transpose(tf.matMul(p as tf.Tensor4D, split(c)), [0, 2, 1, 3]).reshape([B, L, D]), tf.tensor(rowMask, [B, L, 1]));
+    const p = tf.softmax(tf.add(tf.mul(tf.matMul(splitHeads(a, H), splitHeads(bb, H), false, true), 1 / Math.sqrt(dh)), padBias));
+    return tf.mul(tf.transpose(tf.matMul(p as tf.Tensor4D, splitHeads(c, H)), [0, 2, 1, 3]).reshape([B, L, D]), rowMask);
   };
   const mine = causalAttention(q, k, v, lengths, H, true);
   assert.ok(maxAbs(mine.out, ref(q, k, v)) < 1e-5);
@@ -56,29 +87,15 @@ test('attention-weight dropout: same mask as a tfjs reference, forward and gradi
   const lengths = Int32Array.from([6, 4]);
   const [q, k, v, w] = [5, 6, 7, 8].map((s) => tf.randomNormal([B, L, D], 0, 1, 'float32', s)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   // replay the documented draw order (row, head, query, visible key) to build the reference's mask
-  const draws = rng(11);
-  const mask = new Float32Array(B * H * L * L);
-  const bias = new Float32Array(B * L * L);
-  const rowMask = new Float32Array(B * L);
-  let dropped = 0;
-  for (let b = 0; b < B; b++) {
-    const o = L - (lengths[b] as number);
-    for (let h = 0; h < H; h++) for (let i = o; i < L; i++) for (let j = o; j <= i; j++) {
-      const keep = draws() >= rate;
-      if (!keep) dropped++;
-      mask[((b * H + h) * L + i) * L + j] = keep ? 1 / (1 - rate) : 0;
-    }
-    for (let i = 0; i < L; i++) {
-      rowMask[b * L + i] = i >= o ? 1 : 0;
-      for (let j = 0; j < L; j++) bias[(b * L + i) * L + j] = j > i || j < o ? -1e9 : 0;
-    }
-  }
+  const mask = replayedKeepMask(B, H, L, lengths, rate, rng(11));
+  const visibleCount = H * visibleKeys(B, L, lengths).reduce((x, y) => x + y, 0);
+  const dropped = visibleCount - mask.filter((m) => m > 0).length;
   assert.ok(dropped > 0, 'the seed drops some weights');
+  const { padBias, rowMask } = softmaxMasks(B, L, lengths);
   const ref = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor): tf.Tensor => {
-    const split = (t: tf.Tensor): tf.Tensor4D => tf.transpose(t.reshape([B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-    const p = tf.softmax(tf.add(tf.mul(tf.matMul(split(a), split(bb), false, true), 1 / Math.sqrt(dh)), tf.tensor(bias, [B, 1, L, L])));
+    const p = tf.softmax(tf.add(tf.mul(tf.matMul(splitHeads(a, H), splitHeads(bb, H), false, true), 1 / Math.sqrt(dh)), padBias));
     const pm = tf.mul(p, tf.tensor(mask, [B, H, L, L])) as tf.Tensor4D;
-    return tf.mul(tf.transpose(tf.matMul(pm, split(c)), [0, 2, 1, 3]).reshape([B, L, D]), tf.tensor(rowMask, [B, L, 1]));
+    return tf.mul(tf.transpose(tf.matMul(pm, splitHeads(c, H)), [0, 2, 1, 3]).reshape([B, L, D]), rowMask);
   };
   const mine = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor): tf.Tensor => causalAttention(a, bb, c, lengths, H, false, { rate, random: rng(11) }).out;
   assert.ok(maxAbs(mine(q, k, v), ref(q, k, v)) < 1e-5);
@@ -94,27 +111,14 @@ test('relative attention bias: a learned logit bias per head and distance matche
   const lengths = Int32Array.from([6, 3]);
   const [q, k, v, w] = [9, 10, 11, 12].map((s) => tf.randomNormal([B, L, D], 0, 1, 'float32', s)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   const relBias = tf.randomNormal([H, R], 0, 1, 'float32', 13);
-  const draws = rng(5);
-  const mask = new Float32Array(B * H * L * L);
-  const padBias = new Float32Array(B * L * L);
-  const rowMask = new Float32Array(B * L);
-  for (let b = 0; b < B; b++) {
-    const o = L - (lengths[b] as number);
-    for (let hh = 0; hh < H; hh++) for (let i = o; i < L; i++) for (let j = o; j <= i; j++) mask[((b * H + hh) * L + i) * L + j] = draws() >= rate ? 1 / (1 - rate) : 0;
-    for (let i = 0; i < L; i++) {
-      rowMask[b * L + i] = i >= o ? 1 : 0;
-      for (let j = 0; j < L; j++) padBias[(b * L + i) * L + j] = j > i || j < o ? -1e9 : 0;
-    }
-  }
-  // distance index h·R + (i − j) for every (head, query, key); above the diagonal it is masked anyway
-  const distance = new Int32Array(H * L * L);
-  for (let hh = 0; hh < H; hh++) for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) distance[(hh * L + i) * L + j] = hh * R + Math.max(0, i - j);
+  const mask = replayedKeepMask(B, H, L, lengths, rate, rng(5));
+  const { padBias, rowMask } = softmaxMasks(B, L, lengths);
+  const distance = distanceIndex(H, L, R);
   const ref = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor): tf.Tensor => {
-    const split = (t: tf.Tensor): tf.Tensor4D => tf.transpose(t.reshape([B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
     const rel = tf.gather(rb.reshape([H * R]), tf.tensor1d(distance, 'int32')).reshape([1, H, L, L]);
-    const logits = tf.add(tf.add(tf.mul(tf.matMul(split(a), split(bb), false, true), 1 / Math.sqrt(dh)), rel), tf.tensor(padBias, [B, 1, L, L]));
+    const logits = tf.add(tf.add(tf.mul(tf.matMul(splitHeads(a, H), splitHeads(bb, H), false, true), 1 / Math.sqrt(dh)), rel), padBias);
     const pm = tf.mul(tf.softmax(logits), tf.tensor(mask, [B, H, L, L])) as tf.Tensor4D;
-    return tf.mul(tf.transpose(tf.matMul(pm, split(c)), [0, 2, 1, 3]).reshape([B, L, D]), tf.tensor(rowMask, [B, L, 1]));
+    return tf.mul(tf.transpose(tf.matMul(pm, splitHeads(c, H)), [0, 2, 1, 3]).reshape([B, L, D]), rowMask);
   };
   const mine = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor): tf.Tensor => causalAttention(a, bb, c, lengths, H, false, { rate, random: rng(5) }, rb).out;
   assert.ok(maxAbs(mine(q, k, v, relBias), ref(q, k, v, relBias)) < 1e-5);
@@ -135,25 +139,19 @@ test('pointwise SiLU attention (HSTU): silu(logit + bias) / n or / visible keys,
   const lengths = Int32Array.from([6, 3]);
   const [q, k, v, w] = [21, 22, 23, 24].map((s) => tf.randomNormal([B, L, D], 0, 1, 'float32', s)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   const relBias = tf.randomNormal([H, R], 0, 1, 'float32', 25);
-  const draws = rng(7);
-  const mask = new Float32Array(B * H * L * L);
-  const visible = new Float32Array(B * L * L);
-  for (let b = 0; b < B; b++) {
-    const o = L - (lengths[b] as number);
-    for (let hh = 0; hh < H; hh++) for (let i = o; i < L; i++) for (let j = o; j <= i; j++) mask[((b * H + hh) * L + i) * L + j] = draws() >= rate ? 1 / (1 - rate) : 0;
-    for (let i = o; i < L; i++) for (let j = o; j <= i; j++) visible[(b * L + i) * L + j] = 1;
-  }
-  const distance = new Int32Array(H * L * L);
-  for (let hh = 0; hh < H; hh++) for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) distance[(hh * L + i) * L + j] = hh * R + Math.max(0, i - j);
-  // padding rows and keys, and keys after the query, get weight 0: the visible mask multiplies
-  const ref = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor): tf.Tensor => {
-    const split = (t: tf.Tensor): tf.Tensor4D => tf.transpose(t.reshape([B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-    const rel = tf.gather(rb.reshape([H * R]), tf.tensor1d(distance, 'int32')).reshape([1, H, L, L]);
-    const logits = tf.add(tf.mul(tf.matMul(split(a), split(bb), false, true), 1 / Math.sqrt(dh)), rel);
-    const weights = tf.mul(tf.mul(tf.mul(logits, tf.sigmoid(logits)), 1 / n), tf.tensor(visible, [B, 1, L, L]));
-    const pm = tf.mul(weights, tf.tensor(mask, [B, H, L, L])) as tf.Tensor4D;
-    return tf.transpose(tf.matMul(pm, split(c)), [0, 2, 1, 3]).reshape([B, L, D]);
+  const mask = replayedKeepMask(B, H, L, lengths, rate, rng(7));
+  const visible = tf.tensor(visibleKeys(B, L, lengths), [B, 1, L, L]);
+  const distance = distanceIndex(H, L, R);
+  // silu(logit [+ bias]) · rowWeight on the visible keys, times the keep mask when given; padding rows and
+  // keys, and keys after the query, get weight 0 (no softmax here, so the visible mask multiplies)
+  const reference = (rowWeight: tf.Tensor, keep: Float32Array | null) => (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb?: tf.Tensor): tf.Tensor => {
+    let logits = tf.mul(tf.matMul(splitHeads(a, H), splitHeads(bb, H), false, true), 1 / Math.sqrt(dh));
+    if (rb) logits = tf.add(logits, tf.gather(rb.reshape([H * R]), tf.tensor1d(distance, 'int32')).reshape([1, H, L, L]));
+    let weights = tf.mul(tf.mul(tf.mul(logits, tf.sigmoid(logits)), rowWeight), visible);
+    if (keep) weights = tf.mul(weights, tf.tensor(keep, [B, H, L, L]));
+    return tf.transpose(tf.matMul(weights as tf.Tensor4D, splitHeads(c, H)), [0, 2, 1, 3]).reshape([B, L, D]);
   };
+  const ref = reference(tf.scalar(1 / n), mask);
   const silu = { kind: 'silu', normaliser: n } as const;
   const mine = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor, rb: tf.Tensor): tf.Tensor => causalAttention(a, bb, c, lengths, H, false, { rate, random: rng(7) }, rb, silu).out;
   assert.ok(maxAbs(mine(q, k, v, relBias), ref(q, k, v, relBias)) < 1e-5);
@@ -170,13 +168,7 @@ test('pointwise SiLU attention (HSTU): silu(logit + bias) / n or / visible keys,
   // 'silu-mean': the same with 1 / (visible keys) per query (i − o + 1) instead of a constant 1 / n
   const counts = new Float32Array(B * L);
   for (let b = 0; b < B; b++) for (let i = L - (lengths[b] as number); i < L; i++) counts[b * L + i] = i - (L - (lengths[b] as number)) + 1;
-  const perRow = tf.tensor(counts.map((c) => (c > 0 ? n / c : 0)), [B, 1, L, 1]);
-  const refMean = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor): tf.Tensor => {
-    const split = (t: tf.Tensor): tf.Tensor4D => tf.transpose(t.reshape([B, L, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-    const logits = tf.mul(tf.matMul(split(a), split(bb), false, true), 1 / Math.sqrt(dh));
-    const weights = tf.mul(tf.mul(tf.mul(tf.mul(logits, tf.sigmoid(logits)), 1 / n), tf.tensor(visible, [B, 1, L, L])), perRow) as tf.Tensor4D;
-    return tf.transpose(tf.matMul(weights, split(c)), [0, 2, 1, 3]).reshape([B, L, D]);
-  };
+  const refMean = reference(tf.tensor(counts.map((c) => (c > 0 ? 1 / c : 0)), [B, 1, L, 1]), null);
   const mean = (a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor): tf.Tensor => causalAttention(a, bb, c, lengths, H, false, undefined, undefined, { kind: 'silu-mean' }).out;
   assert.ok(maxAbs(mean(q, k, v), refMean(q, k, v)) < 1e-5);
   const gm1 = tf.grads((a: tf.Tensor, bb: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(mean(a, bb, c), w)))([q, k, v]);

@@ -72,7 +72,6 @@ function softmaxRows(heap: Float32Array, P: number, s: AttentionShape, bias: Flo
       for (let i = o; i < L; i++) {
         const row = (b * heads + h) * L * L + i * L;
         const p = P + row;
-        let max = -Infinity;
         if (bias) {
           const r = h * R + i;
           for (let j = o; j <= i; j++) heap[p + j] = (heap[p + j] as number) + (bias[r - j] as number);
@@ -87,6 +86,7 @@ function softmaxRows(heap: Float32Array, P: number, s: AttentionShape, bias: Flo
             G[row + j] = sig * (1 + x * (1 - sig)) * inverse;
           }
         } else {
+          let max = -Infinity;
           for (let j = o; j <= i; j++) max = Math.max(max, heap[p + j] as number);
           let sum = 0;
           for (let j = o; j <= i; j++) { const e = Math.exp((heap[p + j] as number) - max); heap[p + j] = e; sum += e; }
