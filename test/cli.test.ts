@@ -212,3 +212,46 @@ test('ensembles: eval with --model repeated, or an ensemble directory; one model
   noStack(r.stderr);
   assert.match(cli('ensemble', '--model', a, '--model', other, '--out', join(dir, 'ens-mixed')).stderr, /ens-other has a different item vocabulary/);
 });
+
+test('ensemble --transitions: a transition table counted on the training part joins one or more models', () => {
+  // every user steps through the items in order, so the item after k is always k + 1
+  const file = writeSyntheticSequences('seq-transitions.txt');
+  const a = join(dir, 'tr-a');
+  assert.equal(cli('train', '--interactions', file, '--out', a, '--dim', '8', '--max-len', '6', '--blocks', '1', '--epochs', '1', '--batch-size', '16', '--quiet').code, 0);
+  type Report = { metrics: { model: { ndcg10: number; hr10: number; hr5: number } } };
+  const evalOf = (model: string): Report => {
+    const json = join(dir, `eval-tr-${Math.random().toString(36).slice(2)}.json`);
+    const r = cli('eval', '--model', model, '--interactions', file, '--json', json);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(readFileSync(json, 'utf8')) as Report;
+  };
+  const alone = evalOf(a);
+  const strong = join(dir, 'tr-strong');
+  const made = cli('ensemble', '--model', a, '--transitions', file, '--transitions-recent', '1', '--transitions-weight', '5', '--out', strong);
+  assert.equal(made.code, 0, made.stderr);
+  assert.match(made.stdout, /ensemble of 1 model \+ 10 item transitions \(weight 5\) \(10 items/);
+  const manifest = JSON.parse(readFileSync(join(strong, 'manifest.json'), 'utf8')) as { files: Array<{ path: string }>; config: { transitions: Record<string, number | string> }; metadata: { transitions: { file: string; sha256: string } } };
+  assert.deepEqual(manifest.files.map((f) => f.path), ['vocab.json', 'member-0.bin', 'transitions.bin']);
+  assert.deepEqual(manifest.config.transitions, { path: 'transitions.bin', pairs: 10, recent: 1, decay: 0.8, smoothing: 100, weight: 5 });
+  assert.equal(manifest.metadata.transitions.file, file);
+  const withTable = evalOf(strong);
+  assert.ok(withTable.metrics.model.ndcg10 > 0.95 && withTable.metrics.model.ndcg10 > alone.metrics.model.ndcg10, `${alone.metrics.model.ndcg10} → ${withTable.metrics.model.ndcg10}`);
+  // weight 0: the table is there but changes no score
+  const off = join(dir, 'tr-off');
+  assert.equal(cli('ensemble', '--model', a, '--transitions', file, '--transitions-weight', '0', '--out', off).code, 0);
+  assert.deepEqual(evalOf(off).metrics.model, alone.metrics.model);
+  let bad = cli('ensemble', '--model', a, '--transitions-weight', '1', '--out', join(dir, 'tr-bad'));
+  assert.match(bad.stderr, /error \(invalid-argument\): --transitions-weight needs --transitions <interactions>/);
+  noStack(bad.stderr);
+  bad = cli('ensemble', '--model', a, '--transitions', file, '--transitions-smoothing', '0', '--out', join(dir, 'tr-bad'));
+  assert.match(bad.stderr, /--transitions-smoothing must be a number >= 0.000001/);
+  bad = cli('ensemble', '--transitions', file, '--out', join(dir, 'tr-bad'));
+  assert.match(bad.stderr, /--model must be given at least once \(got 0\)/);
+  // counted on other interactions than the members were trained on: refused
+  const shifted = join(dir, 'seq-transitions-other.txt');
+  writeFileSync(shifted, `${readFileSync(file, 'utf8')}u41 100\nu41 101\nu41 102\n`);
+  bad = cli('ensemble', '--model', a, '--transitions', shifted, '--out', join(dir, 'tr-bad'));
+  assert.match(bad.stderr, /error \(invalid-argument\): --transitions .*seq-transitions-other\.txt is not the file --model .*tr-a was trained on/);
+  noStack(bad.stderr);
+  assert.equal(existsSync(join(dir, 'tr-bad')), false, 'nothing written after an error');
+});

@@ -9,6 +9,7 @@ import { loadSequenceServer } from '../workers/models/load-sequence';
 import { MANIFEST_FORMAT_VERSION } from '../workers/models/manifest';
 import { VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
 import { composeEnsemble, ENSEMBLE_NAME, meanLogSoftmax, parseEnsembleConfig } from '../workers/models/sequence/ensemble';
+import { buildTransitions, decodeTransitions, TRANSITIONS_FILE, transitionLogProbs } from '../workers/models/sequence/transitions';
 import { loadSequenceModel } from '../workers/models/sequence/index';
 import { readAdaptation } from '../workers/storage/adaptations';
 import { Database } from '../workers/storage/db';
@@ -21,8 +22,17 @@ const member = (architecture: 'sasrec' | 'gru', maxLen: number, seed: number): M
 
 const MEMBERS = [member('sasrec', 12, 3), member('sasrec', 6, 4), member('gru', 12, 5)];
 
-function ensemble(members: readonly ModelFixture[] = MEMBERS): ModelFixture {
-  const { config, files } = composeEnsemble(members.map((m, i) => ({ name: `member ${i}`, ...m })));
+/** Training sequences for a transition table over the fixtures' items. */
+const TRAIN = [[1, 2, 3, 4, 5, 6], [3, 7, 3, 12, 29], [30, 6, 2, 7], [12, 29, 1, 5, 7, 18]].map((s) => Int32Array.from(s));
+const TRANSITIONS = { recent: 4, decay: 0.8, smoothing: 5, weight: 0.7 };
+
+function withTransitions(): { bytes: Uint8Array; config: typeof TRANSITIONS & { pairs: number } } {
+  const { bytes, pairs } = buildTransitions(TRAIN, NUM_ITEMS);
+  return { bytes, config: { ...TRANSITIONS, pairs } };
+}
+
+function ensemble(members: readonly ModelFixture[] = MEMBERS, transitions?: ReturnType<typeof withTransitions>): ModelFixture {
+  const { config, files } = composeEnsemble(members.map((m, i) => ({ name: `member ${i}`, ...m })), transitions);
   return {
     manifest: {
       formatVersion: MANIFEST_FORMAT_VERSION, kind: 'sequence', name: ENSEMBLE_NAME, version: 'ens',
@@ -60,6 +70,49 @@ test('the served ensemble scores the mean log-softmax of its members (sasrec and
   await assert.rejects(server.score(Int32Array.from([31])), /not a model item index/);
   for (const m of [server, ...members]) m.dispose();
   reference.dispose();
+});
+
+test('an ensemble with a transition table adds weight × its log-probability to the members\' mean, in the worker and in Node', async () => {
+  await tf.setBackend('cpu');
+  const table = decodeTransitions(withTransitions().bytes.slice().buffer, NUM_ITEMS, withTransitions().config.pairs);
+  for (const members of [MEMBERS.slice(0, 2), MEMBERS.slice(2)]) {
+    const { manifest, files } = ensemble(members, withTransitions());
+    assert.ok(files.has(TRANSITIONS_FILE));
+    assert.deepEqual(parseEnsembleConfig(manifest.config).transitions, { ...withTransitions().config, path: TRANSITIONS_FILE });
+    const server = await loadSequenceServer(manifest, files);
+    const reference = await loadSequenceModel(manifest, files);
+    const plain = await Promise.all(members.map((m) => loadSequenceServer(m.manifest, m.files)));
+    for (const history of [[5], [1, 2, 3], [...HISTORY]]) {
+      const h = Int32Array.from(history);
+      const parts = await Promise.all(plain.map((m) => m.score(h)));
+      const want = meanLogSoftmax(parts.map((p) => p.scores), 1, NUM_ITEMS + 1);
+      const logP = new Float32Array(NUM_ITEMS + 1);
+      transitionLogProbs(table, TRANSITIONS, h, logP);
+      for (let j = 1; j <= NUM_ITEMS; j++) want[j] = (want[j] as number) + TRANSITIONS.weight * (logP[j] as number);
+      const got = await server.score(h);
+      assert.ok(maxAbsDiff(want, got.scores) < 1e-5);
+      assert.ok(maxAbsDiff(reference.score(h).scores, got.scores) < 1e-4, 'worker path = training-side path');
+      assert.ok(maxAbsDiff(reference.scoreBatch([h, h]).subarray(NUM_ITEMS + 1), got.scores) < 1e-4, 'batched = single');
+      assert.ok(Math.abs(got.contributions.reduce((a, b) => a + b, 0) - 1) < 1e-4, 'reasons still come from the members');
+    }
+    assert.ok([...(await server.score(new Int32Array(0))).scores].every((x) => x === 0));
+    // after 29 the training data only ever had 1: the table pulls item 1 up against the members alone
+    const after = Int32Array.from([12, 29]);
+    const alone = meanLogSoftmax((await Promise.all(plain.map((m) => m.score(after)))).map((p) => p.scores), 1, NUM_ITEMS + 1);
+    const rankOf1 = (s: Float32Array): number => [...s.subarray(1)].filter((x) => x > (s[1] as number)).length;
+    assert.ok(rankOf1((await server.score(after)).scores) < rankOf1(alone) || rankOf1(alone) === 0);
+    const broken = new Map(files);
+    broken.set(TRANSITIONS_FILE, files.get(TRANSITIONS_FILE)!.slice(4));
+    await assert.rejects(loadSequenceServer(manifest, broken), (e: unknown) => e instanceof TastebudError && e.code === 'model-integrity');
+    await assert.rejects(loadSequenceModel(manifest, broken), (e: unknown) => e instanceof TastebudError && e.code === 'model-integrity');
+    for (const m of [server, ...plain]) m.dispose();
+    reference.dispose();
+  }
+  const { config } = composeEnsemble(MEMBERS.slice(0, 1).map((m) => ({ name: 'one', ...m })), withTransitions());
+  const base = config as unknown as Record<string, unknown>;
+  assert.throws(() => parseEnsembleConfig({ ...base, transitions: { ...config.transitions, path: 'member-0.bin' } }), /transitions.path must be a file of its own/);
+  assert.throws(() => parseEnsembleConfig({ ...base, transitions: { ...config.transitions, recent: 0 } }), /transitions.recent must be a positive integer/);
+  assert.throws(() => composeEnsemble([]), /at least two models, got 0/);
 });
 
 test('adapt() tunes every member, is stored under a key naming every member\'s weights, and resets', async () => {

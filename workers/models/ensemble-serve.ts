@@ -1,20 +1,21 @@
 /**
  * Serving an ensemble of sequence models in the worker: every member scores
  * the history on the current backend, the scores combine as the mean of the
- * members' log-softmax, the reasons as the mean of their contributions;
+ * members' log-softmax (plus the weighted log-probability of the ensemble's
+ * transition table, computed in JS), the reasons as the mean of their contributions;
  * fine-tuning minimises the mean of the members' losses (each member is tuned
  * on its own loss, as if adapted alone).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelManifest } from './manifest';
-import { combineMemberScores, concatMemberWeights, type EnsembleConfig, importMemberWeights } from './sequence/ensemble';
+import { combineMemberScores, concatMemberWeights, type EnsembleConfig, type EnsembleTransitions, importMemberWeights } from './sequence/ensemble';
 import { checkHistory, type SequenceScores, type SequenceServer } from './sequence-server';
 
 export class EnsembleServer implements SequenceServer {
   readonly maxLen: number;
   private disposed = false;
 
-  constructor(readonly manifest: ModelManifest, readonly config: EnsembleConfig, readonly itemIds: readonly string[], private readonly members: readonly SequenceServer[]) {
+  constructor(readonly manifest: ModelManifest, readonly config: EnsembleConfig, readonly itemIds: readonly string[], private readonly members: readonly SequenceServer[], private readonly transitions?: EnsembleTransitions) {
     this.maxLen = Math.max(...members.map((m) => m.maxLen));
   }
 
@@ -27,7 +28,7 @@ export class EnsembleServer implements SequenceServer {
     const n = this.config.numItems;
     if (history.length === 0) return { scores: new Float32Array(n + 1), contributions: new Float32Array(0) };
     const parts = await Promise.all(this.members.map((m) => m.score(history)));
-    return combineMemberScores(parts, n);
+    return combineMemberScores(parts, history, n, this.transitions);
   }
 
   nextItemLoss(history: Int32Array): tf.Scalar {

@@ -7,6 +7,7 @@ import { SasrecServer } from './sasrec-serve';
 import { parseSequenceConfig, parseVocabulary, type SequenceModelConfig } from './sequence/artifacts';
 import { ENSEMBLE_NAME, parseEnsembleConfig } from './sequence/ensemble';
 import type { SequenceServer } from './sequence-server';
+import { decodeTransitions } from './sequence/transitions';
 
 function singleServer(manifest: ModelManifest, config: SequenceModelConfig, itemIds: readonly string[], weights: ArrayBuffer): SequenceServer {
   const Server = config.architecture === 'gru' ? GruServer : SasrecServer;
@@ -30,12 +31,14 @@ export async function loadSequenceServer(manifest: ModelManifest, files: Map<str
     const itemIds = parseVocabulary(file(config.vocabulary), config.numItems);
     const members: SequenceServer[] = [];
     try {
+      const t = config.transitions;
+      const transitions = t ? { table: decodeTransitions(file(t.path), config.numItems, t.pairs), config: t } : undefined;
       for (const c of config.members) members.push(singleServer(manifest, c, itemIds, file(c.weights.path)));
+      server = new EnsembleServer(manifest, config, itemIds, members, transitions);
     } catch (err) {
       for (const m of members) m.dispose();
       throw err;
     }
-    server = new EnsembleServer(manifest, config, itemIds, members);
   } else {
     const config = parseSequenceConfig(manifest.config);
     if (config.architecture !== manifest.name) throw new TastebudError('model-load', `Manifest name ${manifest.name} does not match config.architecture ${config.architecture}.`, { field: 'name' });

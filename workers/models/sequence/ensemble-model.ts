@@ -1,16 +1,17 @@
 /**
  * An ensemble of trained sequence models behind the SequenceModel interface
- * (Node CLI and tests): scores are the members' mean log-softmax, fine-tuning
+ * (Node CLI and tests): scores are the members' mean log-softmax (plus the
+ * weighted log-probability of its transition table, if any), fine-tuning
  * tunes every member on the same history. Browser-safe: no Node imports.
  */
 import type { ModelManifest } from '../manifest';
-import { combineMemberScores, concatMemberWeights, type EnsembleConfig, importMemberWeights, meanLogSoftmax } from './ensemble';
+import { combineMemberScores, concatMemberWeights, type EnsembleConfig, ensembleScores, type EnsembleTransitions, importMemberWeights } from './ensemble';
 import type { FineTuneOptions, SequenceModel } from './index';
 
 export class EnsembleModel implements SequenceModel {
   readonly maxLen: number;
 
-  constructor(readonly manifest: ModelManifest, readonly config: EnsembleConfig, readonly itemIds: readonly string[], private readonly members: readonly SequenceModel[]) {
+  constructor(readonly manifest: ModelManifest, readonly config: EnsembleConfig, readonly itemIds: readonly string[], private readonly members: readonly SequenceModel[], private readonly transitions?: EnsembleTransitions) {
     this.maxLen = Math.max(...members.map((m) => m.maxLen));
   }
 
@@ -21,14 +22,11 @@ export class EnsembleModel implements SequenceModel {
   score(history: Int32Array): { scores: Float32Array; contributions: Float32Array } {
     const parts = this.members.map((m) => m.score(history));
     if (history.length === 0) return { scores: new Float32Array(this.numItems + 1), contributions: new Float32Array(0) };
-    return combineMemberScores(parts, this.numItems);
+    return combineMemberScores(parts, history, this.numItems, this.transitions);
   }
 
   scoreBatch(histories: readonly Int32Array[]): Float32Array {
-    const width = this.numItems + 1;
-    const out = meanLogSoftmax(this.members.map((m) => m.scoreBatch(histories)), histories.length, width);
-    histories.forEach((h, b) => { if (h.length === 0) out.fill(0, b * width, (b + 1) * width); });
-    return out;
+    return ensembleScores(this.members.map((m) => m.scoreBatch(histories)), histories, this.numItems, this.transitions);
   }
 
   fineTune(history: Int32Array, options?: FineTuneOptions): number {

@@ -10,6 +10,7 @@
 import { TastebudError } from '../../../lib/errors';
 import type { ModelManifest } from '../manifest';
 import { parseSequenceConfig, parseVocabulary, type SequenceModelConfig, VOCAB_FILE } from './artifacts';
+import { addTransitionScores, parseTransitionsConfig, type TransitionTable, type TransitionsConfig, TRANSITIONS_FILE } from './transitions';
 
 /** Adds `weight` × log-softmax of each row of `scores` (rows × width, column 0 ignored) into `sum`. */
 export function addLogSoftmax(sum: Float32Array, scores: Float32Array, rows: number, width: number, weight: number): void {
@@ -66,6 +67,8 @@ export interface EnsembleConfig {
   /** How member scores are combined; the only rule so far. */
   combine: 'mean-log-softmax';
   members: SequenceModelConfig[];
+  /** An item-transition table whose weighted log-probability is added to the members' mean (transitions.ts). */
+  transitions?: TransitionsConfig;
 }
 
 function ensembleFail(message: string, field: string): never {
@@ -88,7 +91,9 @@ export function parseEnsembleConfig(config: Record<string, unknown>): EnsembleCo
     return c;
   });
   if (new Set(parsed.map((c) => c.weights.path)).size !== parsed.length) ensembleFail('members must have distinct weights files', 'members');
-  return { architecture: ENSEMBLE_NAME, numItems, vocabulary, combine: 'mean-log-softmax', members: parsed };
+  const transitions = config.transitions === undefined ? undefined : parseTransitionsConfig(config.transitions);
+  if (transitions && (transitions.path === vocabulary || parsed.some((c) => c.weights.path === transitions.path))) ensembleFail('transitions.path must be a file of its own', 'transitions.path');
+  return { architecture: ENSEMBLE_NAME, numItems, vocabulary, combine: 'mean-log-softmax', members: parsed, ...(transitions ? { transitions } : {}) };
 }
 
 const bytesOf = (c: SequenceModelConfig): number => c.weights.specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
@@ -129,9 +134,28 @@ export function meanContributions(parts: readonly Float32Array[]): Float32Array 
   return out;
 }
 
-/** One history's ensemble scores and reasons from its members': mean log-softmax over `numItems + 1` slots, mean contributions. */
-export function combineMemberScores(parts: ReadonlyArray<{ scores: Float32Array; contributions: Float32Array }>, numItems: number): { scores: Float32Array; contributions: Float32Array } {
-  return { scores: meanLogSoftmax(parts.map((p) => p.scores), 1, numItems + 1), contributions: meanContributions(parts.map((p) => p.contributions)) };
+/** The ensemble's transition table with its settings, once decoded. */
+export interface EnsembleTransitions { table: TransitionTable; config: TransitionsConfig }
+
+/**
+ * Ensemble scores of a batch (rows × (numItems + 1)): the members' mean
+ * log-softmax plus, with a transition table, weight × its log-probability.
+ * Rows of empty histories are all zero.
+ */
+export function ensembleScores(memberScores: readonly Float32Array[], histories: readonly ArrayLike<number>[], numItems: number, transitions?: EnsembleTransitions): Float32Array {
+  const width = numItems + 1;
+  const out = meanLogSoftmax(memberScores, histories.length, width);
+  if (transitions) addTransitionScores(out, transitions.table, transitions.config, histories);
+  histories.forEach((h, b) => { if (h.length === 0) out.fill(0, b * width, (b + 1) * width); });
+  return out;
+}
+
+/**
+ * One history's ensemble scores and reasons from its members': ensembleScores
+ * over `numItems + 1` slots, mean contributions (the transition table adds no reasons).
+ */
+export function combineMemberScores(parts: ReadonlyArray<{ scores: Float32Array; contributions: Float32Array }>, history: ArrayLike<number>, numItems: number, transitions?: EnsembleTransitions): { scores: Float32Array; contributions: Float32Array } {
+  return { scores: ensembleScores(parts.map((p) => p.scores), [history], numItems, transitions), contributions: meanContributions(parts.map((p) => p.contributions)) };
 }
 
 /** Splits exported ensemble weights (splitMemberWeights) and hands each member its part. */
@@ -148,8 +172,9 @@ export interface EnsembleMemberSource { name: string; manifest: ModelManifest; f
  * (their verified files): the shared vocabulary once, each member's weights
  * unchanged as `member-<i>.bin`.
  */
-export function composeEnsemble(members: readonly EnsembleMemberSource[]): { config: EnsembleConfig; files: Array<{ path: string; bytes: Uint8Array }> } {
-  if (members.length < 2) throw new TastebudError('invalid-argument', `an ensemble needs at least two models, got ${members.length}`, { field: 'model' });
+export function composeEnsemble(members: readonly EnsembleMemberSource[], transitions?: { bytes: Uint8Array; config: Omit<TransitionsConfig, 'path'> }): { config: EnsembleConfig; files: Array<{ path: string; bytes: Uint8Array }> } {
+  const least = transitions ? 1 : 2;
+  if (members.length < least) throw new TastebudError('invalid-argument', `an ensemble needs at least ${least === 1 ? 'one model and a transition table' : 'two models'}, got ${members.length} model${members.length === 1 ? '' : 's'}`, { field: 'model' });
   const parsed = members.map((m) => {
     const { kind, name } = m.manifest;
     if (kind !== 'sequence' || (name !== 'sasrec' && name !== 'gru')) {
@@ -169,10 +194,12 @@ export function composeEnsemble(members: readonly EnsembleMemberSource[]): { con
   const config: EnsembleConfig = {
     architecture: ENSEMBLE_NAME, numItems: first.config.numItems, vocabulary: VOCAB_FILE, combine: 'mean-log-softmax',
     members: parsed.map((p, i) => ({ ...p.config, weights: { ...p.config.weights, path: memberPath(i) }, vocabulary: VOCAB_FILE })),
+    ...(transitions ? { transitions: { ...transitions.config, path: TRANSITIONS_FILE } } : {}),
   };
   const files = [
     { path: VOCAB_FILE, bytes: new TextEncoder().encode(JSON.stringify(first.itemIds)) },
     ...parsed.map((p, i) => ({ path: memberPath(i), bytes: new Uint8Array(p.weights.slice(0)) })),
+    ...(transitions ? [{ path: TRANSITIONS_FILE, bytes: transitions.bytes }] : []),
   ];
   return { config, files };
 }

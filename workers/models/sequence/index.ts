@@ -9,6 +9,7 @@ import type { ModelManifest } from '../manifest';
 import { encodeWeights, parseSequenceConfig, parseVocabulary, type SequenceModelConfig } from './artifacts';
 import { ENSEMBLE_NAME, type EnsembleConfig, parseEnsembleConfig } from './ensemble';
 import { EnsembleModel } from './ensemble-model';
+import { decodeTransitions } from './transitions';
 import { scoreHistories } from './infer';
 import { type ParamMap, paramShapes } from './model';
 import { batchLoss, rng } from './train';
@@ -149,12 +150,14 @@ export async function loadSequenceModel(manifest: ModelManifest, files: Map<stri
     const itemIds = parseVocabulary(fileOf(files, config.vocabulary), config.numItems);
     const members: SequenceModel[] = [];
     try {
+      const t = config.transitions;
+      const transitions = t ? { table: decodeTransitions(fileOf(files, t.path), config.numItems, t.pairs), config: t } : undefined;
       for (const c of config.members) members.push(new SasrecModel(manifest, c, itemIds, fileOf(files, c.weights.path)));
+      model = new EnsembleModel(manifest, config, itemIds, members, transitions);
     } catch (err) {
       for (const m of members) m.dispose();
       throw err;
     }
-    model = new EnsembleModel(manifest, config, itemIds, members);
   } else {
     if (manifest.name !== 'sasrec' && manifest.name !== 'gru') throw new TastebudError('model-load', `sequence model ${manifest.name} is not supported by this tastebud (sasrec, gru, ensemble)`, { field: 'name' });
     const config = parseSequenceConfig(manifest.config);
