@@ -3,7 +3,8 @@
  * MovieLens) into the e2e harness, in both position layouts (tiny-sasrec and
  * tiny-sasrec-start) and with LiGR blocks and a relative attention bias (tiny-sasrec-ligr), plus golden scores computed here in Node on
  * tfjs's cpu backend, and an ensemble of those three (tiny-ensemble, as
- * `tastebud ensemble` writes it). The browser tests load them on every backend
+ * `tastebud ensemble` writes it; tiny-ensemble-transitions adds a transition
+ * table counted on synthetic sequences). The browser tests load them on every backend
  * and must match the golden scores (max abs diff ≤ 1e-3).
  *   node --import tsx e2e/make-fixture-model.ts
  */
@@ -12,6 +13,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { writeModelDir, writeSequenceModelDir } from '../cli/model-dir';
 import { composeEnsemble, ENSEMBLE_NAME } from '../workers/models/sequence/ensemble';
+import { buildTransitions } from '../workers/models/sequence/transitions';
 import { VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
 import { type BlockLayout, type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
 import { loadSequenceModel } from '../workers/models/sequence/index';
@@ -67,10 +69,25 @@ async function writeGolden(dir: string): Promise<Map<string, ArrayBuffer>> {
   return files;
 }
 
-async function writeEnsembleFixture(dir: string, memberDirs: readonly string[]): Promise<void> {
+/** Synthetic training sequences over the fixture's items: mostly steps of +1 or +7, so the table has strong rows. */
+function syntheticSequences(): Int32Array[] {
+  const rand = random(11);
+  return Array.from({ length: 40 }, () => {
+    let item = 1 + Math.floor(rand() * NUM_ITEMS);
+    return Int32Array.from({ length: 12 }, () => {
+      const now = item;
+      item = ((item - 1 + (rand() < 0.7 ? 1 : 7)) % NUM_ITEMS) + 1;
+      return now;
+    });
+  });
+}
+
+async function writeEnsembleFixture(dir: string, memberDirs: readonly string[], withTransitions = false): Promise<void> {
   const members = [];
   for (const d of memberDirs) members.push({ name: d, ...(await readModelDir(d)) });
-  const { config, files } = composeEnsemble(members);
+  const table = withTransitions ? buildTransitions(syntheticSequences(), NUM_ITEMS) : undefined;
+  const transitions = table ? { bytes: table.bytes, config: { pairs: table.pairs, recent: 3, decay: 0.8, smoothing: 2, weight: 0.7 } } : undefined;
+  const { config, files } = composeEnsemble(members, transitions);
   rmSync(dir, { recursive: true, force: true });
   writeModelDir(dir, files, { kind: 'sequence', name: ENSEMBLE_NAME, config: { ...config }, metadata: { note: 'synthetic e2e fixture: an ensemble of the three tiny models' } });
   await writeGolden(dir);
@@ -86,6 +103,8 @@ async function main(): Promise<void> {
   await writeFixture(join(out, '..', 'tiny-sasrec-ligr'), 'from-start', 'ligr', true);
   // the three as one ensemble (tastebud ensemble): mean of their log-softmax scores
   await writeEnsembleFixture(join(out, '..', 'tiny-ensemble'), ['tiny-sasrec', 'tiny-sasrec-start', 'tiny-sasrec-ligr'].map((d) => join(out, '..', d)));
+  // the same ensemble plus an item-transition table (tastebud ensemble --transitions)
+  await writeEnsembleFixture(join(out, '..', 'tiny-ensemble-transitions'), ['tiny-sasrec', 'tiny-sasrec-start', 'tiny-sasrec-ligr'].map((d) => join(out, '..', d)), true);
   // A tampered copy for the integrity test: same manifest, one flipped byte.
   const tampered = join(out, '..', 'tampered-sasrec');
   rmSync(tampered, { recursive: true, force: true });

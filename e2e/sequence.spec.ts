@@ -7,6 +7,7 @@ const golden = readGolden('tiny-sasrec');
 const goldenFromStart = readGolden('tiny-sasrec-start'); // same weights, positions counted from the first item
 const goldenLigr = readGolden('tiny-sasrec-ligr'); // LiGR blocks (gated residuals, SwiGLU), a relative attention bias, positions from the start
 const goldenEnsemble = readGolden('tiny-ensemble'); // the three above as one ensemble (mean log-softmax)
+const goldenTransitions = readGolden('tiny-ensemble-transitions'); // the same plus an item-transition table (scored in JS)
 const items = golden.relative.map(({ itemId }) => ({ id: itemId, meta: { title: `Movie ${itemId.slice(1)}` } }));
 const MODEL = '/models/tiny-sasrec/manifest.json';
 
@@ -15,6 +16,7 @@ for (const fixture of [
   { layout: 'positions from the start', golden: goldenFromStart, model: '/models/tiny-sasrec-start/manifest.json', name: 'sasrec' },
   { layout: 'LiGR blocks, relative attention bias', golden: goldenLigr, model: '/models/tiny-sasrec-ligr/manifest.json', name: 'sasrec' },
   { layout: 'an ensemble of the three', golden: goldenEnsemble, model: '/models/tiny-ensemble/manifest.json', name: 'ensemble' },
+  { layout: 'the ensemble plus a transition table', golden: goldenTransitions, model: '/models/tiny-ensemble-transitions/manifest.json', name: 'ensemble' },
 ]) test(`the sequence model serves the same scores as Node/cpu (≤ 1e-3) with attention reasons (${fixture.layout})`, async ({ harness, backends, expectedBackend }, testInfo) => {
   const { golden: want, model: url } = fixture;
   const out = await harness.evaluate(async ({ backends, dbName, items, history, model }) => {
@@ -46,6 +48,11 @@ for (const fixture of [
 
 test('the two position layouts of the fixture give different golden scores', () => {
   const diff = Math.max(...golden.relative.map((g, i) => Math.abs(g.score - goldenFromStart.relative[i]!.score)));
+  expect(diff).toBeGreaterThan(1e-2);
+});
+
+test('the transition table changes the ensemble\'s golden scores', () => {
+  const diff = Math.max(...goldenEnsemble.relative.map((g, i) => Math.abs(g.score - goldenTransitions.relative[i]!.score)));
   expect(diff).toBeGreaterThan(1e-2);
 });
 
