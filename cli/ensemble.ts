@@ -31,7 +31,9 @@ export interface EnsembleSummary { out: string; members: number; version: string
 
 type Source = Awaited<ReturnType<typeof readModelDir>> & { name: string; dir: string };
 
-async function transitionsFor(sources: readonly Source[], values: Record<string, string | undefined>): Promise<{ bytes: Uint8Array; config: Omit<TransitionsConfig, 'path'>; source: Record<string, unknown> }> {
+type TransitionFlags = { [K in 'transitions' | 'data-dir' | 'transitions-recent' | 'transitions-decay' | 'transitions-smoothing' | 'transitions-weight']?: string };
+
+async function transitionsFor(sources: readonly Source[], values: TransitionFlags): Promise<{ bytes: Uint8Array; config: Omit<TransitionsConfig, 'path'>; source: Record<string, unknown> }> {
   const file = resolveInteractions(values.transitions as string, values['data-dir']);
   const first = sources[0] as Source;
   const numItems = (first.manifest.config as { numItems: number }).numItems;
@@ -80,8 +82,7 @@ export async function ensembleCommand(argv: string[]): Promise<EnsembleSummary> 
   if (dirs.includes(out)) throw new TastebudError('invalid-argument', `--out ${out} is one of the members; write the ensemble to a new directory`, { field: 'out' });
   const sources: Source[] = [];
   for (const dir of dirs) sources.push({ name: `--model ${dir}`, dir, ...(await readModelDir(dir, 'sequence')) });
-  const { model: _models, out: _out, ...flags } = values;
-  const transitions = withTransitions ? await transitionsFor(sources, flags) : undefined;
+  const transitions = withTransitions ? await transitionsFor(sources, values) : undefined;
   const { config, files } = composeEnsemble(sources, transitions);
   const members = sources.map((s) => ({
     source: s.dir, name: s.manifest.name, version: s.manifest.version,
