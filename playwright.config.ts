@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
-import type { BackendName } from './lib/types';
+import type { BackendName } from './common/types';
 
 export interface BackendFixtureOptions {
   backends: BackendName[];

@@ -12,7 +12,7 @@ import { serveCatalog } from './demo/serve-catalog';
 
 const root = import.meta.dirname;
 
-const cliEntries: Record<string, string> = { tastebud: resolve(root, 'cli/bin.ts'), 'gradient-worker': resolve(root, 'cli/gradient-worker.ts') };
+const cliEntries: Record<string, string> = { tastebud: resolve(root, 'cli/bin.ts'), 'gradient-worker': resolve(root, 'training/gradient-worker.ts') };
 
 const SOURCE_WORKER_URL = "new URL('../workers/engine.worker.ts', import.meta.url)";
 const DIST_WORKER_URL = "new URL('./engine.worker.js', import.meta.url)";

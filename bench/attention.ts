@@ -16,13 +16,14 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { resolveInteractions } from '../cli/args';
-import { setupBackend } from '../cli/backend';
-import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from '../cli/data';
+import { setupBackend } from '../training/backend';
+import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from '../training/data';
 import { causalAttention } from '../workers/models/sequence/attention';
 import { forceAttentionLoops } from '../workers/models/sequence/attention-loops';
-import { initParams } from '../workers/models/sequence/model';
+import { initParams } from '../training/sequence/model';
 import type { SasrecConfig } from '../workers/models/sequence/sasrec';
-import { batchLoss, makeBatches, rng, type Batch } from '../workers/models/sequence/train';
+import { batchLoss, makeBatches, type Batch } from '../training/sequence/train';
+import { mulberry32 } from '../common/random';
 
 const { values } = parseArgs({
   options: {
@@ -52,12 +53,12 @@ function measure(maxLen: number) {
     ...(block === 'ligr' ? { block: 'ligr' as const, ffMultiplier: 4 } : {}),
   };
   const params = initParams(config, 1, 'normal');
-  const all = makeBatches(train, maxLen, 64, rng(7), 'random');
+  const all = makeBatches(train, maxLen, 64, mulberry32(7), 'random');
   const picked: Batch[] = Array.from({ length: nBatches }, (_, i) => all[Math.floor((i + 0.5) * all.length / nBatches)] as Batch);
   const tokens = picked.reduce((s, b) => s + b.batch * b.len, 0);
 
   function step(b: Batch): void {
-    const { value, grads } = tf.variableGrads(() => batchLoss(params, config, b, 0, rng(3)));
+    const { value, grads } = tf.variableGrads(() => batchLoss(params, config, b, 0, mulberry32(3)));
     value.dataSync();
     value.dispose();
     tf.dispose(grads);
@@ -75,7 +76,7 @@ function measure(maxLen: number) {
     return tf.tidy(() => {
       const [q, k, v, w] = [1, 2, 3, 4].map((s) => tf.randomNormal([B, maxLen, D], 0, 1, 'float32', s));
       const bias = tf.zeros([1, maxLen]);
-      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Tensor => tf.sum(tf.mul(causalAttention(a, b, c, lengths, 1, false, { rate: 0.1, random: rng(1) }, bias).out, w as tf.Tensor));
+      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Tensor => tf.sum(tf.mul(causalAttention(a, b, c, lengths, 1, false, { rate: 0.1, random: mulberry32(1) }, bias).out, w as tf.Tensor));
       tf.grads(f)([q as tf.Tensor, k as tf.Tensor, v as tf.Tensor]).forEach((g) => g.dataSync());
       const t0 = performance.now();
       for (let r = 0; r < 3; r++) tf.grads(f)([q as tf.Tensor, k as tf.Tensor, v as tf.Tensor]).forEach((g) => g.dataSync());

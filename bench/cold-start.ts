@@ -5,7 +5,7 @@
  *
  * writes bench/results/cold-start-ml1m.json. Item vectors come from the
  * shipped text and image encoders (bench/content-data.ts, cached under
- * bench/.cache/). See bench/results/CONTENT.md for the protocol and numbers.
+ * bench/.cache/). See docs/experiments.md for the protocol and numbers.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { centerVectors, rowNorms } from '../workers/ranking/content';

@@ -13,10 +13,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readModelDir } from '../cli/model-dir';
+import { readModelDir } from '../training/model-dir';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { encodeImageFiles } from '../cli/images';
+import { encodeImageFiles } from '../training/images';
 import { loadTextEncoder } from '../workers/models/text/encoder';
 
 export const ROOT = new URL('../', import.meta.url);

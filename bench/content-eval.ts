@@ -62,7 +62,7 @@ export function distinctOthers(seen: ArrayLike<number>, target: number): number 
 }
 
 /** A small seeded PRNG (mulberry32), the same one training uses. */
-export { rng as mulberry32 } from '../workers/models/sequence/train';
+export { mulberry32 } from '../common/random';
 
 export interface ContentSpace { name: string; dim: number; vectors: Float32Array; norms?: Float32Array }
 

@@ -9,9 +9,9 @@
  */
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSequenceModelDir } from '../cli/model-dir';
+import { writeSequenceModelDir } from '../training/model-dir';
 import { sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
-import { rng } from '../workers/models/sequence/train';
+import { mulberry32 } from '../common/random';
 
 const root = join(import.meta.dirname, '..');
 /** Served as the bench page's public folder. */
@@ -29,7 +29,7 @@ export function itemId(i: number): string {
 
 function writeSasrec(dir: string, numItems: number, seed: number): void {
   const config: SasrecConfig = { architecture: 'sasrec', numItems, dim: 64, maxLen: 200, blocks: 2, heads: 1, dropout: 0 };
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const tensors = sasrecParamShapes(config).map(([name, shape]) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);

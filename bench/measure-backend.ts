@@ -1,6 +1,6 @@
 /** Runs every per-backend measure on the bench page (runner side, Node). */
 import type { Page } from '@playwright/test';
-import type { BackendName } from '../lib/types';
+import type { BackendName } from '../common/types';
 import type { SessionOptions, StartupSample } from './browser/protocol';
 import type { Plan } from './plan';
 import { ANCHORS, type EncoderEntry, type MemoryEntry, type RecommendEntry, type StartupEntry } from './report';

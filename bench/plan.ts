@@ -1,5 +1,5 @@
 /** How many repetitions each measure gets, per backend and mode (emulated WebGPU gets fewer). */
-import type { BackendName } from '../lib/types';
+import type { BackendName } from '../common/types';
 
 export type Mode = 'full' | 'quick';
 

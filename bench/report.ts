@@ -1,4 +1,4 @@
-/** The results file's shape and the README performance table rendered from it (pure). */
+/** The results file's shape and the performance table (docs/performance.md) rendered from it (pure). */
 import { ratio, type Summary } from './stats';
 import type { SizeResult } from './sizes';
 
@@ -195,9 +195,9 @@ export function renderTable(r: BrowserResults): string {
 }
 
 /** Replaces only what lies between the markers; throws when they are missing. */
-export function replaceBetweenMarkers(readme: string, content: string): string {
+export function replaceBetweenMarkers(readme: string, content: string, name = 'the document'): string {
   const start = readme.indexOf(MARKER_START);
   const end = readme.indexOf(MARKER_END);
-  if (start < 0 || end < start) throw new Error(`README.md needs ${MARKER_START} … ${MARKER_END}`);
+  if (start < 0 || end < start) throw new Error(`${name} needs ${MARKER_START} … ${MARKER_END}`);
   return `${readme.slice(0, start + MARKER_START.length)}\n${content}\n${readme.slice(end)}`;
 }

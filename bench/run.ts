@@ -8,14 +8,14 @@
  * Builds the bench page, runs every measure in Debian Chromium per backend
  * (Playwright), measures bundle and model sizes, merges the top-k figures from
  * bench/topk/run.ts when it exists, writes bench/results/browser.json and
- * rewrites the README's performance table. Slow numbers never fail it.
+ * rewrites the table in docs/performance.md. Slow numbers never fail it.
  */
 import { chromium, type BrowserContext } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { BackendName } from '../lib/types';
+import type { BackendName } from '../common/types';
 import { BENCH_PUBLIC, makeBenchModels } from './make-bench-models';
 import { measureBackend, type BackendResults } from './measure-backend';
 import { buildPage, servePage } from './page-server';
@@ -35,6 +35,13 @@ const BACKEND_ARGS: Record<string, string[]> = {
   webgl: ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'],
   cpu: [],
 };
+
+/** The document whose table, between the bench markers, every run rewrites. */
+const PERFORMANCE_DOC = join(root, 'docs/performance.md');
+
+function writePerformanceTable(results: BrowserResults): void {
+  writeFileSync(PERFORMANCE_DOC, replaceBetweenMarkers(readFileSync(PERFORMANCE_DOC, 'utf8'), renderTable(results), 'docs/performance.md'));
+}
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -109,9 +116,8 @@ async function partialRun(part: 'memory' | 'text'): Promise<void> {
   }
   results.notes = [...results.notes.filter((n) => !n.endsWith(`(${part} check)`)), ...notes, ...perBackend.flatMap((r) => r.notes.map((n) => `${n} (${part} check)`))];
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  const readmePath = join(root, 'README.md');
-  writeFileSync(readmePath, replaceBetweenMarkers(readFileSync(readmePath, 'utf8'), renderTable(results)));
-  log(`wrote the ${part} rows of ${file} and the README table`);
+  writePerformanceTable(results);
+  log(`wrote the ${part} rows of ${file} and the table in docs/performance.md`);
 }
 
 async function main(): Promise<void> {
@@ -192,17 +198,15 @@ async function main(): Promise<void> {
   };
   const file = join(root, 'bench/results/browser.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  const readmePath = join(root, 'README.md');
-  writeFileSync(readmePath, replaceBetweenMarkers(readFileSync(readmePath, 'utf8'), renderTable(results)));
-  log(`wrote ${file} and the README table (${results.durationS} s)`);
+  writePerformanceTable(results);
+  log(`wrote ${file} and the table in docs/performance.md (${results.durationS} s)`);
 }
 
-/** `--render`: rewrite the README table from the committed results without measuring. */
+/** `--render`: rewrite the docs/performance.md table from the committed results without measuring. */
 function renderOnly(): void {
   const results = JSON.parse(readFileSync(join(root, 'bench/results/browser.json'), 'utf8')) as BrowserResults;
-  const readmePath = join(root, 'README.md');
-  writeFileSync(readmePath, replaceBetweenMarkers(readFileSync(readmePath, 'utf8'), renderTable(results)));
-  log('rewrote the README table from bench/results/browser.json');
+  writePerformanceTable(results);
+  log('rewrote the table in docs/performance.md from bench/results/browser.json');
 }
 
 if (process.argv.includes('--render')) renderOnly();

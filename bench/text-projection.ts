@@ -20,11 +20,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { setupBackend } from '../cli/backend';
-import { readModelDir } from '../cli/model-dir';
-import { parseSequenceConfig, parseVocabulary } from '../workers/models/sequence/artifacts';
-import { loadSequenceModel } from '../workers/models/sequence/index';
-import { scoreHistories } from '../workers/models/sequence/infer';
+import { setupBackend } from '../training/backend';
+import { readModelDir } from '../training/model-dir';
+import { parseSequenceConfig, parseVocabulary } from '../common/model-format/sequence';
+import { loadSequenceModel } from '../training/sequence/trained-model';
+import { scoreHistories } from '../training/sequence/infer';
 import { centerVectors, rowNorms } from '../workers/ranking/content';
 import { argValue, loadMl1m, textVectors } from './content-data';
 import { Acc, contentScores, historyWeights, machine, mulberry32, rankOf, round } from './content-eval';

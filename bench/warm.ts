@@ -9,8 +9,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { parseManifest, verifyFile } from '../workers/models/manifest';
-import { loadSequenceModel } from '../workers/models/sequence/index';
+import { parseManifest, verifyFile } from '../common/model-format/manifest';
+import { loadSequenceModel } from '../training/sequence/trained-model';
 import type { Ml1m } from './content-data';
 import { Acc, round, rankOf } from './content-eval';
 

@@ -2,20 +2,23 @@
  * `tastebud adapt-eval`: does on-device fine-tuning help? For a sample of
  * users, rank their held-out test item before and after fine-tuning the
  * model on their own history (everything but the test item), restoring the
- * shipped weights between users.
+ * shipped weights between users. It runs the worker's own model code and
+ * fine-tuning function, so it measures what adapt() does in the browser.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { TastebudError } from '../lib/errors';
-import { loadSequenceModel } from '../workers/models/sequence/index';
-import { rng } from '../workers/models/sequence/train';
+import { DEFAULTS } from '../common/defaults';
+import { TastebudError } from '../common/errors';
+import { fineTune } from '../workers/models/fine-tune';
+import { loadSequenceServer } from '../workers/models/serving/load';
+import { mulberry32 } from '../common/random';
 import { num, required, resolveInteractions } from './args';
-import { setupBackend } from './backend';
-import { leaveOneOut, readInteractions, toSequences } from './data';
-import { MetricAccumulator, rankOfTarget, round4 } from './metrics';
-import { readModelDir } from './model-dir';
+import { setupBackend } from '../training/backend';
+import { leaveOneOut, readInteractions, toSequences } from '../training/data';
+import { MetricAccumulator, rankOfTarget, round4 } from '../training/metrics';
+import { readModelDir } from '../training/model-dir';
 
-export const ADAPT_USAGE = `Usage: tastebud adapt-eval --model <dir> --interactions <file|ml-1m> [--users 200] [--steps 5] [--lr 0.0001] [--json <file>]`;
+export const ADAPT_USAGE = `Usage: tastebud adapt-eval --model <dir> --interactions <file|ml-1m> [--users 200] [--steps ${DEFAULTS.adapt.steps}] [--lr ${DEFAULTS.adapt.lr}] [--json <file>]`;
 
 export async function adaptCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -29,16 +32,16 @@ export async function adaptCommand(argv: string[]): Promise<void> {
   const dir = required(values.model, 'model', ADAPT_USAGE);
   const file = resolveInteractions(required(values.interactions, 'interactions', ADAPT_USAGE), values['data-dir']);
   const sample = num(values.users, 'users', 200, { int: true, min: 1 });
-  const steps = num(values.steps, 'steps', 5, { int: true, min: 1 });
-  const lr = num(values.lr, 'lr', 1e-4, { min: 0 });
+  const steps = num(values.steps, 'steps', DEFAULTS.adapt.steps, { int: true, min: 1 });
+  const lr = num(values.lr, 'lr', DEFAULTS.adapt.lr, { min: 0 });
   const seed = num(values.seed, 'seed', 7, { int: true });
   const backend = await setupBackend(values.backend ?? 'wasm');
   const { manifest, files } = await readModelDir(dir);
-  const model = await loadSequenceModel(manifest, files);
+  const model = await loadSequenceServer(manifest, files);
   const { seqs } = toSequences(await readInteractions(file), model.itemIds);
   const { evalUsers } = leaveOneOut(seqs);
   if (evalUsers.length === 0) throw new TastebudError('invalid-argument', 'no user with 3 known interactions', { field: 'interactions' });
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const pool = [...evalUsers];
   for (let i = pool.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [pool[i], pool[j]] = [pool[j] as number, pool[i] as number]; }
   const chosen = pool.slice(0, sample);
@@ -51,10 +54,10 @@ export async function adaptCommand(argv: string[]): Promise<void> {
     const s = seqs[u] as Int32Array;
     const input = s.subarray(0, s.length - 1);
     const target = s[s.length - 1] as number;
-    const r0 = rankOfTarget(model.score(input).scores, target, input, n);
-    model.fineTune(input, { steps, lr, seed: u });
-    const r1 = rankOfTarget(model.score(input).scores, target, input, n);
-    model.reset();
+    const r0 = rankOfTarget((await model.score(input)).scores, target, input, n);
+    await fineTune(model, input, { steps, lr });
+    const r1 = rankOfTarget((await model.score(input)).scores, target, input, n);
+    model.resetWeights();
     before.add(r0); after.add(r1);
     if (r1 < r0) better++; else if (r1 > r0) worse++;
   }

@@ -1,7 +1,7 @@
 /** Small helpers around util.parseArgs that turn bad flags into invalid-argument errors. */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { TastebudError } from '../lib/errors';
+import { TastebudError } from '../common/errors';
 
 export function num(value: string | undefined, flag: string, fallback: number, opts: { int?: boolean; min?: number; max?: number } = {}): number {
   if (value === undefined) return fallback;

@@ -8,22 +8,23 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TastebudError } from '../lib/errors';
-import { parseManifest } from '../workers/models/manifest';
+import { TastebudError } from '../common/errors';
+import { parseManifest } from '../common/model-format/manifest';
 import { parseBlend } from '../workers/models/registry';
-import { loadSequenceModel } from '../workers/models/sequence/index';
-import { rng } from '../workers/models/sequence/train';
+import { loadSequenceModel } from '../training/sequence/trained-model';
+import { mulberry32 } from '../common/random';
 import { loadTextEncoder } from '../workers/models/text/encoder';
-import { blend, SEQUENCE_DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from '../workers/ranking/rank';
+import { blend } from '../workers/ranking/rank';
+import { SEQUENCE_DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from '../workers/ranking/weights';
 import { num, required, resolveInteractions } from './args';
-import { setupBackend } from './backend';
-import { type BlendCase, blendMetrics, type BlendMetrics, evaluateBlend, fitBlend, rankOfTarget, weightsOf } from './blend-fit';
-import { blendCatalog, buildWorld, forEachCase, type SequenceScorer } from './blend-signals';
-import { leaveOneOut, readInteractions, toSequences } from './data';
-import { MetricAccumulator } from './metrics';
-import { encodeImageFiles } from './images';
-import { itemText, readItems } from './items';
-import { readModelDir, shippedModelDir } from './model-dir';
+import { setupBackend } from '../training/backend';
+import { type BlendCase, blendMetrics, type BlendMetrics, evaluateBlend, fitBlend, rankOfTarget, weightsOf } from '../training/blend-fit';
+import { blendCatalog, buildWorld, forEachCase, type SequenceScorer } from '../training/blend-signals';
+import { leaveOneOut, readInteractions, toSequences } from '../training/data';
+import { MetricAccumulator } from '../training/metrics';
+import { encodeImageFiles } from '../training/images';
+import { itemText, readItems } from '../training/items';
+import { readModelDir, shippedModelDir } from '../training/model-dir';
 
 export const BLEND_USAGE = `Usage: tastebud blend --model <dir> --interactions <file|ml-1m|ml-100k> [options]
   --items <file.jsonl>  item metadata, one JSON object a line: { "id", "title"?, "tags"?, "text"?, "image"? }
@@ -66,7 +67,7 @@ async function encodeTexts(dir: string, texts: string[]): Promise<{ dim: number;
 
 function sample(users: readonly number[], n: number | undefined, seed: number): number[] {
   if (n === undefined || n >= users.length) return [...users];
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const pool = [...users];
   for (let i = pool.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [pool[i], pool[j]] = [pool[j]!, pool[i]!]; }
   return pool.slice(0, n).sort((a, b) => a - b);

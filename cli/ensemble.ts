@@ -6,13 +6,13 @@
  * log-probability of an item-transition table counted on the same training data.
  */
 import { parseArgs } from 'node:util';
-import { TastebudError } from '../lib/errors';
-import { composeEnsemble, ENSEMBLE_NAME } from '../workers/models/sequence/ensemble';
-import { parseVocabulary } from '../workers/models/sequence/artifacts';
-import { buildTransitions, TRANSITION_DEFAULTS, type TransitionsConfig } from '../workers/models/sequence/transitions';
+import { TastebudError } from '../common/errors';
+import { composeEnsemble, ENSEMBLE_NAME } from '../common/model-format/ensemble';
+import { parseVocabulary } from '../common/model-format/sequence';
+import { buildTransitions, TRANSITION_DEFAULTS, type TransitionsConfig } from '../common/model-format/transitions';
 import { num, required, resolveInteractions } from './args';
-import { leaveOneOut, readInteractions, toSequences } from './data';
-import { readModelDir, writeModelDir } from './model-dir';
+import { leaveOneOut, readInteractions, toSequences } from '../training/data';
+import { readModelDir, writeModelDir } from '../training/model-dir';
 
 export const ENSEMBLE_USAGE = `Usage: tastebud ensemble --model <dir> --model <dir> [--model <dir> ...] --out <dir> [options]
   --model <dir>   a trained sasrec or gru model directory (at least two, or one with --transitions; all trained on

@@ -5,14 +5,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TastebudError } from '../lib/errors';
-import { checkSameVocabulary, meanLogSoftmax } from '../workers/models/sequence/ensemble';
-import { loadSequenceModel, type SequenceModel } from '../workers/models/sequence/index';
+import { TastebudError } from '../common/errors';
+import { checkSameVocabulary, meanLogSoftmax } from '../common/model-format/ensemble';
+import { loadSequenceModel, type SequenceModel } from '../training/sequence/trained-model';
 import { num, required, resolveInteractions } from './args';
-import { setupBackend } from './backend';
-import { leaveOneOut, readInteractions, toSequences } from './data';
-import { type BatchScorer, evaluateLeaveOneOut, popularityScorer, type RankingMetrics, round4 } from './metrics';
-import { readModelDir } from './model-dir';
+import { setupBackend } from '../training/backend';
+import { leaveOneOut, readInteractions, toSequences } from '../training/data';
+import { type BatchScorer, evaluateLeaveOneOut, popularityScorer, type RankingMetrics, round4 } from '../training/metrics';
+import { readModelDir } from '../training/model-dir';
 
 export const EVAL_USAGE = `Usage: tastebud eval --model <dir> [--model <dir> ...] --interactions <file|ml-1m|ml-100k> [options]
   --model <dir>        a model directory; repeat it to evaluate the ensemble of several models trained on

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** tastebud CLI: `train`, `eval`, `ensemble`, `adapt-eval` and `blend`. Errors print one clear line (no stack trace) and exit 1. */
 import { realpathSync } from 'node:fs';
-import { isTastebudError } from '../lib/errors';
+import { isTastebudError } from '../common/errors';
 import { ADAPT_USAGE, adaptCommand } from './adapt';
 import { BLEND_USAGE, blendCommand } from './blend';
 import { ENSEMBLE_USAGE, ensembleCommand } from './ensemble';

@@ -6,12 +6,12 @@
  * manifest.json with every file's sha256, the config, metrics and data fingerprint).
  */
 import { writeFileSync } from 'node:fs';
-import { TastebudError } from '../lib/errors';
-import { encodeMfWeights, MF_ITEMS_FILE, MF_USERS_FILE, MF_WEIGHTS_FILE, mfConfig } from '../workers/models/mf/artifacts';
-import { kFoldIndices, type MfOptions, type Ratings, rmse, subset, trainMf } from '../workers/models/mf/mf';
+import { TastebudError } from '../common/errors';
+import { encodeMfWeights, MF_ITEMS_FILE, MF_USERS_FILE, MF_WEIGHTS_FILE, mfConfig } from '../common/model-format/mf';
+import { kFoldIndices, type MfOptions, type Ratings, rmse, subset, trainMf } from '../training/mf';
 import { num } from './args';
-import { readInteractions } from './data';
-import { writeModelDir } from './model-dir';
+import { readInteractions } from '../training/data';
+import { writeModelDir } from '../training/model-dir';
 
 export interface MfReport {
   model: 'mf';

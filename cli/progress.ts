@@ -1,6 +1,6 @@
 /** Training progress: a cli-progress bar on a TTY, one line per epoch otherwise. */
 import cliProgress from 'cli-progress';
-import type { EpochInfo, StepInfo } from '../workers/models/sequence/train';
+import type { EpochInfo, StepInfo } from '../training/sequence/train';
 
 export interface Progress {
   step(info: StepInfo): void;

@@ -1,17 +1,17 @@
 /** `tastebud train`: read interactions, leave-one-out split, train with early stopping, write a model directory. */
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { TastebudError } from '../lib/errors';
-import { scoreHistories } from '../workers/models/sequence/infer';
-import { initParams, type ParamMap, paramShapes, type SequenceArchConfig } from '../workers/models/sequence/model';
-import { type TrainOptions, trainSequenceModel } from '../workers/models/sequence/train';
+import { TastebudError } from '../common/errors';
+import { scoreHistories } from '../training/sequence/infer';
+import { initParams, type ParamMap, paramShapes, type SequenceArchConfig } from '../training/sequence/model';
+import { type TrainOptions, trainSequenceModel } from '../training/sequence/train';
 import { num, oneOf, required, resolveInteractions } from './args';
-import { setupBackend } from './backend';
-import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from './data';
-import { evaluateLeaveOneOutShared, startGradientPeers } from './gradient-pool';
-import { evaluateLeaveOneOut, popularityScorer, round4 } from './metrics';
+import { setupBackend } from '../training/backend';
+import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from '../training/data';
+import { evaluateLeaveOneOutShared, startGradientPeers } from '../training/gradient-pool';
+import { evaluateLeaveOneOut, popularityScorer, round4 } from '../training/metrics';
 import { trainMfCommand } from './mf';
-import { writeSequenceModelDir } from './model-dir';
+import { writeSequenceModelDir } from '../training/model-dir';
 import { createProgress } from './progress';
 
 export const TRAIN_USAGE = `Usage: tastebud train --interactions <file|ml-1m|ml-100k> --out <dir> [options]

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DemoSetupError, locateDataset, type DatasetFiles } from './build/dataset';
 import { blendItemLine, readMovies, readPlots, posterFile, titleKey, type CatalogMovie } from './build/movies';
-import { buildTables, readSequences } from '../cli/tables';
+import { buildTables, readSequences } from '../training/tables';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 export const CATALOG_DIR = join(REPO_ROOT, 'demo', '.catalog');

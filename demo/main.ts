@@ -144,7 +144,7 @@ async function storeCatalog(): Promise<void> {
   const items = catalog.movies.map((m) => toItem(m, config.images));
   let markStored = (): void => undefined;
   const stored = new Promise<void>((resolve) => { markStored = resolve; });
-  const stop = progress.onEvent((e) => { if (e.task === 'upsert-items' && e.message === 'storing' && e.done === e.total) markStored(); });
+  const stop = progress.onEvent((e) => { if (e.task === 'store-items' && e.done === e.total) markStored(); });
   const upsert = rec.upsertItems(items).then((result) => {
     document.body.dataset.catalog = 'encoded';
     if (result.failed.length > 0) announce(`${result.failed.length} posters could not be encoded; those movies use their text only.`);
@@ -199,7 +199,7 @@ function wireControls(): void {
   progress.onEvent((e) => {
     if (e.done !== e.total) return;
     // Encoding finished for a model: content signals are now complete.
-    if (e.task === 'upsert-items' && e.message?.startsWith('encoding') && e.total > 0) void refreshAll();
+    if ((e.task === 'encode-text' || e.task === 'encode-image') && e.total > 0) void refreshAll();
     if (e.task === 'load-model') void refreshStatus();
   });
 }

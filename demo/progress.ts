@@ -4,7 +4,9 @@ import type { ProgressEvent } from '../lib/index';
 const LABELS: Record<ProgressEvent['task'], string> = {
   backend: 'Starting the engine',
   'load-model': 'Loading',
-  'upsert-items': 'Catalog',
+  'store-items': 'Catalog',
+  'encode-text': 'Catalog',
+  'encode-image': 'Catalog',
   import: 'Importing history',
 };
 
@@ -16,7 +18,7 @@ export class ProgressBars {
 
   /** Called for every engine progress event. */
   update(event: ProgressEvent): void {
-    const key = `${event.task}:${event.message ?? ''}`;
+    const key = event.task;
     let row = this.bars.get(key);
     const finished = event.total === 0 || event.done >= event.total;
     if (finished) {
@@ -30,7 +32,7 @@ export class ProgressBars {
         this.container.append(row);
         this.bars.set(key, row);
       }
-      const text = `${LABELS[event.task]}${event.message ? `: ${event.message}` : ''} — ${event.done} / ${event.total}`;
+      const text = `${LABELS[event.task]}: ${event.message} — ${event.done} / ${event.total}`;
       (row.querySelector('.progress-label') as HTMLElement).textContent = text;
       const bar = row.querySelector('progress') as HTMLProgressElement;
       bar.max = event.total;

@@ -32,7 +32,7 @@ test('text: items are encoded in the worker, search works, and one like gives co
   expect(out.info.models.find((m) => m.kind === 'text')).toMatchObject({ status: 'ready' });
   expect(out.first).toEqual({ upserted: 6, encoded: 6, failed: [] });
   expect(out.again).toEqual({ upserted: 6, encoded: 1, failed: [] });
-  expect(out.progress.some((p) => p.task === 'upsert-items' && p.total > 0 && p.done === p.total)).toBe(true);
+  expect(out.progress.some((p) => p.task === 'encode-text' && p.total > 0 && p.done === p.total)).toBe(true);
   expect(out.search[0]!.itemId).toBe('solaris');
   expect(out.search.map((r) => r.itemId)).toContain('moon');
   expect(out.recs.map((r) => r.itemId).sort()).toEqual(['moon', 'solaris']);

@@ -1,6 +1,6 @@
 /** Shared Playwright fixtures: per-project backends and a ready harness page. */
 import { test as base, expect, type Page } from '@playwright/test';
-import type { BackendName, CooccurrenceTable } from '../lib/types';
+import type { BackendName, CooccurrenceTable } from '../common/types';
 
 export interface Options {
   backends: BackendName[];

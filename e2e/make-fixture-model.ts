@@ -11,25 +11,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpSync, mkdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeModelDir, writeSequenceModelDir } from '../cli/model-dir';
-import { composeEnsemble, ENSEMBLE_NAME } from '../workers/models/sequence/ensemble';
-import { buildTransitions } from '../workers/models/sequence/transitions';
-import { VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import { writeModelDir, writeSequenceModelDir } from '../training/model-dir';
+import { composeEnsemble, ENSEMBLE_NAME } from '../common/model-format/ensemble';
+import { buildTransitions } from '../common/model-format/transitions';
+import { VOCAB_FILE, WEIGHTS_FILE } from '../common/model-format/sequence';
 import { type BlockLayout, type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
-import { loadSequenceModel } from '../workers/models/sequence/index';
-import { readModelDir } from '../cli/model-dir';
+import { loadSequenceModel } from '../training/sequence/trained-model';
+import { readModelDir } from '../training/model-dir';
+import { mulberry32 } from '../common/random';
 
 const out = join(import.meta.dirname, 'harness/public/models/tiny-sasrec');
 const NUM_ITEMS = 60;
 export const FIXTURE_HISTORY = ['m3', 'm17', 'm42', 'm8', 'm25'];
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    return s / 4294967296;
-  };
-}
+const random = mulberry32;
 
 /** Writes one synthetic model directory and its golden scores; the same seed gives the same weights for both position layouts. */
 async function writeFixture(dir: string, positions: PositionOrigin, block: BlockLayout = 'sasrec', relativeBias = false): Promise<Map<string, ArrayBuffer>> {

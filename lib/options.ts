@@ -1,21 +1,9 @@
-/** Defaults for every option, in one place, and their checks. */
-import { TastebudError } from './errors';
-import { checkId, checkObject } from './validate';
-import type { BackendName, ModelUrls, ProgressEvent, RecommenderOptions, StorageMode } from './types';
+/** The options of createRecommender(): their checks, filled in from DEFAULTS. */
+import { DEFAULTS } from '../common/defaults';
+import { checkId, checkObject, invalid } from '../common/validate';
+import { BACKENDS, type BackendName, type ModelUrls, type ProgressEvent, type RecommenderOptions, type StorageMode } from '../common/types';
 
-export const DEFAULT_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'cpu'];
-
-/** adapt() defaults, measured with `tastebud adapt-eval` on ML-1M (bench/results/SEQUENCE.md). */
-export const ADAPT_DEFAULTS = { maxMs: 2000, steps: 5, lr: 1e-4 } as const;
-
-export const DEFAULTS = {
-  userId: 'default',
-  dbName: 'tastebud',
-  storage: 'indexeddb' as StorageMode,
-  backends: DEFAULT_BACKENDS,
-  persist: false,
-  timeoutMs: 30_000,
-} as const;
+export { DEFAULTS };
 
 export interface ResolvedOptions {
   userId: string;
@@ -29,11 +17,7 @@ export interface ResolvedOptions {
   workerUrl?: string | URL;
 }
 
-const BACKENDS: ReadonlySet<string> = new Set<BackendName>(['webgpu', 'webgl', 'wasm', 'cpu']);
-
-function invalid(field: string, message: string): never {
-  throw new TastebudError('invalid-argument', `${field}: ${message}`, { field });
-}
+const BACKEND_SET: ReadonlySet<string> = new Set(BACKENDS);
 
 function checkModelUrl(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 8192) invalid(field, 'expected a URL string');
@@ -86,7 +70,7 @@ export function resolveOptions(value: unknown): ResolvedOptions {
   if (o.backends !== undefined) {
     if (!Array.isArray(o.backends) || o.backends.length === 0) invalid('options.backends', 'expected a non-empty array of backend names');
     resolved.backends = o.backends.map((b: unknown, i: number) => {
-      if (typeof b !== 'string' || !BACKENDS.has(b)) invalid(`options.backends[${i}]`, `expected one of ${[...BACKENDS].join(', ')}`);
+      if (typeof b !== 'string' || !BACKEND_SET.has(b)) invalid(`options.backends[${i}]`, `expected one of ${BACKENDS.join(', ')}`);
       return b as BackendName;
     });
   }

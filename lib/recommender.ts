@@ -1,12 +1,13 @@
 /** `createRecommender`: validates at the edge, then forwards to the worker engine. */
 import { WorkerClient } from './worker-client';
-import { ADAPT_DEFAULTS, resolveOptions, type ResolvedOptions } from './options';
+import { resolveOptions, type ResolvedOptions } from './options';
+import { DEFAULTS } from '../common/defaults';
 import {
   validateEvents, validateExportData, validateHistoryOptions, validateIds, validateImportOptions, validateItems,
   validateRecommendOptions, validateSimilarOptions, checkId, validateQuery, validateUpsertOptions, validateAdaptOptions,
-} from './validate';
-import { TastebudError } from './errors';
-import type { Info, ModelUrls, Recommender, RecommenderOptions } from './types';
+} from '../common/validate';
+import { TastebudError } from '../common/errors';
+import type { Info, ModelUrls, Recommender, RecommenderOptions } from '../common/types';
 import { VERSION } from './version';
 
 function defaultWorker(options: ResolvedOptions): Worker {
@@ -89,7 +90,7 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
     adapt: async (opts) => {
       const clean = validateAdaptOptions(opts);
       // The caller chose how long it may run: the timeout covers that plus the usual margin.
-      return client.callWithin(resolved.timeoutMs + (clean.maxMs ?? ADAPT_DEFAULTS.maxMs), 'adapt', clean);
+      return client.callWithin(resolved.timeoutMs + (clean.maxMs ?? DEFAULTS.adapt.maxMs), 'adapt', clean);
     },
     resetAdaptation: async () => client.call('resetAdaptation'),
     info: async (): Promise<Info> => ({ ...(await client.call('info')), workerRestarts: client.restarts }),

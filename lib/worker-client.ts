@@ -6,15 +6,15 @@
  * the next call.
  */
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import { TastebudError } from './errors';
-import { installErrorTransfer } from './transfer';
-import type { EngineApi, EngineConfig, InitResult } from '../workers/protocol';
-import type { ProgressEvent } from './types';
+import { TastebudError } from '../common/errors';
+import { installErrorTransfer } from '../common/transfer';
+import type { EngineApi, EngineConfig, InitResult } from '../common/protocol';
+import type { ProgressEvent } from '../common/types';
 
 type Method = Exclude<keyof EngineApi, 'init'>;
 type Result<M extends Method> = Awaited<ReturnType<EngineApi[M]>>;
 
-interface Session {
+interface RunningWorker {
   worker: Worker;
   remote: Remote<EngineApi>;
   ready: Promise<InitResult>;
@@ -39,7 +39,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Tasteb
 }
 
 export class WorkerClient {
-  private session: Session | null = null;
+  private running: RunningWorker | null = null;
   private disposed = false;
   private starts = 0;
 
@@ -55,8 +55,8 @@ export class WorkerClient {
   /** Starts the worker if needed and resolves once its engine is initialised. */
   async start(): Promise<InitResult> {
     if (this.disposed) throw new TastebudError('disposed', 'This recommender was disposed; create a new one with createRecommender().');
-    if (!this.session) this.session = this.spawn();
-    return this.track(this.session, this.session.ready);
+    if (!this.running) this.running = this.spawn();
+    return this.track(this.running, this.running.ready);
   }
 
   call<M extends Method>(method: M, ...args: Parameters<EngineApi[M]>): Promise<Result<M>> {
@@ -66,101 +66,101 @@ export class WorkerClient {
   /** Like call(), with its own timeout (for calls whose length the caller chose, e.g. adapt({ maxMs })). */
   async callWithin<M extends Method>(timeoutMs: number, method: M, ...args: Parameters<EngineApi[M]>): Promise<Result<M>> {
     await this.start();
-    const session = this.session;
-    if (!session) throw new TastebudError('worker-crashed', 'The tastebud worker stopped while starting; try again.');
-    const fn = session.remote[method] as unknown as (...a: Parameters<EngineApi[M]>) => Promise<Result<M>>;
-    const call = this.track(session, fn(...args));
+    const running = this.running;
+    if (!running) throw new TastebudError('worker-crashed', 'The tastebud worker stopped while starting; try again.');
+    const fn = running.remote[method] as unknown as (...a: Parameters<EngineApi[M]>) => Promise<Result<M>>;
+    const call = this.track(running, fn(...args));
     return withTimeout(call, timeoutMs, () => {
-      void this.checkAlive(session);
+      void this.checkAlive(running);
       return new TastebudError('timeout', `${method}() did not finish within ${timeoutMs} ms; raise timeoutMs or make the call smaller.`);
     });
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
-    const session = this.session;
+    const running = this.running;
     // Stop watching first: the worker ending now is expected, not a crash.
-    session?.lockAbort.abort();
-    if (session && !session.dead) {
+    running?.lockAbort.abort();
+    if (running && !running.dead) {
       try {
-        await withTimeout(session.remote.dispose(), PING_TIMEOUT_MS, () => new TastebudError('timeout', 'dispose timed out'));
+        await withTimeout(running.remote.dispose(), PING_TIMEOUT_MS, () => new TastebudError('timeout', 'dispose timed out'));
       } catch {
         // The worker is terminated below either way.
       }
     }
     this.disposed = true;
-    if (session) this.kill(session, new TastebudError('disposed', 'The recommender was disposed while this call was running.'));
+    if (running) this.kill(running, new TastebudError('disposed', 'The recommender was disposed while this call was running.'));
   }
 
-  private spawn(): Session {
+  private spawn(): RunningWorker {
     this.starts += 1;
     const worker = this.options.createWorker();
     const remote = wrap<EngineApi>(worker);
     const lockName = `tastebud-worker-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    const session: Session = {
+    const running: RunningWorker = {
       worker, remote, pending: new Set(), lockAbort: new AbortController(), dead: false,
       ready: Promise.resolve({ backend: 'cpu' }),
     };
     worker.addEventListener('error', (event) => {
       event.preventDefault();
-      this.crash(session, `the worker failed: ${event.message || 'script error (could the worker script not load?)'}`);
+      this.crash(running, `the worker failed: ${event.message || 'script error (could the worker script not load?)'}`);
     });
     const { onProgress } = this.options;
     const config: EngineConfig = { ...this.options.config, lifeLockName: lockName };
-    session.ready = withTimeout(
+    running.ready = withTimeout(
       remote.init(config, onProgress ? proxy(onProgress) : undefined),
       this.options.timeoutMs,
       () => new TastebudError('timeout', `The tastebud worker did not start within ${this.options.timeoutMs} ms.`),
     ).then((result) => {
-      this.watchLife(session, lockName);
+      this.watchLife(running, lockName);
       return result;
     }, (err: unknown) => {
       // A worker that failed to initialise is useless; the next call starts a fresh one.
-      this.kill(session, null);
+      this.kill(running, null);
       throw err;
     });
-    return session;
+    return running;
   }
 
-  private watchLife(session: Session, lockName: string): void {
+  private watchLife(running: RunningWorker, lockName: string): void {
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
     if (!locks) return;
     // Granted only once the worker's own hold on this lock ends, i.e. when it dies.
-    locks.request(lockName, { signal: session.lockAbort.signal }, () => {
-      this.crash(session, 'the worker stopped unexpectedly');
+    locks.request(lockName, { signal: running.lockAbort.signal }, () => {
+      this.crash(running, 'the worker stopped unexpectedly');
     }).catch(() => { /* aborted: we stopped the worker ourselves */ });
   }
 
-  private track<T>(session: Session, promise: Promise<T>): Promise<T> {
+  private track<T>(running: RunningWorker, promise: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const onCrash = (err: TastebudError): void => reject(err);
-      session.pending.add(onCrash);
-      promise.then(resolve, reject).finally(() => session.pending.delete(onCrash));
+      running.pending.add(onCrash);
+      promise.then(resolve, reject).finally(() => running.pending.delete(onCrash));
     });
   }
 
-  private async checkAlive(session: Session): Promise<void> {
-    if (session.dead) return;
+  private async checkAlive(running: RunningWorker): Promise<void> {
+    if (running.dead) return;
     try {
-      await withTimeout(session.remote.ping(), PING_TIMEOUT_MS, () => new TastebudError('timeout', 'ping'));
+      await withTimeout(running.remote.ping(), PING_TIMEOUT_MS, () => new TastebudError('timeout', 'ping'));
     } catch {
-      this.crash(session, `the worker did not answer a ping within ${PING_TIMEOUT_MS} ms`);
+      this.crash(running, `the worker did not answer a ping within ${PING_TIMEOUT_MS} ms`);
     }
   }
 
-  private crash(session: Session, why: string): void {
-    if (session.dead) return;
-    this.kill(session, new TastebudError('worker-crashed', `The tastebud worker crashed (${why}); the call was not completed. The next call starts a fresh worker.`));
+  private crash(running: RunningWorker, why: string): void {
+    if (running.dead) return;
+    this.kill(running, new TastebudError('worker-crashed', `The tastebud worker crashed (${why}); the call was not completed. The next call starts a fresh worker.`));
   }
 
-  private kill(session: Session, err: TastebudError | null): void {
-    if (session.dead) return;
-    session.dead = true;
-    if (this.session === session) this.session = null;
-    session.lockAbort.abort();
-    try { session.remote[releaseProxy](); } catch { /* already gone */ }
-    session.worker.terminate();
-    if (err) for (const reject of [...session.pending]) reject(err);
-    session.pending.clear();
+  private kill(running: RunningWorker, err: TastebudError | null): void {
+    if (running.dead) return;
+    running.dead = true;
+    if (this.running === running) this.running = null;
+    running.lockAbort.abort();
+    try { running.remote[releaseProxy](); } catch { /* already gone */ }
+    running.worker.terminate();
+    if (err) for (const reject of [...running.pending]) reject(err);
+    running.pending.clear();
   }
 }

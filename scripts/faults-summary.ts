@@ -1,7 +1,7 @@
 /**
  * Adds up the fault suite's JSON report (`npm run test:faults` writes
  * test-results/faults.json): faults injected, tests passed, acknowledged events
- * lost, per test and in total, as the Markdown table the README shows.
+ * lost, per test and in total, as the Markdown table of docs/reliability.md.
  *   node --import tsx scripts/faults-summary.ts [report.json]
  * Exits non-zero if a test failed, was skipped, or lost an event.
  */

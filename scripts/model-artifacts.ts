@@ -1,13 +1,13 @@
 /**
  * Shared helpers for the build-time model scripts (scripts/build-*-model.ts):
  * write files deterministically and produce a manifest in the envelope of
- * workers/models/manifest.ts with a sha256 per file. Node-only.
+ * common/model-format/manifest.ts with a sha256 per file. Node-only.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   MANIFEST_FORMAT_VERSION, sha256Hex, type ManifestFile, type ModelKind, type ModelManifest,
-} from '../workers/models/manifest';
+} from '../common/model-format/manifest';
 
 export interface ArtifactFile {
   path: string;

@@ -3,10 +3,11 @@ import { test } from 'node:test';
 import { maxAbsDiff, type ModelFixture, randomSequenceModel } from './sequence-fixtures';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { type SequenceModelConfig } from '../workers/models/sequence/artifacts';
-import { loadSequenceModel } from '../workers/models/sequence/index';
-import { batchLoss, rng } from '../workers/models/sequence/train';
-import { loadSequenceServer } from '../workers/models/load-sequence';
+import { type SequenceModelConfig } from '../common/model-format/sequence';
+import { loadSequenceModel } from '../training/sequence/trained-model';
+import { batchLoss } from '../training/sequence/train';
+import { mulberry32 } from '../common/random';
+import { loadSequenceServer } from '../workers/models/serving/load';
 import { Adaptations, adaptationKey } from '../workers/models/adaptation';
 import { Database } from '../workers/storage/db';
 import { readAdaptation } from '../workers/storage/adaptations';
@@ -47,7 +48,7 @@ for (const architecture of ['sasrec', 'gru'] as const) {
     const batch = { ids: HISTORY.slice(HISTORY.length - 1 - n, HISTORY.length - 1), targets: HISTORY.slice(HISTORY.length - n), batch: 1, len: n };
     const want = tf.tidy(() => (batchLoss(
       // the reference model's own variables (same weights as the server's)
-      (reference as unknown as { params: Map<string, tf.Variable> }).params, reference.config as SequenceModelConfig, batch, 0, rng(1),
+      (reference as unknown as { params: Map<string, tf.Variable> }).params, reference.config as SequenceModelConfig, batch, 0, mulberry32(1),
     ).dataSync()[0]!));
     const got = tf.tidy(() => server.nextItemLoss(HISTORY).dataSync()[0]!);
     assert.ok(Math.abs(want - got) < 1e-4, `training loss ${want} vs fine-tuning loss ${got}`);

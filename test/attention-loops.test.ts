@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { causalAttention } from '../workers/models/sequence/attention';
 import { attentionLoops, forceAttentionLoops } from '../workers/models/sequence/attention-loops';
-import { rng } from '../workers/models/sequence/train';
+import { mulberry32 } from '../common/random';
 
 before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
 after(() => { forceAttentionLoops(undefined); });
@@ -16,11 +16,11 @@ function run(c: Case, seed: number): { out: Float32Array; last: Float32Array; gr
   const lengths = Int32Array.from(c.lengths);
   const [q, k, v, w] = [1, 2, 3, 4].map((s) => tf.randomNormal([B, L, D], 0, 1, 'float32', seed + s)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   const rb = tf.randomNormal([H, L + 2], 0, 1, 'float32', seed + 5);
-  const dropout = c.rate > 0 ? { rate: c.rate, random: rng(seed) } : undefined;
+  const dropout = c.rate > 0 ? { rate: c.rate, random: mulberry32(seed) } : undefined;
   const first = causalAttention(q, k, v, lengths, H, true, dropout, c.bias ? rb : undefined);
   const out = first.out.dataSync() as Float32Array;
   const attend = (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor, r?: tf.Tensor): tf.Tensor =>
-    tf.sum(tf.mul(causalAttention(a, b, x, lengths, H, false, c.rate > 0 ? { rate: c.rate, random: rng(seed) } : undefined, r).out, w));
+    tf.sum(tf.mul(causalAttention(a, b, x, lengths, H, false, c.rate > 0 ? { rate: c.rate, random: mulberry32(seed) } : undefined, r).out, w));
   const grads = tf.grads(attend)(c.bias ? [q, k, v, rb] : [q, k, v]).map((g) => g.dataSync() as Float32Array);
   return { out, last: first.lastAttention as Float32Array, grads };
 }

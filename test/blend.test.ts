@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import jpeg from 'jpeg-js';
-import { evaluateBlend, fitBlend, weightsOf, type BlendCase } from '../cli/blend-fit';
-import { readItems } from '../cli/items';
+import { evaluateBlend, fitBlend, weightsOf, type BlendCase } from '../training/blend-fit';
+import { readItems } from '../training/items';
 import { loadModelFiles } from '../workers/models/loader';
-import { parseManifest } from '../workers/models/manifest';
+import { parseManifest } from '../common/model-format/manifest';
 import { Database } from '../workers/storage/db';
 import { parseBlend } from '../workers/models/registry';
 import { blendWeights } from '../workers/recommend';
+import { mulberry32 } from '../common/random';
 
 const dir = mkdtempSync(join(tmpdir(), 'tastebud-blend-'));
 
@@ -24,11 +25,7 @@ function cli(...args: string[]): { code: number | null; stdout: string; stderr: 
 
 const noStack = (s: string): void => assert.doesNotMatch(s, /\n\s+at .+:\d+:\d+/);
 
-/** Deterministic pseudo-random numbers in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => { a = (Math.imul(a, 1664525) + 1013904223) >>> 0; return a / 2 ** 32; };
-}
+const random = mulberry32;
 
 test('fitBlend: an informative signal gets a positive weight and never lowers validation NDCG@10', () => {
   const rand = random(3);

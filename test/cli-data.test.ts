@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from '../cli/data';
-import { TastebudError } from '../lib/errors';
+import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from '../training/data';
+import { TastebudError } from '../common/errors';
 
 const dir = mkdtempSync(join(tmpdir(), 'tastebud-data-'));
 const file = (name: string, text: string): string => { const p = join(dir, name); writeFileSync(p, text); return p; };

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeWeights, type WeightSpec } from '../workers/models/sequence/artifacts';
+import { decodeWeights, type WeightSpec } from '../common/model-format/sequence';
 
 const dir = mkdtempSync(join(tmpdir(), 'tastebud-cli-'));
 

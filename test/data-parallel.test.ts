@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { evaluateLeaveOneOutShared, startGradientPeers } from '../cli/gradient-pool';
-import { evaluateLeaveOneOut } from '../cli/metrics';
-import { scoreHistories } from '../workers/models/sequence/infer';
-import { combineShards, shardBatch } from '../workers/models/sequence/data-parallel';
-import { initParams, type SequenceArchConfig } from '../workers/models/sequence/model';
-import { type Batch, makeBatches, rng, shardGradients, trainSequenceModel } from '../workers/models/sequence/train';
+import { evaluateLeaveOneOutShared, startGradientPeers } from '../training/gradient-pool';
+import { evaluateLeaveOneOut } from '../training/metrics';
+import { scoreHistories } from '../training/sequence/infer';
+import { combineShards, shardBatch } from '../training/sequence/data-parallel';
+import { initParams, type SequenceArchConfig } from '../training/sequence/model';
+import { type Batch, makeBatches, shardGradients, trainSequenceModel } from '../training/sequence/train';
+import { mulberry32 } from '../common/random';
 
 before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
 
 const config: SequenceArchConfig = { architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 10, blocks: 1, heads: 2, dropout: 0 };
 
 function sequences(n: number, seed: number): Int32Array[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Array.from({ length: n }, () => {
     const len = 3 + Math.floor(r() * 12);
     let item = 1 + Math.floor(r() * 30);
@@ -28,7 +29,7 @@ const maxDiff = (a: readonly Float32Array[], b: readonly Float32Array[]): number
 };
 
 test('shards cover every row once and trimming left padding keeps each row', () => {
-  const [batch] = makeBatches(sequences(7, 1), config.maxLen, 7, rng(2)) as [Batch];
+  const [batch] = makeBatches(sequences(7, 1), config.maxLen, 7, mulberry32(2)) as [Batch];
   const shards = shardBatch(batch, 3);
   assert.deepEqual(shards.map((s) => s.batch), [3, 2, 2]);
   let row = 0;
@@ -48,17 +49,17 @@ test('target-weighted shard gradients equal the full-batch gradient', () => {
   const params = initParams(config, 3);
   /** The combined gradients of `parts` shards equal the full batch's; returns the full batch's loss. */
   const shardsMatchFull = (batch: Batch, parts: number): number => {
-    const full = shardGradients(params, config, batch, 0, rng(6));
-    const combined = combineShards(shardBatch(batch, parts).map((s) => shardGradients(params, config, s, 0, rng(6))));
+    const full = shardGradients(params, config, batch, 0, mulberry32(6));
+    const combined = combineShards(shardBatch(batch, parts).map((s) => shardGradients(params, config, s, 0, mulberry32(6))));
     assert.equal(combined.targets, full.targets);
     assert.ok(Math.abs(combined.loss - full.loss) < 1e-5, `loss ${combined.loss} vs ${full.loss}`);
     assert.ok(maxDiff(combined.grads, full.grads) < 1e-5);
     return full.loss;
   };
-  const [batch] = makeBatches(sequences(9, 4), config.maxLen, 9, rng(5)) as [Batch];
+  const [batch] = makeBatches(sequences(9, 4), config.maxLen, 9, mulberry32(5)) as [Batch];
   const plainLoss = shardsMatchFull(batch, 2);
   // the same with later targets, which the shards carry along
-  const [withLater] = makeBatches(sequences(9, 4), config.maxLen, 9, rng(5), 'last', 'length', Float32Array.from([0.5, 0.25])) as [Batch];
+  const [withLater] = makeBatches(sequences(9, 4), config.maxLen, 9, mulberry32(5), 'last', 'length', Float32Array.from([0.5, 0.25])) as [Batch];
   const laterLoss = shardsMatchFull(withLater, 3);
   assert.ok(Math.abs(laterLoss - plainLoss) > 1e-3, 'later targets change the loss');
   // and label smoothing
@@ -72,10 +73,10 @@ test('a worker-thread peer computes the same gradients, and training with it mat
   const peers = await startGradientPeers(1, { config, backend: 'cpu', seed: 8, sampledNegatives: 0 });
   try {
     const params = initParams(config, 9);
-    const [batch] = makeBatches(seqs, config.maxLen, 16, rng(10)) as [Batch];
+    const [batch] = makeBatches(seqs, config.maxLen, 16, mulberry32(10)) as [Batch];
     const weights = [...params.values()].map((v) => (v.dataSync() as Float32Array).slice());
     const remote = await (peers[0] as (typeof peers)[number]).gradients(weights, batch);
-    const local = shardGradients(params, config, batch, 0, rng(11));
+    const local = shardGradients(params, config, batch, 0, mulberry32(11));
     assert.equal(remote.targets, local.targets);
     assert.ok(maxDiff(remote.grads, local.grads) < 1e-6);
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DemoSetupError, locateDataset } from '../demo/build/dataset';
 import { displayTitle, readMovies, readPlots, titleKey } from '../demo/build/movies';
-import { buildTables, readSequences } from '../cli/tables';
+import { buildTables, readSequences } from '../training/tables';
 
 const dir = mkdtempSync(join(tmpdir(), 'tb-demo-'));
 

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveOptions } from '../lib/options';
-import { TastebudError } from '../lib/errors';
-import { parseManifest } from '../workers/models/manifest';
+import { TastebudError } from '../common/errors';
+import { parseManifest } from '../common/model-format/manifest';
 import { Database } from '../workers/storage/db';
 import { addEvents, readHistory } from '../workers/storage/events';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readModelDir } from '../cli/model-dir';
+import { readModelDir } from '../training/model-dir';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { verifyFile, type ModelManifest } from '../workers/models/manifest';
+import { verifyFile, type ModelManifest } from '../common/model-format/manifest';
 import { letterboxGeometry, loadImageEncoder, parseImageConfig, preprocessBatch, type ImageEncoder, type RawImage } from '../workers/models/image/encoder';
 
 const DIR = new URL('../public/models/image/', import.meta.url);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { evaluateLeaveOneOut, MetricAccumulator, popularityScorer, rankOfTarget } from '../cli/metrics';
+import { evaluateLeaveOneOut, MetricAccumulator, popularityScorer, rankOfTarget } from '../training/metrics';
 
 test('rank counts other items scoring >= the target (ties count against it)', () => {
   // items 1..5, index 0 = padding (ignored even if huge)

@@ -4,15 +4,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readModelDir } from '../cli/model-dir';
-import { isTastebudError } from '../lib/errors';
-import { decodeMfWeights, foldInUser, MF_ITEMS_FILE, MF_WEIGHTS_FILE, predictFolded } from '../workers/models/mf/artifacts';
-import { kFoldIndices, predictMf, type Ratings, rmse, subset, trainMf } from '../workers/models/mf/mf';
-import { rng } from '../workers/models/sequence/train';
+import { readModelDir } from '../training/model-dir';
+import { isTastebudError } from '../common/errors';
+import { decodeMfWeights, foldInUser, MF_ITEMS_FILE, MF_WEIGHTS_FILE, predictFolded } from '../common/model-format/mf';
+import { kFoldIndices, predictMf, type Ratings, rmse, subset, trainMf } from '../training/mf';
+import { mulberry32 } from '../common/random';
 
 /** Ratings with biases plus a rank-2 interaction term. */
 function lowRank(U: number, I: number, seed: number, density = 0.5): Ratings {
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const k = 2;
   const pu = Array.from({ length: U * k }, () => random() * 2 - 1);
   const qi = Array.from({ length: I * k }, () => random() * 2 - 1);
@@ -33,7 +33,7 @@ test('k-fold indices partition all ratings', () => {
 });
 
 test('biased MF recovers a low-rank rating matrix better than the global mean', () => {
-  const random = rng(9);
+  const random = mulberry32(9);
   const U = 60; const I = 40; const k = 2;
   const pu = Array.from({ length: U * k }, () => random() * 2 - 1);
   const qi = Array.from({ length: I * k }, () => random() * 2 - 1);

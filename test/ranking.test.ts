@@ -5,9 +5,10 @@ import { topK } from '../workers/ranking/topk';
 import { buildCatalog } from '../workers/ranking/catalog';
 import { buildProfile, eventWeight } from '../workers/ranking/profile';
 import { cooccurrenceSignal, indexCooccurrence, popularitySignal, tagSignal, tagJaccard } from '../workers/ranking/signals';
-import { DEFAULT_WEIGHTS, mmr, rank, SEQUENCE_DEFAULT_WEIGHTS } from '../workers/ranking/rank';
+import { mmr, rank } from '../workers/ranking/rank';
+import { DEFAULT_WEIGHTS, SEQUENCE_DEFAULT_WEIGHTS } from '../workers/ranking/weights';
 import { similarItems } from '../workers/ranking/similar';
-import type { StoredEvent } from '../lib/types';
+import type { StoredEvent } from '../common/types';
 
 test('topK equals a full sort (ties by lower index) for any input', () => {
   fc.assert(fc.property(fc.array(fc.integer({ min: -5, max: 5 })), fc.integer({ min: 0, max: 20 }), (values, k) => {
@@ -134,7 +135,7 @@ test('recommendFor: fitted weights for users the sequence model scores, content-
       assert.ok(history.length > 0);
       return { scores: Float32Array.from([0, 0, 0.5, 0, 2]), contributions: new Float32Array(history.length).fill(1 / history.length) };
     },
-  } as unknown as import('../workers/models/sequence-server').SequenceServer;
+  } as unknown as import('../workers/models/serving/server').SequenceServer;
   // a blend fitted beside the sequence model: popularity, no tags or co-occurrence
   const sequence = { model, vocabulary, blend: { sequence: 1, popularity: 0.5, tags: 0, cooccurrence: 0, contentText: 0, contentImage: 0 } };
   const popularity = new Map([['up', 900], ['alien', 100], ['aliens', 50], ['titanic', 40], ['notebook', 30]]);

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import { maxAbsDiff, type ModelFixture, randomSequenceModel, tinyConfig } from './sequence-fixtures';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { type SequenceModelConfig } from '../workers/models/sequence/artifacts';
+import { type SequenceModelConfig } from '../common/model-format/sequence';
 import { type AttentionKind, type BlockLayout, type PositionOrigin, sasrecParamShapes } from '../workers/models/sequence/sasrec';
-import { scoreHistories } from '../workers/models/sequence/infer';
-import { initParams } from '../workers/models/sequence/model';
-import { loadSequenceModel } from '../workers/models/sequence/index';
-import { loadSequenceServer } from '../workers/models/load-sequence';
+import { scoreHistories } from '../training/sequence/infer';
+import { initParams } from '../training/sequence/model';
+import { loadSequenceModel } from '../training/sequence/trained-model';
+import { loadSequenceServer } from '../workers/models/serving/load';
 
 const fixture = (seed: number, positions?: PositionOrigin, block?: BlockLayout, relativeBias?: boolean, attention?: AttentionKind): ModelFixture => randomSequenceModel({ seed, positions, block, relativeBias, attention });
 

@@ -6,7 +6,7 @@ import { createF32Scanner, createI8Scanner } from '../workers/ranking/scan/kerne
 import { scanModule } from '../workers/ranking/scan/wasm';
 import { topK } from '../workers/ranking/topk';
 import { rowNorms, searchScores } from '../workers/ranking/content';
-import { rng as mulberry32 } from '../workers/models/sequence/train';
+import { mulberry32 } from '../common/random';
 import { searchTopK } from '../workers/ranking/search';
 
 const PRECISIONS: ScanPrecision[] = ['int8', 'f32'];

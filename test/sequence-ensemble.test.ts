@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { addLogSoftmax, checkSameVocabulary, meanLogSoftmax } from '../workers/models/sequence/ensemble';
-import { TastebudError } from '../lib/errors';
+import { addLogSoftmax, checkSameVocabulary, meanLogSoftmax } from '../common/model-format/ensemble';
+import { TastebudError } from '../common/errors';
 
 const logSoftmax = (row: number[]): number[] => {
   const items = row.slice(1);

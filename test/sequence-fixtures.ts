@@ -1,8 +1,9 @@
 /** Shared by the sequence-model tests (not a test file itself). */
-import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
+import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../common/model-format/sequence';
 import { gruParamShapes } from '../workers/models/sequence/gru';
 import { type AttentionKind, type BlockLayout, type PositionOrigin, sasrecParamShapes, type SasrecConfig } from '../workers/models/sequence/sasrec';
-import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../workers/models/manifest';
+import { MANIFEST_FORMAT_VERSION, type ModelManifest } from '../common/model-format/manifest';
+import { mulberry32 } from '../common/random';
 
 export type ModelFixture = { manifest: ModelManifest; files: Map<string, ArrayBuffer> };
 
@@ -29,11 +30,10 @@ export function tinyConfig(options: Omit<RandomModelOptions, 'seed'> = {}): Sasr
   };
 }
 
-/** A model directory in memory with weights drawn uniformly from ±0.7 by a seeded LCG (large enough to make every layer matter). */
+/** A model directory in memory with weights drawn uniformly from ±0.7 by a seeded generator (large enough to make every layer matter). */
 export function randomSequenceModel(options: RandomModelOptions): ModelFixture {
   const config = tinyConfig(options);
-  let s = options.seed;
-  const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
+  const rand = mulberry32(options.seed);
   const shapes = config.architecture === 'gru' ? gruParamShapes(config) : sasrecParamShapes(config);
   const tensors = shapes.map(([name, shape]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => (rand() * 2 - 1) * 0.7) }));
   const { specs, bytes } = encodeWeights(tensors);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../workers/models/sequence/artifacts';
-import { loadSequenceModel } from '../workers/models/sequence/index';
-import { scoreHistories } from '../workers/models/sequence/infer';
-import { initParams, paramShapes, type SequenceArchConfig } from '../workers/models/sequence/model';
-import { trainSequenceModel } from '../workers/models/sequence/train';
-import { sha256Hex, type ModelManifest } from '../workers/models/manifest';
+import { encodeWeights, VOCAB_FILE, WEIGHTS_FILE } from '../common/model-format/sequence';
+import { loadSequenceModel } from '../training/sequence/trained-model';
+import { scoreHistories } from '../training/sequence/infer';
+import { initParams, paramShapes, type SequenceArchConfig } from '../training/sequence/model';
+import { trainSequenceModel } from '../training/sequence/train';
+import { sha256Hex, type ModelManifest } from '../common/model-format/manifest';
 
 before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
 

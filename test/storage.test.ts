@@ -6,7 +6,7 @@ import { Database, DB_VERSION, writeError } from '../workers/storage/db';
 import { addEvents, countUserEvents, readHistory, readSeenItemIds } from '../workers/storage/events';
 import { contentHash, countItems, deleteItems, putItems, readAllItems } from '../workers/storage/items';
 import { exportUser, forgetUser, importUser } from '../workers/storage/portability';
-import { TastebudError } from '../lib/errors';
+import { TastebudError } from '../common/errors';
 
 let n = 0;
 const fresh = (): Database => new Database(`test-${process.pid}-${n++}`);

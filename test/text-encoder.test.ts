@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readModelDir } from '../cli/model-dir';
+import { readModelDir } from '../training/model-dir';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { sha256Hex, verifyFile, type ModelManifest } from '../workers/models/manifest';
+import { sha256Hex, verifyFile, type ModelManifest } from '../common/model-format/manifest';
 import { loadTextEncoder, type TextEncoder } from '../workers/models/text/encoder';
 import { foldDiacritics, resolveToken, tokenize } from '../workers/models/text/tokenizer';
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageChannel } from 'node:worker_threads';
 import { expose, wrap, type Endpoint } from 'comlink';
-import { TastebudError } from '../lib/errors';
-import { deserializeError, installErrorTransfer } from '../lib/transfer';
+import { TastebudError } from '../common/errors';
+import { deserializeError, installErrorTransfer } from '../common/transfer';
 
 test('TastebudError keeps class, code and field across a comlink boundary', async () => {
   installErrorTransfer();

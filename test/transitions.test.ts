@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { TastebudError } from '../lib/errors';
-import { addTransitionScores, buildTransitions, decodeTransitions, parseTransitionsConfig, transitionLogProbs } from '../workers/models/sequence/transitions';
+import { TastebudError } from '../common/errors';
+import { addTransitionScores, buildTransitions, decodeTransitions, parseTransitionsConfig, transitionLogProbs } from '../common/model-format/transitions';
 
 const N = 6;
 const SEQS = [[1, 2, 3, 2, 3], [2, 3, 4], [5, 1, 2], [6]].map((s) => Int32Array.from(s));

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { TastebudError } from '../lib/errors';
+import { TastebudError } from '../common/errors';
 import {
   validateEvents, validateExportData, validateItems, validateRecommendOptions, validateHistoryOptions, validateImportOptions, LIMITS,
-} from '../lib/validate';
+} from '../common/validate';
 import { resolveOptions } from '../lib/options';
 
 function rejects(fn: () => unknown, field: string): void {

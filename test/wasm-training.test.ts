@@ -6,15 +6,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { setupBackend } from '../cli/backend';
-import { initParams, type SequenceArchConfig } from '../workers/models/sequence/model';
+import { setupBackend } from '../training/backend';
+import { initParams, type SequenceArchConfig } from '../training/sequence/model';
 import { softmaxCrossEntropy } from '../workers/models/sequence/ops';
-import { batchLoss, makeBatches, rng } from '../workers/models/sequence/train';
+import { batchLoss, makeBatches } from '../training/sequence/train';
+import { mulberry32 } from '../common/random';
 
 const config: SequenceArchConfig = { architecture: 'sasrec', numItems: 40, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0 };
 
 function run(): { ce: number; ceGrads: Float32Array[]; loss: number; grads: Float32Array[]; sampledLoss: number; sampledGrads: Float32Array[] } {
-  const random = rng(7);
+  const random = mulberry32(7);
   const h = tf.randomNormal([300, 8], 0, 1, 'float32', 1) as tf.Tensor2D;
   const table = tf.randomNormal([41, 8], 0, 1, 'float32', 2) as tf.Tensor2D;
   const targets = Int32Array.from({ length: 300 }, () => 1 + Math.floor(random() * 40));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initParams, type ParamMap, type SequenceArchConfig } from '../workers/models/sequence/model';
-import { type TrainOptions, trainSequenceModel } from '../workers/models/sequence/train';
-import { averageDecayAt, snapshot, WeightAverage, type WeightSnapshot } from '../workers/models/sequence/weight-average';
+import { initParams, type ParamMap, type SequenceArchConfig } from '../training/sequence/model';
+import { type TrainOptions, trainSequenceModel } from '../training/sequence/train';
+import { averageDecayAt, snapshot, WeightAverage, type WeightSnapshot } from '../training/sequence/weight-average';
 import { cycle } from './sequence-fixtures';
 
 before(async () => { await tf.setBackend('cpu'); await tf.ready(); });

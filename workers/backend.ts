@@ -4,8 +4,8 @@
  * some drivers set up fine and then compute garbage.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendAttempt, BackendName } from '../lib/types';
-import { TastebudError } from '../lib/errors';
+import type { BackendAttempt, BackendName } from '../common/types';
+import { TastebudError } from '../common/errors';
 
 const TOLERANCE = 1e-3;
 
@@ -58,7 +58,7 @@ async function register(name: BackendName): Promise<string | null> {
     const adapter = await navigator.gpu.requestAdapter();
     if (!adapter) return 'WebGPU has no adapter (GPU blocklisted or disabled)';
   }
-  if (name === 'webgl' && typeof OffscreenCanvas === 'undefined' && typeof document === 'undefined') {
+  if (name === 'webgl' && typeof OffscreenCanvas === 'undefined') {
     return 'WebGL needs OffscreenCanvas in a worker, which this browser lacks';
   }
   if (name === 'wasm') return 'the wasm backend is not bundled in this build';

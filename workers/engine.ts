@@ -3,10 +3,11 @@
  * the in-memory catalog. Methods receive arguments already validated on the page.
  */
 import * as tf from '@tensorflow/tfjs';
-import { TastebudError, toTastebudError } from '../lib/errors';
-import { validateExportData } from '../lib/validate';
-import type { BackendAttempt, BackendName, BackendSwitch, CooccurrenceTable, ModelInfo, ProgressEvent } from '../lib/types';
-import type { EngineApi, EngineConfig, ProgressCallback } from './protocol';
+import { TastebudError, toTastebudError } from '../common/errors';
+import { validateExportData } from '../common/validate';
+import { DEFAULTS } from '../common/defaults';
+import type { BackendAttempt, BackendName, BackendSwitch, CooccurrenceTable, ModelInfo, ProgressEvent } from '../common/types';
+import type { EngineApi, EngineConfig, ProgressCallback } from '../common/protocol';
 import { selectBackend } from './backend';
 import { GpuLossWatch } from './gpu-loss';
 import { Database } from './storage/db';
@@ -17,14 +18,11 @@ import { loadCooccurrence, loadPopularity } from './models/tables';
 import { buildCatalog, type Catalog } from './ranking/catalog';
 import { PROFILE_WINDOW } from './ranking/profile';
 import { indexCooccurrence, type NeighborIndex } from './ranking/signals';
-import { DEFAULT_WEIGHTS } from './ranking/rank';
+import { DEFAULT_WEIGHTS } from './ranking/weights';
 import { ModelRegistry, type SequenceHandle } from './models/registry';
-import { modelItemsOf, recommendFor } from './recommend';
+import { modelItemsOf, recommendFor, searchFor, similarFor } from './recommend';
 import { Adaptations } from './models/adaptation';
 import { ContentIndex } from './content/index';
-import { searchScores } from './ranking/content';
-import { similarItems } from './ranking/similar';
-import { searchTopK } from './ranking/search';
 
 interface CatalogState {
   catalog: Catalog;
@@ -119,7 +117,7 @@ export function createEngine(): EngineApi {
         s.backend = choice.backend;
         s.attempts.push(...choice.attempts);
         s.switches.push({ from, to: choice.backend, reason, at: Date.now() });
-        progress({ task: 'backend', done: 1, total: 1, message: `${reason}: switched from ${from} to ${choice.backend}` });
+        progress({ task: 'backend', backend: choice.backend, from, done: 1, total: 1, message: `${reason}: switched from ${from} to ${choice.backend}` });
       })().finally(() => { s.recovering = null; });
     }
     return s.recovering;
@@ -161,7 +159,7 @@ export function createEngine(): EngineApi {
       };
       if (onProgress) s.onProgress = onProgress;
       state = s;
-      progress({ task: 'backend', done: 1, total: 1, message: `using ${choice.backend}` });
+      progress({ task: 'backend', backend: choice.backend, done: 1, total: 1, message: `using ${choice.backend}` });
       s.popularity = (await loadTable('popularity', config.models.popularity, () => loadPopularity(config.models.popularity!), s.models)) ?? new Map();
       s.cooccurrence = await loadTable('cooccurrence', config.models.cooccurrence, () => loadCooccurrence(config.models.cooccurrence!), s.models);
       // Start loading now; recommend() waits for it, createRecommender() does not.
@@ -184,10 +182,10 @@ export function createEngine(): EngineApi {
 
     upsertItems: (items) => guard(async () => {
       const s = need();
-      progress({ task: 'upsert-items', done: 0, total: items.length, message: 'storing' });
+      progress({ task: 'store-items', done: 0, total: items.length, message: 'storing items' });
       const records = await putItems(s.db, items);
       itemsChanged(s);
-      progress({ task: 'upsert-items', done: items.length, total: items.length, message: 'storing' });
+      progress({ task: 'store-items', done: items.length, total: items.length, message: 'storing items' });
       const report = await s.content.encode(records);
       if (report.encoded > 0) s.channel?.postMessage({ type: 'vectors-changed' });
       return { upserted: items.length, encoded: report.encoded, failed: report.failed };
@@ -221,45 +219,17 @@ export function createEngine(): EngineApi {
 
     similar: (itemId, options) => guard(async () => {
       const s = need();
-      const { catalog, neighbors } = await catalogState(s);
-      const itemIndex = catalog.index.get(itemId);
-      if (itemIndex === undefined) throw new TastebudError('not-found', `itemId: no item ${JSON.stringify(itemId)} in the catalog; add it with upsertItems() first.`, { field: 'itemId' });
-      const content = [];
-      for (const kind of ['text', 'image'] as const) {
-        const m = await s.content.matrix(kind, catalog);
-        if (!m) continue;
-        const row = m.matrix.subarray(itemIndex * m.dim, (itemIndex + 1) * m.dim);
-        content.push({
-          source: kind === 'text' ? 'content-text' as const : 'content-image' as const,
-          scores: searchScores(row, m.matrix, m.dim, catalog.items.length),
-          weight: kind === 'text' ? DEFAULT_WEIGHTS.contentText : DEFAULT_WEIGHTS.contentImage,
-        });
-      }
-      return similarItems({
-        catalog, neighbors, itemIndex, k: options.k ?? 10, exclude: new Set(options.exclude ?? []),
-        weights: { cooccurrence: DEFAULT_WEIGHTS.cooccurrence, tags: DEFAULT_WEIGHTS.tags }, content,
-      });
+      return similarFor({ ...(await catalogState(s)), content: s.content }, itemId, options);
     }),
 
     cancelEncoding: async () => { state?.content.cancel(); },
 
     search: (query, options) => guard(async () => {
       const s = need();
-      const { catalog } = await catalogState(s);
-      const [vector, text] = await Promise.all([s.content.queryVector(query), s.content.matrix('text', catalog)]);
-      if (!vector || !text) {
-        throw new TastebudError('unsupported', 'search() needs a text model: pass options.models.text (e.g. the bundled public/models/text/manifest.json).');
-      }
-      const exclude = new Set(options.exclude ?? []);
-      const hits = searchTopK(vector, text.matrix, text.dim, catalog.items.length, options.k ?? 10, (i) => exclude.has(catalog.items[i]!.id));
-      return hits.map(({ index, score }) => ({
-        itemId: catalog.items[index]!.id,
-        score,
-        reasons: [{ source: 'content-text' as const, text: `Matches “${query.length > 40 ? `${query.slice(0, 39)}…` : query}”`, weight: 1 }],
-      }));
+      return searchFor({ catalog: (await catalogState(s)).catalog, content: s.content }, query, options);
     }),
 
-    history: (options) => guard(async () => readHistory(need().db, need().config.userId, options.limit ?? 100, options.before)),
+    history: (options) => guard(async () => readHistory(need().db, need().config.userId, options.limit ?? DEFAULTS.historyLimit, options.before)),
 
     exportData: () => guard(async () => exportUser(need().db, need().config.userId)),
 
@@ -267,9 +237,9 @@ export function createEngine(): EngineApi {
       const s = need();
       // The page validated it already; the worker checks again before it trusts data from a file.
       const clean = validateExportData(data);
-      progress({ task: 'import', done: 0, total: clean.events.length });
-      const result = await importUser(s.db, s.config.userId, clean, options.mode ?? 'merge');
-      progress({ task: 'import', done: clean.events.length, total: clean.events.length });
+      progress({ task: 'import', done: 0, total: clean.events.length, message: 'importing events' });
+      const result = await importUser(s.db, s.config.userId, clean, options.mode ?? DEFAULTS.importMode);
+      progress({ task: 'import', done: clean.events.length, total: clean.events.length, message: 'importing events' });
       return result;
     }),
 

@@ -1,6 +1,6 @@
 /** Worker entry: exposes the engine façade, and nothing else, over comlink. */
 import { expose } from 'comlink';
-import { installErrorTransfer } from '../lib/transfer';
+import { installErrorTransfer } from '../common/transfer';
 import { createEngine } from './engine';
 
 installErrorTransfer();

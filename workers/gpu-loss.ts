@@ -6,8 +6,8 @@
  * every later op would read zeros or hang.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName } from '../lib/types';
-import { TastebudError } from '../lib/errors';
+import type { BackendName } from '../common/types';
+import { TastebudError } from '../common/errors';
 import { selectBackend, type BackendChoice } from './backend';
 
 interface WebGpuLike { device?: { lost?: Promise<{ reason?: string; message?: string }> } }
@@ -65,7 +65,8 @@ export class GpuLossWatch {
     } else if (this.backend === 'webgl') {
       const gl = (current as WebGlLike).gpgpu?.gl ?? null;
       this.gl = gl;
-      const canvas = gl?.canvas as (HTMLCanvasElement | OffscreenCanvas | undefined);
+      // In a worker tfjs draws on an OffscreenCanvas.
+      const canvas = (gl as { canvas?: OffscreenCanvas } | null)?.canvas;
       canvas?.addEventListener('webglcontextlost', () => onLost('WebGL context lost'));
     }
   }

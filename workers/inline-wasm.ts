@@ -1,7 +1,6 @@
 /**
  * WebAssembly modules inlined as base64 (scripts/build-wasm.ts), compiled
  * synchronously: they are small (< 4 KB), which a page's main thread allows.
- * Browser-safe leaf: no Node imports.
  */
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {

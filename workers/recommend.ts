@@ -1,16 +1,25 @@
 /**
- * One recommend() call: reads the user's recent history, asks every available
- * signal for scores, and ranks. Storage and models come in; plain results go out.
+ * The three ranking calls, each from the catalog, the signals and the content
+ * vectors to plain results: recommend() (the user's recent history through
+ * every available signal), similar() (one item's neighbours) and search()
+ * (free text through the text model). Storage and models come in; plain
+ * results go out.
  */
-import type { Recommendation, RecommendOptions, StoredEvent } from '../lib/types';
+import { DEFAULTS } from '../common/defaults';
+import { TastebudError } from '../common/errors';
+import type { Recommendation, RecommendOptions, SearchOptions, SimilarOptions, StoredEvent } from '../common/types';
 import type { SequenceHandle } from './models/registry';
 import type { Catalog } from './ranking/catalog';
 import { buildProfile, type UserProfile } from './ranking/profile';
-import { DEFAULT_WEIGHTS, rank, SEQUENCE_DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from './ranking/rank';
+import { rank } from './ranking/rank';
+import { DEFAULT_WEIGHTS, SEQUENCE_DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from './ranking/weights';
 import { sequenceSignal, topContributors } from './ranking/sequence';
 import { cooccurrenceSignal, popularitySignal, tagSignal, tagJaccard, type NeighborIndex, type SignalScores } from './ranking/signals';
 import { buildContentProfile, contentSignal, rowCosine, type ContentSignalOptions } from './ranking/content';
-import type { ContentMatrix } from './content/index';
+import type { ContentIndex, ContentMatrix } from './content/index';
+import { searchScores } from './ranking/content';
+import { similarItems } from './ranking/similar';
+import { searchTopK } from './ranking/search';
 
 export interface RecommendContext {
   catalog: Catalog;
@@ -132,16 +141,16 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
     ? (a: number, b: number): number => rowCosine(text.matrix, text.dim, a, b)
     : (a: number, b: number): number => tagJaccard(catalog.items[a]!.tags, catalog.items[b]!.tags);
   const exclude = new Set(options.exclude ?? []);
-  if (options.excludeSeen !== false) for (const id of ctx.seen) exclude.add(id);
+  if (options.excludeSeen ?? DEFAULTS.excludeSeen) for (const id of ctx.seen) exclude.add(id);
   const results = rank({
     catalog,
     signals,
-    weights: withNovelty(ctx.weights ?? blendWeights(ctx.sequence?.blend, signals.sequence !== undefined), options.novelty ?? 0),
-    k: options.k ?? 10,
+    weights: withNovelty(ctx.weights ?? blendWeights(ctx.sequence?.blend, signals.sequence !== undefined), options.novelty ?? DEFAULTS.novelty),
+    k: options.k ?? DEFAULTS.k,
     exclude,
     ...(options.tags ? { includeTags: options.tags } : {}),
     ...(options.excludeTags ? { excludeTags: options.excludeTags } : {}),
-    diversity: options.diversity ?? 0,
+    diversity: options.diversity ?? DEFAULTS.diversity,
     similarity,
     explain: {
       catalog, itemVerbs: profile.itemVerbs, tagAffinity: profile.tagAffinity,
@@ -149,4 +158,42 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
     },
   });
   return { results, profile, unknownToModel };
+}
+
+/** similar(): items close to one item by co-occurrence, shared tags and every content model's cosine. */
+export async function similarFor(ctx: { catalog: Catalog; neighbors: NeighborIndex; content: ContentIndex }, itemId: string, options: SimilarOptions): Promise<Recommendation[]> {
+  const { catalog, neighbors } = ctx;
+  const itemIndex = catalog.index.get(itemId);
+  if (itemIndex === undefined) throw new TastebudError('not-found', `itemId: no item ${JSON.stringify(itemId)} in the catalog; add it with upsertItems() first.`, { field: 'itemId' });
+  const content = [];
+  for (const kind of ['text', 'image'] as const) {
+    const m = await ctx.content.matrix(kind, catalog);
+    if (!m) continue;
+    const row = m.matrix.subarray(itemIndex * m.dim, (itemIndex + 1) * m.dim);
+    content.push({
+      source: kind === 'text' ? ('content-text' as const) : ('content-image' as const),
+      scores: searchScores(row, m.matrix, m.dim, catalog.items.length),
+      weight: kind === 'text' ? DEFAULT_WEIGHTS.contentText : DEFAULT_WEIGHTS.contentImage,
+    });
+  }
+  return similarItems({
+    catalog, neighbors, itemIndex, k: options.k ?? DEFAULTS.k, exclude: new Set(options.exclude ?? []),
+    weights: { cooccurrence: DEFAULT_WEIGHTS.cooccurrence, tags: DEFAULT_WEIGHTS.tags }, content,
+  });
+}
+
+/** search(): the items whose text vectors are closest to the query's. */
+export async function searchFor(ctx: { catalog: Catalog; content: ContentIndex }, query: string, options: SearchOptions): Promise<Recommendation[]> {
+  const { catalog } = ctx;
+  const [vector, text] = await Promise.all([ctx.content.queryVector(query), ctx.content.matrix('text', catalog)]);
+  if (!vector || !text) {
+    throw new TastebudError('unsupported', 'search() needs a text model: pass options.models.text (e.g. the bundled public/models/text/manifest.json).');
+  }
+  const exclude = new Set(options.exclude ?? []);
+  const hits = searchTopK(vector, text.matrix, text.dim, catalog.items.length, options.k ?? DEFAULTS.k, (i) => exclude.has(catalog.items[i]!.id));
+  return hits.map(({ index, score }) => ({
+    itemId: catalog.items[index]!.id,
+    score,
+    reasons: [{ source: 'content-text' as const, text: `Matches “${query.length > 40 ? `${query.slice(0, 39)}…` : query}”`, weight: 1 }],
+  }));
 }

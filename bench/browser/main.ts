@@ -1,7 +1,7 @@
 // Benchmark page: puts the measures on window.bench for bench/run.ts. Every
 // timing runs here, in the page, so Playwright's round trips are not counted.
 import { createRecommender } from '../../lib/index';
-import type { Recommender } from '../../lib/types';
+import type { Recommender } from '../../common/types';
 import type { BenchApi, EncodeSample, SessionOptions, SessionReady } from './protocol';
 import { catalogItems, history, popularityCounts, posterItems, textItems } from './synthetic';
 

@@ -1,5 +1,5 @@
 /** What the bench page puts on `window.bench` for the Node runner (leaf module). */
-import type { BackendName, Info } from '../../lib/types';
+import type { BackendName, Info } from '../../common/types';
 
 export interface SessionOptions {
   backends: BackendName[];

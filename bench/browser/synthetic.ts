@@ -1,5 +1,6 @@
 /** Synthetic catalogs, histories, texts and posters for the bench page (no MovieLens). */
-import type { Item, TrackEvent } from '../../lib/types';
+import type { Item, TrackEvent } from '../../common/types';
+import { mulberry32 } from '../../common/random';
 
 const GENRES = ['action', 'adventure', 'animation', 'children', 'comedy', 'crime', 'documentary', 'drama', 'fantasy', 'noir', 'horror', 'musical', 'mystery', 'romance', 'sci-fi', 'thriller', 'war', 'western'];
 const WORDS = ('a young woman man family city war love story world life friends team secret past journey small town police detective ' +
@@ -10,15 +11,7 @@ const WORDS = ('a young woman man family city war love story world life friends 
   'dream memory revenge betrayal hero villain truth lie old new first last lost found home village farm').split(' ');
 
 /** Deterministic PRNG so every backend sees the same data. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = mulberry32;
 
 export function catalogItems(n: number, prefix = 'i'): Item[] {
   return Array.from({ length: n }, (_, i) => ({

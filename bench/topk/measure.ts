@@ -8,7 +8,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createVectorIndex, type VectorIndexOptions } from '../../workers/ranking/scan/index';
 import { ensureMemory, instantiateScan } from '../../workers/ranking/scan/wasm';
 import { topK } from '../../workers/ranking/topk';
-import { rng } from '../../workers/models/sequence/train';
+import { mulberry32 } from '../../common/random';
 
 export const K = 10;
 /** Untimed queries before the timed ones. */
@@ -64,7 +64,7 @@ export interface ConfigResult { figures: TopkFigure[]; skipped: Skipped[] }
 
 /** Triangular noise in [-1, 1]: cheap to make in bulk, and not uniform. */
 export function makeVectors(count: number, dim: number, seed: number): Float32Array {
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const out = new Float32Array(count * dim);
   for (let i = 0; i < out.length; i++) out[i] = random() - random();
   return out;

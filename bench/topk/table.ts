@@ -1,5 +1,5 @@
 /**
- * Markdown tables from a bench/topk/run.ts result (for bench/results/TOPK.md):
+ * Markdown tables from a bench/topk/run.ts result (for the top-k section of docs/performance.md):
  *   node --import tsx bench/topk/table.ts bench/results/topk.json
  */
 import { readFileSync } from 'node:fs';

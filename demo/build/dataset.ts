@@ -39,7 +39,7 @@ function missingDatasetMessage(dir: string, missing: string[]): string {
     '  1. Download MovieLens 1M (and optionally 100K) from https://grouplens.org/datasets/movielens/',
     '  2. Unpack it so that <dir>/ml-1m/movies.dat and <dir>/ml-1m/ratings.dat exist.',
     '     Optional extras, used when present: <dir>/ml-1m/posters/<MovieID>.jpg (poster images)',
-    '     and <dir>/ml-100k-plots/movielens100k_details.json (plot summaries; see the README "Demo" section).',
+    '     and <dir>/ml-100k-plots/movielens100k_details.json (plot summaries; see docs/development.md, "Demo").',
     '  3. Point the demo at it:  TASTEBUD_DATA_DIR=<dir> npm run demo   (or: npm run demo -- --data-dir <dir>)',
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * Every fault test records what it injected and how many acknowledged events
  * it lost, as Playwright annotations; scripts/faults-summary.ts adds them up
- * from the JSON report for the README's Reliability table.
+ * from the JSON report for the Reliability table of docs/reliability.md.
  */
 import type { TestInfo } from '@playwright/test';
 

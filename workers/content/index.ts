@@ -3,7 +3,7 @@
  * image models up to date (one encoding job at a time, cancellable), and hands
  * ranking the vector matrices it needs.
  */
-import type { ProgressEvent } from '../../lib/types';
+import type { ProgressEvent } from '../../common/types';
 import type { Database, ItemRecord } from '../storage/db';
 import type { ModelRegistry } from '../models/registry';
 import type { Catalog } from '../ranking/catalog';
@@ -50,7 +50,7 @@ export class ContentIndex {
         const encoder = await this.encoder(kind);
         if (!encoder) continue;
         const report = await ensureVectors(this.db, items, encoder, {
-          progress: (done, count) => this.progress({ task: 'upsert-items', done, total: count, message: `encoding ${kind}` }),
+          progress: (done, count) => this.progress({ task: kind === 'text' ? 'encode-text' : 'encode-image', done, total: count, message: `encoding ${kind}` }),
           cancelled: () => token.cancelled,
         }).finally(() => this.matrices.delete(kind));
         total.encoded += report.encoded;

@@ -4,7 +4,7 @@
  * stopped), reports progress, stops between batches when cancelled, and turns
  * the cache into an n × dim matrix aligned with the catalog.
  */
-import { TastebudError } from '../../lib/errors';
+import { TastebudError } from '../../common/errors';
 import type { Database, ItemRecord } from '../storage/db';
 import { readVectors, writeVectors } from '../storage/vectors';
 import type { Catalog } from '../ranking/catalog';

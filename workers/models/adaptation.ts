@@ -5,13 +5,13 @@
  * weights are stored per user and model in IndexedDB and applied on the
  * next start, until reset() or forget().
  */
-import * as tf from '@tensorflow/tfjs';
-import { ADAPT_DEFAULTS } from '../../lib/options';
-import type { AdaptOptions, AdaptResult } from '../../lib/types';
+import { DEFAULTS } from '../../common/defaults';
+import type { AdaptOptions, AdaptResult } from '../../common/types';
 import type { Database } from '../storage/db';
 import { deleteAdaptation, readAdaptation, writeAdaptation } from '../storage/adaptations';
-import { weightPaths } from './sequence/ensemble';
-import type { SequenceServer } from './sequence-server';
+import { weightPaths } from '../../common/model-format/ensemble';
+import type { SequenceServer } from './serving/server';
+import { fineTune } from './fine-tune';
 
 
 /** Weights are only valid for the exact model they were fitted from (an ensemble: every member's weights file). */
@@ -21,15 +21,6 @@ export function adaptationKey(server: SequenceServer): string {
 }
 
 const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
-
-async function lossOf(server: SequenceServer, history: Int32Array): Promise<number> {
-  const loss = tf.tidy(() => server.nextItemLoss(history));
-  try {
-    return (await loss.data())[0]!;
-  } finally {
-    loss.dispose();
-  }
-}
 
 export class Adaptations {
   /** Stored weights are applied once per loaded model. */
@@ -61,35 +52,20 @@ export class Adaptations {
   private async fineTune(server: SequenceServer, history: Int32Array, options: AdaptOptions): Promise<AdaptResult> {
     await this.ready(server);
     const started = performance.now();
-    const maxMs = options.maxMs ?? ADAPT_DEFAULTS.maxMs;
-    const maxSteps = options.steps ?? ADAPT_DEFAULTS.steps;
     const model = adaptationKey(server);
-    const input = history.subarray(Math.max(0, history.length - server.maxLen - 1));
-    if (input.length < 2) {
-      return { steps: 0, ms: 0, historyItems: input.length, lossBefore: null, lossAfter: null, stored: false, model };
-    }
-    const lossBefore = await lossOf(server, input);
-    const optimizer = tf.train.adam(options.lr ?? ADAPT_DEFAULTS.lr, 0.9, 0.98);
-    let steps = 0;
-    try {
-      // At least one step, even when loading / compiling ate the time budget.
-      while (steps < maxSteps && (steps === 0 || performance.now() - started < maxMs)) {
-        const loss = optimizer.minimize(() => server.nextItemLoss(input), true, server.variables());
-        await loss?.data(); // waits for the GPU, and lets queued calls run
-        loss?.dispose();
-        steps += 1;
-        await pause();
-      }
-    } finally {
-      optimizer.dispose();
-    }
-    const lossAfter = await lossOf(server, input);
-    if (steps > 0) {
+    const run = await fineTune(server, history, {
+      steps: options.steps ?? DEFAULTS.adapt.steps,
+      lr: options.lr ?? DEFAULTS.adapt.lr,
+      maxMs: options.maxMs ?? DEFAULTS.adapt.maxMs,
+      betweenSteps: pause,
+    });
+    if (run.steps > 0) {
       await writeAdaptation(this.db, {
-        userId: this.userId, model, weights: (await server.exportWeights()).slice().buffer, steps, events: input.length, updatedAt: Date.now(),
+        userId: this.userId, model, weights: (await server.exportWeights()).slice().buffer, steps: run.steps, events: run.input.length, updatedAt: Date.now(),
       });
     }
-    return { steps, ms: Math.round(performance.now() - started), historyItems: input.length, lossBefore, lossAfter, stored: steps > 0, model };
+    const { steps, input, lossBefore, lossAfter } = run;
+    return { steps, ms: steps === 0 ? 0 : Math.round(performance.now() - started), historyItems: input.length, lossBefore, lossAfter, stored: steps > 0, model };
   }
 
   /** Drops this user's adapted weights (stored and in memory). */

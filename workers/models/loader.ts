@@ -4,10 +4,10 @@
  * next page load works offline. A broken or tampered update never replaces a
  * good cached copy: the cached one keeps serving and the failure is reported.
  */
-import { TastebudError, toTastebudError, type TastebudErrorCode } from '../../lib/errors';
+import { TastebudError, toTastebudError, type TastebudErrorCode } from '../../common/errors';
 import type { Database } from '../storage/db';
 import { readCachedModel, writeCachedModel } from '../storage/models';
-import { parseManifest, verifyFile, type ModelKind, type ModelManifest } from './manifest';
+import { parseManifest, verifyFile, type ModelKind, type ModelManifest } from '../../common/model-format/manifest';
 
 export interface LoadedModelFiles {
   manifest: ModelManifest;

@@ -3,13 +3,13 @@
  * promises that drop rejections, so a later call can retry), warms it up, and
  * reports name, version, size, load time or error for info().
  */
-import { toTastebudError } from '../../lib/errors';
-import type { ModelInfo, ModelUrls, ProgressEvent } from '../../lib/types';
+import { toTastebudError } from '../../common/errors';
+import type { ModelInfo, ModelUrls, ProgressEvent } from '../../common/types';
 import type { Database } from '../storage/db';
 import { loadModelFiles } from './loader';
-import type { ModelManifest } from './manifest';
-import { loadSequenceServer } from './load-sequence';
-import type { SequenceServer } from './sequence-server';
+import type { ModelManifest } from '../../common/model-format/manifest';
+import { loadSequenceServer } from './serving/load';
+import type { SequenceServer } from './serving/server';
 import { loadTextEncoder, type TextEncoder } from './text/encoder';
 import { loadImageEncoder, type ImageEncoder } from './image/encoder';
 
@@ -93,7 +93,7 @@ export class ModelRegistry {
     const started = performance.now();
     try {
       const loaded = await loadModelFiles(this.db, url, kind, (done, total) => {
-        this.progress({ task: 'load-model', done, total, message: `${kind} model` });
+        this.progress({ task: 'load-model', model: kind, url, done, total, message: `${kind} model` });
       });
       const model = await this.create(kind, loaded.manifest, loaded.files);
       const info: ModelInfo = {

@@ -2,8 +2,8 @@
  * Popularity counts and co-occurrence neighbours: plain JSON tables a site can
  * ship (the CLI writes them). Loaded from a URL or given inline; checked before use.
  */
-import { TastebudError } from '../../lib/errors';
-import type { CooccurrenceTable } from '../../lib/types';
+import { TastebudError } from '../../common/errors';
+import type { CooccurrenceTable } from '../../common/types';
 
 const MAX_NEIGHBORS = 1_000;
 

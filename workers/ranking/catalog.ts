@@ -1,5 +1,5 @@
 /** The in-memory view of the catalog that ranking works on. */
-import type { JsonValue } from '../../lib/types';
+import type { JsonValue } from '../../common/types';
 
 export interface CatalogItem {
   id: string;

@@ -181,7 +181,7 @@ export function meanVector(vectors: Float32Array, dim: number, n: number): Float
  * A new array: each non-zero row minus `mean` (default: the catalogue mean),
  * re-normalised to unit length; zero rows stay zero. Useful when all vectors
  * share a large common component (image features are all non-negative, so
- * their raw cosines are all high and rank poorly); see bench/results/CONTENT.md.
+ * their raw cosines are all high and rank poorly); see docs/experiments.md.
  */
 export function centerVectors(vectors: Float32Array, dim: number, n: number, mean: Float32Array = meanVector(vectors, dim, n)): Float32Array {
   if (mean.length !== dim) throw new RangeError(`mean has ${mean.length} dimensions, expected ${dim}`);

@@ -1,5 +1,5 @@
 /** Turns a user's events into what ranking needs: item weights, tag affinity, what was seen. */
-import type { EventType, StoredEvent } from '../../lib/types';
+import type { EventType, StoredEvent } from '../../common/types';
 import type { Catalog } from './catalog';
 
 /** Events this many positions back count half as much. */

@@ -1,8 +1,8 @@
 /** Short, true explanations: which signal dominated and which history items drove it. */
-import type { EventType, Reason } from '../../lib/types';
+import type { EventType, Reason } from '../../common/types';
 import type { Catalog } from './catalog';
 import type { SignalScores } from './signals';
-import type { BlendWeights, SignalName } from './rank';
+import type { BlendWeights, SignalName } from './weights';
 import { verbFor } from './profile';
 
 export interface ExplainContext {

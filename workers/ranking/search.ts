@@ -10,7 +10,7 @@ import { searchScores } from './content';
 import { topK } from './topk';
 import { createVectorIndex, type VectorIndex } from './scan/index';
 
-/** From here on, a repeated search builds the index (bench/results/TOPK.md: the scan is several times faster from ~10k items; the build costs about ten plain searches). */
+/** From here on, a repeated search builds the index (docs/performance.md: the scan is several times faster from ~10k items; the build costs about ten plain searches). */
 export const INDEXED_SEARCH_MIN_ITEMS = 20_000;
 
 export interface SearchHit { index: number; score: number }

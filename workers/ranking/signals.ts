@@ -2,7 +2,7 @@
  * Per-item scores for each signal, all scaled to [-1, 1] (mostly [0, 1]) so that
  * blend weights mean the same thing for every catalog.
  */
-import type { CooccurrenceTable } from '../../lib/types';
+import type { CooccurrenceTable } from '../../common/types';
 import type { Catalog } from './catalog';
 import type { UserProfile } from './profile';
 

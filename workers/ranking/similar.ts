@@ -1,5 +1,5 @@
 /** "More like this": items close to one item by co-occurrence and shared tags. */
-import type { Reason, Recommendation } from '../../lib/types';
+import type { Reason, Recommendation } from '../../common/types';
 import type { Catalog } from './catalog';
 import { tagJaccard, type NeighborIndex } from './signals';
 import { topK } from './topk';

@@ -8,8 +8,8 @@
  *  3 — adaptations: a user's fine-tuned sequence-model weights (adapt()).
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { TastebudError, isDomException, toTastebudError } from '../../lib/errors';
-import type { EventType, JsonValue, StorageMode } from '../../lib/types';
+import { TastebudError, isDomException, toTastebudError } from '../../common/errors';
+import type { EventType, JsonValue, StorageMode } from '../../common/types';
 import { useMemoryIndexedDb } from './memory';
 
 export const DB_VERSION = 3;

@@ -1,6 +1,6 @@
 /** A user's events: append in one transaction, read newest first, count. */
 import { commit, queued, type Database, type EventRecord } from './db';
-import type { StoredEvent, TrackEvent } from '../../lib/types';
+import type { StoredEvent, TrackEvent } from '../../common/types';
 
 export function toStored(record: EventRecord): StoredEvent {
   const out: StoredEvent = { itemId: record.itemId, type: record.type, at: record.at };

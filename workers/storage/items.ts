@@ -1,6 +1,6 @@
 /** The site's catalog: items are shared by every profile on the origin. */
 import { commit, queued, type Database, type ItemRecord } from './db';
-import type { Item } from '../../lib/types';
+import type { Item } from '../../common/types';
 
 /** FNV-1a over the fields a content model reads; cheap and stable across sessions. */
 export function contentHash(item: Item): string {

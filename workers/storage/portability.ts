@@ -1,7 +1,7 @@
 /** Export, import and forget: everything a user can take away or erase. */
 import { commit, queued, type Database, type EventRecord } from './db';
 import { toStored } from './events';
-import type { ExportData, ImportResult, StoredEvent } from '../../lib/types';
+import type { ExportData, ImportResult, StoredEvent } from '../../common/types';
 
 function userRange(userId: string): IDBKeyRange {
   return IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]);

@@ -7,13 +7,13 @@
  * normalisation) → bilinear resize (alignCorners, as nsfwjs) keeping the
  * aspect ratio so the longer side is 224 → centred padding to 224×224
  * (letterbox) → batch inference → L2 normalisation. All tensor work runs in
- * tf.tidy, in chunks. Browser-safe: no Node imports; the caller fetches and
+ * tf.tidy, in chunks. The caller fetches and
  * sha256-verifies the files. Decoding a Blob / ImageBitmap into pixels lives
  * in ./pixels.ts (OffscreenCanvas, browser only).
  */
 import * as tf from '@tensorflow/tfjs';
-import { TastebudError } from '../../../lib/errors';
-import type { ModelManifest } from '../manifest';
+import { TastebudError } from '../../../common/errors';
+import type { ModelManifest } from '../../../common/model-format/manifest';
 
 export interface RawImage {
   /** Row-major pixels, 4 bytes (RGBA) or 3 bytes (RGB) per pixel. Alpha is ignored. */

@@ -8,7 +8,7 @@
  * letterbox resize then has nothing left to do, and far fewer bytes cross into
  * tensors. Aspect ratio is kept.
  */
-import { TastebudError } from '../../../lib/errors';
+import { TastebudError } from '../../../common/errors';
 import type { RawImage } from './encoder';
 
 export interface ToPixelsOptions {

@@ -5,7 +5,6 @@
  * rows of L positions, row b real from L − lens[b]; [B, L, D] tensors whose
  * heads are column blocks of D / heads; per (row, head) an L×L matrix W of
  * which only the causal part over real positions is read or written.
- * Browser-safe: no Node imports.
  */
 import { compileInlineWasm, ensureMemory, instantiateInlineWasm } from '../../inline-wasm';
 import { ATTENTION_WASM_BASE64 } from './attention-wasm';

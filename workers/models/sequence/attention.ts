@@ -6,7 +6,7 @@
  * (batch > 1) take a slow non-XNNPACK path. The softmax, bias and dropout
  * steps between them are O(L²) JS.
  * q, k, v: [B, L, dim] (heads are column blocks of dim); returns [B, L, dim]
- * with zero rows at padding positions. Browser-safe: no Node imports.
+ * with zero rows at padding positions.
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionLoops, type AttentionShape } from './attention-loops';

@@ -3,7 +3,7 @@
  * layers (hidden size = dim) → layer norm; scores = hidden · itemEmbᵀ (tied
  * output embeddings, like the SASRec model, so the same loss and scoring
  * code apply). Left padding is skipped exactly: a padded step keeps the
- * previous state. Browser-safe: no Node imports.
+ * previous state.
  */
 import * as tf from '@tensorflow/tfjs';
 import { dense, embed, layerNorm, matMulT } from './ops';

@@ -12,7 +12,6 @@
  *  - `sampledSoftmaxCrossEntropy`: the same over each row's positive and a
  *    shared set of sampled negatives (large catalogs);
  *  - `layerNorm`.
- * Browser-safe: no Node imports.
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -8,61 +8,13 @@
  * as in right-padded implementations: position i = the i-th item of the
  * window). Either way a length-L input without padding gives exactly the same
  * outputs as the same input padded to maxLen.
- * Browser-safe: no Node imports.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type AttentionWeights, causalAttention } from './attention';
 import { dense, embed, layerNorm } from './ops';
+import type { SasrecConfig } from '../../../common/model-format/sequence';
 
-/** Architecture settings shared by the sequence models (`blocks` = GRU layers for 'gru'; `heads` unused there). */
-export interface SasrecConfig {
-  architecture: 'sasrec' | 'gru';
-  /** Number of real items; model item ids are 1..numItems, 0 = padding. */
-  numItems: number;
-  dim: number;
-  maxLen: number;
-  blocks: number;
-  heads: number;
-  dropout: number;
-  /** SASRec only: dropout on the attention weights during training (as torch's MultiheadAttention); absent = 0. */
-  attentionDropout?: number;
-  /**
-   * SASRec only: dropout on the attention block's output before the residual add, during
-   * training; absent = `dropout` (this library's original layout). 0 gives the layout of
-   * Kang & McAuley's code and the PyTorch ports, which drop only the attention weights there.
-   */
-  attentionOutputDropout?: number;
-  /** How SASRec indexes position embeddings (see above); absent = 'from-end'. Unused by the GRU. */
-  positions?: PositionOrigin;
-  /** SASRec only: the layout of each block (see `BlockLayout`); absent = 'sasrec'. */
-  block?: BlockLayout;
-  /** 'ligr' blocks only: the SwiGLU hidden width as a multiple of `dim`; absent = 4. */
-  ffMultiplier?: number;
-  /**
-   * SASRec only: each block learns a bias per head and query–key distance (0..maxLen-1), added
-   * to the attention logits (as T5 / HSTU; parameter `block<i>.rel_bias`, [heads, maxLen],
-   * starting at zero); absent = false.
-   */
-  relativeBias?: boolean;
-  /**
-   * SASRec only: how attention logits become weights. 'softmax' (absent) over the visible keys;
-   * 'silu': HSTU's pointwise silu(logit) / maxLen, unnormalised across keys; 'silu-mean':
-   * silu(logit) / (the query's number of visible keys).
-   */
-  attention?: AttentionKind;
-}
-
-export type AttentionKind = 'softmax' | 'silu' | 'silu-mean';
-
-export type PositionOrigin = 'from-end' | 'from-start';
-
-/**
- * 'sasrec': Kang & McAuley's block (the query from a layer-normed input, keys and values
- * from the raw one, ReLU FFN, post-norm). 'ligr': the LiGR block of eSASRec (Tikhonovich et
- * al. 2025): pre-norm attention and SwiGLU FFN, each added to the stream through a learned
- * sigmoid gate computed from the stream, sigmoid(x·G + g) ⊙ sublayer(LN(x)).
- */
-export type BlockLayout = 'sasrec' | 'ligr';
+export type { AttentionKind, BlockLayout, PositionOrigin, SasrecConfig } from '../../../common/model-format/sequence';
 
 export type ParamMap = Map<string, tf.Variable>;
 export type SequenceArchConfig = SasrecConfig;

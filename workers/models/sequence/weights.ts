@@ -1,7 +1,7 @@
-/** Sequence-model weights as tf.Variables, from and back to the weights.bin layout. Browser-safe. */
+/** Sequence-model weights as tf.Variables, from and back to the weights.bin layout. */
 import * as tf from '@tensorflow/tfjs';
-import { TastebudError } from '../../../lib/errors';
-import { decodeWeights, type WeightSpec } from './artifacts';
+import { TastebudError } from '../../../common/errors';
+import { decodeWeights, type WeightSpec } from '../../../common/model-format/sequence';
 
 function mismatch(name: string, got: readonly number[] | undefined, expected: readonly number[]): TastebudError {
   return new TastebudError('model-load',

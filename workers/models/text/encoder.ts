@@ -9,12 +9,11 @@
  *
  * The batch is computed with tfjs ops (gather of word rows and weights,
  * batched matmul for the weighted sum, projection removal, normalisation)
- * inside tf.tidy, in chunks so memory stays bounded. Browser-safe: no Node
- * imports; the caller fetches and sha256-verifies the files.
+ * inside tf.tidy, in chunks so memory stays bounded. The caller fetches and sha256-verifies the files.
  */
 import * as tf from '@tensorflow/tfjs';
-import { TastebudError } from '../../../lib/errors';
-import type { ModelManifest } from '../manifest';
+import { TastebudError } from '../../../common/errors';
+import type { ModelManifest } from '../../../common/model-format/manifest';
 import { resolveToken, tokenize, TOKENIZER_VERSION } from './tokenizer';
 
 export interface TextEncoder {

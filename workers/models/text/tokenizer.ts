@@ -1,5 +1,5 @@
 /**
- * Tokenizer for the SIF/GloVe text encoder. Browser-safe, no dependencies.
+ * Tokenizer for the SIF/GloVe text encoder. No dependencies.
  *
  * `tokenize` turns free text into lower-case word tokens:
  *  - Unicode NFKC normalisation, then lower-casing (locale-independent);

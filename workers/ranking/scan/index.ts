@@ -11,7 +11,7 @@
  * (without precomputed norms) bit for bit, NaN rows scoring 0 as there. Rows with a non-finite value skip the scan and are always scored
  * exactly; a non-finite query is scored exactly against every row.
  */
-import { TastebudError } from '../../../lib/errors';
+import { TastebudError } from '../../../common/errors';
 import { createF32Scanner, createI8Scanner, type ApproxScanner, type ScanKernelName, type ScanPrecision } from './kernels';
 import { rowStats } from './quantize';
 import { rankExactly, selectCandidates, type RankedRows } from './select';
@@ -43,7 +43,7 @@ export interface VectorIndex {
   dispose(): void;
 }
 
-/** First candidate count: usually enough for the error bound to close on random-like data (see bench/results/TOPK.md). */
+/** First candidate count: usually enough for the error bound to close on random-like data (see docs/performance.md). */
 export function defaultCandidates(n: number, k: number): number {
   return Math.min(n, Math.max(8 * k, 128));
 }

@@ -1,0 +1,15 @@
+/**
+ * The one seeded pseudo-random generator (mulberry32): training, fixtures,
+ * benchmarks and tests draw from it, so a seed means the same numbers
+ * everywhere, in Node and in the browser.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
