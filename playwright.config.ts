@@ -20,7 +20,14 @@ const PORT = Number(process.env.E2E_PORT ?? 4173);
 const DEMO_PORT = Number(process.env.DEMO_E2E_PORT ?? 4174);
 const DEMO_URL = `http://127.0.0.1:${DEMO_PORT}/`;
 const DEMO_BUILT = existsSync('dist-demo/index.html');
-const BASE_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'];
 const BACKEND_INDEPENDENT_FAULTS = /e2e\/faults\/(models|storage-unavailable|hostile|privacy|migration|two-tabs)\.spec\.ts/;
 const WEBGL_ARGS = ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'];
@@ -34,7 +41,10 @@ export default defineConfig<BackendFixtureOptions>({
   workers: 1,
   retries: 0,
   // E2E_REPORT names the JSON report, so `npm run test:faults` does not overwrite the main suite's.
-  reporter: process.env.CI || process.env.E2E_REPORT ? [['list'], ['json', { outputFile: process.env.E2E_REPORT ?? 'test-results/e2e.json' }]] : 'list',
+  reporter:
+    process.env.CI || process.env.E2E_REPORT
+      ? [['list'], ['json', { outputFile: process.env.E2E_REPORT ?? 'test-results/e2e.json' }]]
+      : 'list',
   outputDir: 'test-results/artifacts',
   webServer: [
     {
@@ -44,12 +54,16 @@ export default defineConfig<BackendFixtureOptions>({
       timeout: 60_000,
     },
     // Only when built, so the other projects run without the MovieLens demo; CI always builds it (npm test).
-    ...(DEMO_BUILT || process.env.CI ? [{
-      command: `npx vite preview --port ${DEMO_PORT}`,
-      url: DEMO_URL,
-      reuseExistingServer: !process.env.CI,
-      timeout: 60_000,
-    }] : []),
+    ...(DEMO_BUILT || process.env.CI
+      ? [
+          {
+            command: `npx vite preview --port ${DEMO_PORT}`,
+            url: DEMO_URL,
+            reuseExistingServer: !process.env.CI,
+            timeout: 60_000,
+          },
+        ]
+      : []),
   ],
   use: {
     baseURL: `http://127.0.0.1:${PORT}/`,
@@ -61,12 +75,20 @@ export default defineConfig<BackendFixtureOptions>({
     {
       name: 'webgpu',
       testIgnore: [/(packed|demo)\.spec\.ts/, /e2e\/faults\//],
-      use: { backends: ['webgpu', 'webgl', 'cpu'], expectedBackend: 'webgpu', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS] } },
+      use: {
+        backends: ['webgpu', 'webgl', 'cpu'],
+        expectedBackend: 'webgpu',
+        launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS] },
+      },
     },
     {
       name: 'webgl',
       testIgnore: [/(packed|demo)\.spec\.ts/, /e2e\/faults\//],
-      use: { backends: ['webgl', 'cpu'], expectedBackend: 'webgl', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] } },
+      use: {
+        backends: ['webgl', 'cpu'],
+        expectedBackend: 'webgl',
+        launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] },
+      },
     },
     {
       name: 'cpu',
@@ -80,13 +102,21 @@ export default defineConfig<BackendFixtureOptions>({
       name: 'faults-webgpu',
       testMatch: /e2e\/faults\/.*\.spec\.ts/,
       testIgnore: BACKEND_INDEPENDENT_FAULTS,
-      use: { backends: ['webgpu', 'webgl', 'cpu'], expectedBackend: 'webgpu', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS, ...WEBGL_ARGS.slice(1)] } },
+      use: {
+        backends: ['webgpu', 'webgl', 'cpu'],
+        expectedBackend: 'webgpu',
+        launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGPU_ARGS, ...WEBGL_ARGS.slice(1)] },
+      },
     },
     {
       name: 'faults-webgl',
       testMatch: /e2e\/faults\/.*\.spec\.ts/,
       testIgnore: BACKEND_INDEPENDENT_FAULTS,
-      use: { backends: ['webgl', 'cpu'], expectedBackend: 'webgl', launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] } },
+      use: {
+        backends: ['webgl', 'cpu'],
+        expectedBackend: 'webgl',
+        launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...WEBGL_ARGS] },
+      },
     },
     {
       name: 'faults-cpu',

@@ -12,7 +12,10 @@ import { serveCatalog } from './demo/serve-catalog';
 
 const root = import.meta.dirname;
 
-const cliEntries: Record<string, string> = { tastebud: resolve(root, 'cli/bin.ts'), 'gradient-worker': resolve(root, 'training/gradient-worker.ts') };
+const cliEntries: Record<string, string> = {
+  tastebud: resolve(root, 'cli/bin.ts'),
+  'gradient-worker': resolve(root, 'training/gradient-worker.ts'),
+};
 
 const SOURCE_WORKER_URL = "new URL('../workers/engine.worker.ts', import.meta.url)";
 const DIST_WORKER_URL = "new URL('./engine.worker.js', import.meta.url)";
@@ -40,7 +43,8 @@ function keepWorkerUrlForConsumers(): Plugin {
 }
 
 /** The policy the CSP harness page (and the worker it starts) is served with: no unsafe-eval, no inline script. */
-const STRICT_CSP = "default-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; base-uri 'none'";
+const STRICT_CSP =
+  "default-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; base-uri 'none'";
 
 /**
  * e2e only: serves /csp.html, and everything it loads (the worker script
@@ -107,7 +111,9 @@ export default defineConfig(({ mode }) => {
       publicDir: resolve(root, 'e2e/harness/public'),
       plugins: [strictCspPage()],
       build: {
-        target: 'es2022', outDir: resolve(root, 'e2e/.artifacts/harness'), emptyOutDir: true,
+        target: 'es2022',
+        outDir: resolve(root, 'e2e/.artifacts/harness'),
+        emptyOutDir: true,
         rollupOptions: { input: { index: resolve(root, 'e2e/harness/index.html'), csp: resolve(root, 'e2e/harness/csp.html') } },
       },
       worker: { format: 'es' },

@@ -10,14 +10,32 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { centerVectors, rowNorms } from '../workers/ranking/content';
 import { argValue, loadContentBench } from './content-data';
-import { Acc, contentScores, distinctOthers, historyWeights, machine, mix, mulberry32, randomExpectation, rankOf, round, type ContentSpace, type HrNdcg } from './content-eval';
+import {
+  Acc,
+  contentScores,
+  distinctOthers,
+  historyWeights,
+  machine,
+  mix,
+  mulberry32,
+  randomExpectation,
+  rankOf,
+  round,
+  type ContentSpace,
+  type HrNdcg,
+} from './content-eval';
 import { warmBlock } from './warm';
 
 const { t0, log, data, text, image } = await loadContentBench();
 const n = data.numItems;
 const rows = n + 1;
 
-const space = (name: string, dim: number, vectors: Float32Array): ContentSpace => ({ name, dim, vectors, norms: rowNorms(vectors, dim, rows) });
+const space = (name: string, dim: number, vectors: Float32Array): ContentSpace => ({
+  name,
+  dim,
+  vectors,
+  norms: rowNorms(vectors, dim, rows),
+});
 const spaces = {
   text: space('text', text.dim, text.vectors),
   textCentred: space('text, centred', text.dim, centerVectors(text.vectors, text.dim, rows)),
@@ -35,7 +53,10 @@ const foldMasks: Uint8Array[] = [];
 {
   const order = Array.from({ length: n }, (_, i) => i + 1);
   const rand = mulberry32(COLD_SEED);
-  for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j]!, order[i]!]; }
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
   const size = Math.round(COLD_SHARE * n);
   for (let f = 0; f < FOLDS; f++) {
     const mask = new Uint8Array(rows);
@@ -53,7 +74,13 @@ function trainCounts(skip?: Uint8Array): Float32Array {
 }
 const counts = trainCounts();
 
-interface Case { user: number; input: Int32Array; target: number; fold: number; cold?: Uint8Array }
+interface Case {
+  user: number;
+  input: Int32Array;
+  target: number;
+  fold: number;
+  cold?: Uint8Array;
+}
 function coldCases(cut: 1 | 2): Case[] {
   const out: Case[] = [];
   data.seqs.forEach((s, user) => {
@@ -66,16 +93,25 @@ function coldCases(cut: 1 | 2): Case[] {
 const coldValid = coldCases(2);
 const coldTest = coldCases(1);
 const fold0Test = coldTest.filter((c) => c.fold === 0).length;
-log(`cold items: ${FOLDS} folds of ${coldCount} held-out items (seed ${COLD_SEED}); ${coldValid.length} validation users, ${coldTest.length} test users (${fold0Test} in fold 0)`);
+log(
+  `cold items: ${FOLDS} folds of ${coldCount} held-out items (seed ${COLD_SEED}); ${coldValid.length} validation users, ${coldTest.length} test users (${fold0Test} in fold 0)`,
+);
 
 // ---------- content variants ----------
 const HALF_LIVES = [0, 20];
 const ALPHAS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 type Fusion = 'raw' | 'z';
-interface Variant { text: SpaceName | null; image: SpaceName | null; halfLife: number; fusion: Fusion; alpha: number }
-const label = (v: Variant): string => v.text && v.image
-  ? `${v.text} + ${v.image}, half-life ${v.halfLife || '∞'}, ${v.fusion} fusion, α ${v.alpha}`
-  : `${v.text ?? v.image}, half-life ${v.halfLife || '∞'}`;
+interface Variant {
+  text: SpaceName | null;
+  image: SpaceName | null;
+  halfLife: number;
+  fusion: Fusion;
+  alpha: number;
+}
+const label = (v: Variant): string =>
+  v.text && v.image
+    ? `${v.text} + ${v.image}, half-life ${v.halfLife || '∞'}, ${v.fusion} fusion, α ${v.alpha}`
+    : `${v.text ?? v.image}, half-life ${v.halfLife || '∞'}`;
 
 function allVariants(): Variant[] {
   const out: Variant[] = [];
@@ -115,7 +151,10 @@ function scorer(c: Case): (v: Variant) => Float32Array {
     if (z) out = zscore(base(space, hl, false));
     else {
       let w = weights.get(hl);
-      if (!w) { w = historyWeights(c.input, hl, c.cold ? (i) => c.cold![i] === 1 : undefined); weights.set(hl, w); }
+      if (!w) {
+        w = historyWeights(c.input, hl, c.cold ? (i) => c.cold![i] === 1 : undefined);
+        weights.set(hl, w);
+      }
       out = contentScores(spaces[space], w, rows);
     }
     cache.set(key, out);
@@ -168,7 +207,10 @@ const pick = {
 log(`chosen on validation: text = ${label(pick.text)}; image = ${label(pick.image)}; text+image = ${label(pick.textImage)}`);
 const testResults = evalVariants(coldTest, variants);
 const foldCounts = foldMasks.map((m) => trainCounts(m));
-const coldBlock = (cases: Case[], results: Map<string, { v: Variant; m: HrNdcg }>): Record<'text' | 'image' | 'textImage' | 'popularity' | 'random', HrNdcg> => ({
+const coldBlock = (
+  cases: Case[],
+  results: Map<string, { v: Variant; m: HrNdcg }>,
+): Record<'text' | 'image' | 'textImage' | 'popularity' | 'random', HrNdcg> => ({
   text: results.get(label(pick.text))!.m,
   image: results.get(label(pick.image))!.m,
   textImage: results.get(label(pick.textImage))!.m,
@@ -191,16 +233,28 @@ function popularityWithout(s: Int32Array): Float32Array {
 const scaledLogPop = (c: Float32Array): Float32Array => {
   const out = new Float32Array(c.length);
   let max = 0;
-  for (let i = 0; i < c.length; i++) { out[i] = Math.log1p(Math.max(0, c[i]!)); max = Math.max(max, out[i]!); }
+  for (let i = 0; i < c.length; i++) {
+    out[i] = Math.log1p(Math.max(0, c[i]!));
+    max = Math.max(max, out[i]!);
+  }
   if (max > 0) for (let i = 0; i < c.length; i++) out[i] = out[i]! / max;
   return out;
 };
 function newUserCases(events: number): Case[] {
-  return data.seqs.map((s, user) => ({ user, input: s.subarray(0, events), target: s[events]!, fold: -1 })).filter((c) => data.seqs[c.user]!.length > events);
+  return data.seqs
+    .map((s, user) => ({ user, input: s.subarray(0, events), target: s[events]!, fold: -1 }))
+    .filter((c) => data.seqs[c.user]!.length > events);
 }
 const contentFor = (v: Variant, input: Int32Array): Float32Array => scorer({ user: -1, input, target: 0, fold: -1 })(v);
 const GAMMAS = [0, 0.1, 0.2, 0.5, 1, 2, 3, 5, 7, 10, 15, 20, 30];
-function evalNewUsers(cases: Case[]): { content: HrNdcg; text: HrNdcg; image: HrNdcg; popularity: HrNdcg; random: HrNdcg; hybrid: Map<number, HrNdcg> } {
+function evalNewUsers(cases: Case[]): {
+  content: HrNdcg;
+  text: HrNdcg;
+  image: HrNdcg;
+  popularity: HrNdcg;
+  random: HrNdcg;
+  hybrid: Map<number, HrNdcg>;
+} {
   const acc = { content: new Acc(), text: new Acc(), image: new Acc(), popularity: new Acc() };
   const hyb = new Map(GAMMAS.map((g) => [g, new Acc()]));
   const s = new Float32Array(rows);
@@ -219,8 +273,12 @@ function evalNewUsers(cases: Case[]): { content: HrNdcg; text: HrNdcg; image: Hr
     }
   }
   return {
-    content: acc.content.result(), text: acc.text.result(), image: acc.image.result(), popularity: acc.popularity.result(),
-    random: evalRandom(cases), hybrid: new Map([...hyb].map(([g, a]) => [g, a.result()])),
+    content: acc.content.result(),
+    text: acc.text.result(),
+    image: acc.image.result(),
+    popularity: acc.popularity.result(),
+    random: evalRandom(cases),
+    hybrid: new Map([...hyb].map(([g, a]) => [g, a.result()])),
   };
 }
 const nuValid = evalNewUsers(newUserCases(NEW_USER_EVENTS - 1));
@@ -240,12 +298,20 @@ log(`new users (test): ${JSON.stringify(newUsers)}`);
 // ---------- warm items (needs a trained sequence model) ----------
 const warm = process.argv.includes('--no-warm')
   ? { result: null, note: 'skipped (--no-warm)' }
-  : await warmBlock({ data, counts, content: (input) => contentFor(pick.textImage, input), log, modelDir: argValue('--sequence-model', '') || undefined });
+  : await warmBlock({
+      data,
+      counts,
+      content: (input) => contentFor(pick.textImage, input),
+      log,
+      modelDir: argValue('--sequence-model', '') || undefined,
+    });
 log(`warm: ${JSON.stringify(warm.result)}`);
 
 // ---------- write ----------
 const describeVariant = (v: Variant): Record<string, unknown> => ({
-  textSpace: v.text, imageSpace: v.image, recencyHalfLife: v.halfLife || null,
+  textSpace: v.text,
+  imageSpace: v.image,
+  recencyHalfLife: v.halfLife || null,
   ...(v.text && v.image ? { fusion: v.fusion, textWeight: v.alpha } : {}),
 });
 const out = {
@@ -254,25 +320,48 @@ const out = {
   newUsers,
   protocol: {
     dataset: `MovieLens 1M (sequences.txt, items 1..${n} in ascending MovieID order)`,
-    split: 'leave-one-out per user: last event = test, second-to-last = validation, rest = train; full ranking over all items, items of the input sequence masked (never the target), rank = other items scoring >= the target (ties count against it); metrics averaged over the evaluated users',
+    split:
+      'leave-one-out per user: last event = test, second-to-last = validation, rest = train; full ranking over all items, items of the input sequence masked (never the target), rank = other items scoring >= the target (ties count against it); metrics averaged over the evaluated users',
     coldItems: `a seeded shuffle (seed ${COLD_SEED}) of the ${n} items cut into tenths; fold f holds out tenth f (${coldCount} items, ${COLD_SHARE * 100}%) from training entirely (popularity count 0, never in a content profile). Evaluated on every user whose test item is held out in one of the first ${FOLDS} folds (disjoint users, pooled: coldItems; fold 0 alone: coldItemsFold0): input = all events but the last, content profile from its items that are not held out (each event weight 1, or recency-decayed if chosen on validation), ranking among all ${n} items. Settings (centring, recency, fusion, text weight) chosen on the users whose validation item is held out (input = all but the last two events).`,
     random: 'exact expectation of a uniformly random ranking of the unmasked items',
     popularity: "training-event counts without the fold's held-out items (so a held-out target always ranks last among ties)",
     newUsers: `every user truncated to the first ${NEW_USER_EVENTS} events, target = event ${NEW_USER_EVENTS + 1}; those ${NEW_USER_EVENTS} events masked; popularity = training counts minus the user's own training events; content = the text+image setting chosen on cold-item validation; contentPlusPopularity = content + w · log1p(count)/max, w chosen on validation (first ${NEW_USER_EVENTS - 1} events → event ${NEW_USER_EVENTS})`,
-    fusion: 'text+image score = α · text + (1 − α) · image, where each is cos(profile, item) ("raw") or that cosine standardised over the catalogue for this user ("z")',
-    contentProfile: 'buildContentProfile from workers/ranking/content.ts: normalised weighted centroid of the history vectors; contentSignal = cosine with it',
+    fusion:
+      'text+image score = α · text + (1 − α) · image, where each is cos(profile, item) ("raw") or that cosine standardised over the catalogue for this user ("z")',
+    contentProfile:
+      'buildContentProfile from workers/ranking/content.ts: normalised weighted centroid of the history vectors; contentSignal = cosine with it',
     itemText: 'title (year) + genres + plot from ml-100k-plots joined by normalised title',
   },
   coldItemsFold0: coldItemsFold0,
   chosen: { text: describeVariant(pick.text), image: describeVariant(pick.image), textImage: describeVariant(pick.textImage) },
-  coldItemVariants: [...testResults.values()].map(({ v, m }) => ({ setting: label(v), validation: validResults.get(label(v))!.m, test: m })),
-  newUsersPopularityWeights: Object.fromEntries([...nuValid.hybrid].map(([g, m]) => [String(g), { validation: m.ndcg10, test: nuTest.hybrid.get(g)!.ndcg10 }])),
+  coldItemVariants: [...testResults.values()].map(({ v, m }) => ({
+    setting: label(v),
+    validation: validResults.get(label(v))!.m,
+    test: m,
+  })),
+  newUsersPopularityWeights: Object.fromEntries(
+    [...nuValid.hybrid].map(([g, m]) => [String(g), { validation: m.ndcg10, test: nuTest.hybrid.get(g)!.ndcg10 }]),
+  ),
   counts: {
-    users: data.seqs.length, items: n, coldItemsPerFold: coldCount, folds: FOLDS, coldTestUsers: coldTest.length, coldTestUsersFold0: fold0Test, coldValidationUsers: coldValid.length,
-    itemsWithText: text.covered, itemsWithPlot: data.plots, itemsWithPoster: image.covered, newUsers: nuTest.content.users,
+    users: data.seqs.length,
+    items: n,
+    coldItemsPerFold: coldCount,
+    folds: FOLDS,
+    coldTestUsers: coldTest.length,
+    coldTestUsersFold0: fold0Test,
+    coldValidationUsers: coldValid.length,
+    itemsWithText: text.covered,
+    itemsWithPlot: data.plots,
+    itemsWithPoster: image.covered,
+    newUsers: nuTest.content.users,
   },
   warmNote: warm.note,
-  encoders: { textDim: text.dim, imageDim: image.dim, imageEncodeSeconds: image.cached ? 'cached' : round(image.seconds, 1), textEncodeSeconds: text.cached ? 'cached' : round(text.seconds, 1) },
+  encoders: {
+    textDim: text.dim,
+    imageDim: image.dim,
+    imageEncodeSeconds: image.cached ? 'cached' : round(image.seconds, 1),
+    textEncodeSeconds: text.cached ? 'cached' : round(text.seconds, 1),
+  },
   machine: machine(),
   date: new Date().toISOString(),
   seconds: round((performance.now() - t0) / 1000, 1),
@@ -281,4 +370,3 @@ const out = {
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('results/cold-start-ml1m.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
 log('wrote bench/results/cold-start-ml1m.json');
-

@@ -36,7 +36,14 @@ export interface Ml1m {
   plots: number;
 }
 
-export interface ContentBenchData { /** performance.now() at the start, for the total run time. */ t0: number; datasets: string; log: (s: string) => void; data: Ml1m; text: ItemVectors; image: ItemVectors }
+export interface ContentBenchData {
+  /** performance.now() at the start, for the total run time. */ t0: number;
+  datasets: string;
+  log: (s: string) => void;
+  data: Ml1m;
+  text: ItemVectors;
+  image: ItemVectors;
+}
 
 /** The start shared by the content benchmarks: `--datasets`, a timed logger, ML-1M and its text / image vectors. */
 export async function loadContentBench(): Promise<ContentBenchData> {
@@ -60,7 +67,10 @@ export function argValue(name: string, fallback: string): string {
 }
 
 export function normTitle(t: string): string {
-  let s = t.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+  let s = t
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '');
   // "Godfather, The (1972)" → "the godfather (1972)"
   s = s.replace(/^(.*), (the|a|an|la|le|les|il|el|das|der|die)( \(\d{4}\))$/, '$2 $1$3');
   return s.replace(/[^a-z0-9]+/g, ' ').trim();
@@ -81,7 +91,10 @@ export function loadMl1m(datasets: string): Ml1m {
     const [u, m] = line.split(' ').map(Number) as [number, number];
     rated.add(m);
     let s = rawSeqs.get(u);
-    if (!s) { s = []; rawSeqs.set(u, s); }
+    if (!s) {
+      s = [];
+      rawSeqs.set(u, s);
+    }
     s.push(m);
   }
   const movieIds = [0, ...[...rated].sort((a, b) => a - b)];
@@ -93,7 +106,8 @@ export function loadMl1m(datasets: string): Ml1m {
   if (existsSync(plotFile)) {
     const details = JSON.parse(readFileSync(plotFile, 'utf8')) as Array<{ movie_title?: string; description?: string }>;
     for (const d of details) {
-      if (typeof d.movie_title === 'string' && typeof d.description === 'string' && d.description.trim()) plotsByTitle.set(normTitle(d.movie_title), d.description.trim());
+      if (typeof d.movie_title === 'string' && typeof d.description === 'string' && d.description.trim())
+        plotsByTitle.set(normTitle(d.movie_title), d.description.trim());
     }
   }
   let plots = 0;
@@ -109,7 +123,6 @@ export function loadMl1m(datasets: string): Ml1m {
   });
   return { numItems: movieIds.length - 1, movieIds, titles, genres, seqs, texts, plots };
 }
-
 
 function cacheKey(parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
@@ -128,12 +141,22 @@ function writeCache(name: string, v: Float32Array): void {
   writeFileSync(new URL(name, CACHE_DIR), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
 }
 
-export interface ItemVectors { dim: number; vectors: Float32Array; /** items with a non-zero row */ covered: number; seconds: number; cached: boolean }
+export interface ItemVectors {
+  dim: number;
+  vectors: Float32Array;
+  /** items with a non-zero row */ covered: number;
+  seconds: number;
+  cached: boolean;
+}
 
 function covered(v: Float32Array, dim: number, rows: number): number {
   let c = 0;
   for (let i = 0; i < rows; i++) {
-    for (let d = 0; d < dim; d++) if (v[i * dim + d] !== 0) { c++; break; }
+    for (let d = 0; d < dim; d++)
+      if (v[i * dim + d] !== 0) {
+        c++;
+        break;
+      }
   }
   return c;
 }

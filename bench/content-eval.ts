@@ -7,7 +7,11 @@
 import { cpus, totalmem } from 'node:os';
 import { buildContentProfile, contentSignal } from '../workers/ranking/content';
 
-export interface HrNdcg { hr10: number; ndcg10: number; users: number }
+export interface HrNdcg {
+  hr10: number;
+  ndcg10: number;
+  users: number;
+}
 
 export class Acc {
   n = 0;
@@ -15,9 +19,16 @@ export class Acc {
   ndcg = 0;
   add(rank: number): void {
     this.n++;
-    if (rank < 10) { this.hr++; this.ndcg += 1 / Math.log2(rank + 2); }
+    if (rank < 10) {
+      this.hr++;
+      this.ndcg += 1 / Math.log2(rank + 2);
+    }
   }
-  addExpected(hr: number, ndcg: number): void { this.n++; this.hr += hr; this.ndcg += ndcg; }
+  addExpected(hr: number, ndcg: number): void {
+    this.n++;
+    this.hr += hr;
+    this.ndcg += ndcg;
+  }
   result(): HrNdcg {
     const n = Math.max(1, this.n);
     return { hr10: round(this.hr / n), ndcg10: round(this.ndcg / n), users: this.n };
@@ -64,7 +75,12 @@ export function distinctOthers(seen: ArrayLike<number>, target: number): number 
 /** A small seeded PRNG (mulberry32), the same one training uses. */
 export { mulberry32 } from '../common/random';
 
-export interface ContentSpace { name: string; dim: number; vectors: Float32Array; norms?: Float32Array }
+export interface ContentSpace {
+  name: string;
+  dim: number;
+  vectors: Float32Array;
+  norms?: Float32Array;
+}
 
 /**
  * History → event weights for the content profile: every item weight 1, or
@@ -98,5 +114,11 @@ export function mix(a: Float32Array, b: Float32Array, alpha: number): Float32Arr
 
 export function machine(): Record<string, string | number> {
   const c = cpus();
-  return { cpu: c[0]?.model ?? 'unknown', cores: c.length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
+  return {
+    cpu: c[0]?.model ?? 'unknown',
+    cores: c.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
 }

@@ -22,13 +22,21 @@ const { t0, log, data, text, image } = await loadContentBench();
 const n = data.numItems;
 const rows = n + 1;
 
-interface Chosen { textSpace: string; imageSpace: string; recencyHalfLife: number | null; textWeight: number }
+interface Chosen {
+  textSpace: string;
+  imageSpace: string;
+  recencyHalfLife: number | null;
+  textWeight: number;
+}
 let chosen: Chosen = { textSpace: 'textCentred', imageSpace: 'imageCentred', recencyHalfLife: null, textWeight: 0.5 };
 const coldFile = new URL('results/cold-start-ml1m.json', import.meta.url);
 let chosenFrom = 'default (no cold-start results found)';
 if (existsSync(coldFile)) {
   const c = (JSON.parse(readFileSync(coldFile, 'utf8')) as { chosen?: { textImage?: Chosen } }).chosen?.textImage;
-  if (c) { chosen = c; chosenFrom = 'bench/results/cold-start-ml1m.json (chosen on cold-item validation)'; }
+  if (c) {
+    chosen = c;
+    chosenFrom = 'bench/results/cold-start-ml1m.json (chosen on cold-item validation)';
+  }
 }
 const spaceOf = (name: string): ContentSpace => {
   const [dim, raw] = name.startsWith('text') ? [text.dim, text.vectors] : [image.dim, image.vectors];
@@ -38,7 +46,8 @@ const spaceOf = (name: string): ContentSpace => {
 const ts = spaceOf(chosen.textSpace);
 const is = spaceOf(chosen.imageSpace);
 const alpha = chosen.textWeight;
-const sim = (a: number, b: number): number => alpha * rowCosine(ts.vectors, ts.dim, a, b) + (1 - alpha) * rowCosine(is.vectors, is.dim, a, b);
+const sim = (a: number, b: number): number =>
+  alpha * rowCosine(ts.vectors, ts.dim, a, b) + (1 - alpha) * rowCosine(is.vectors, is.dim, a, b);
 
 // popularity: training counts (all but the last two events); long tail = outside the top 20% of items
 const counts = new Float32Array(rows);
@@ -50,14 +59,23 @@ const EVENTS = 3;
 const K = 10;
 const POOL = 50;
 const DIVERSITY = [0, 0.25, 0.5, 0.75];
-interface Acc { ndcg: number; hr: number; ils: number; genreIls: number; tail: number; lists: number; items: Set<number> }
+interface Acc {
+  ndcg: number;
+  hr: number;
+  ils: number;
+  genreIls: number;
+  tail: number;
+  lists: number;
+  items: Set<number>;
+}
 const accs = new Map<number, Acc>(DIVERSITY.map((d) => [d, { ndcg: 0, hr: 0, ils: 0, genreIls: 0, tail: 0, lists: 0, items: new Set() }]));
 const newAcc = (): Acc => ({ ndcg: 0, hr: 0, ils: 0, genreIls: 0, tail: 0, lists: 0, items: new Set() });
 const popAcc: Acc = newAcc();
 /** content + w · log1p(count)/max: w = the new-user weight chosen in cold-start, and lower weights (the popularity-bias knob). */
 let hybridWeight = 10;
 if (existsSync(coldFile)) {
-  const w = (JSON.parse(readFileSync(coldFile, 'utf8')) as { newUsers?: { contentPlusPopularity?: { popularityWeight?: number } } }).newUsers?.contentPlusPopularity?.popularityWeight;
+  const w = (JSON.parse(readFileSync(coldFile, 'utf8')) as { newUsers?: { contentPlusPopularity?: { popularityWeight?: number } } })
+    .newUsers?.contentPlusPopularity?.popularityWeight;
   if (typeof w === 'number') hybridWeight = w;
 }
 const POP_WEIGHTS = [...new Set([hybridWeight, hybridWeight / 2, hybridWeight / 5, hybridWeight / 10, 0])];
@@ -67,12 +85,19 @@ const liftAccs = new Map<number, Acc>(POP_WEIGHTS.map((w) => [w, newAcc()]));
 function record(acc: Acc, list: number[], target: number, pairSim: (a: number, b: number) => number): void {
   acc.lists++;
   const pos = list.indexOf(target);
-  if (pos >= 0) { acc.hr++; acc.ndcg += 1 / Math.log2(pos + 2); }
+  if (pos >= 0) {
+    acc.hr++;
+    acc.ndcg += 1 / Math.log2(pos + 2);
+  }
   let s = 0;
   let g = 0;
   let pairs = 0;
   for (let a = 0; a < list.length; a++) {
-    for (let b = a + 1; b < list.length; b++) { s += pairSim(list[a]!, list[b]!); g += tagJaccard(data.genres[list[a]!]!, data.genres[list[b]!]!); pairs++; }
+    for (let b = a + 1; b < list.length; b++) {
+      s += pairSim(list[a]!, list[b]!);
+      g += tagJaccard(data.genres[list[a]!]!, data.genres[list[b]!]!);
+      pairs++;
+    }
   }
   acc.ils += pairs ? s / pairs : 0;
   acc.genreIls += pairs ? g / pairs : 0;
@@ -85,7 +110,10 @@ const popScores = counts;
 const logPop = new Float32Array(rows);
 {
   let max = 0;
-  for (let i = 1; i < rows; i++) { logPop[i] = Math.log1p(counts[i]!); max = Math.max(max, logPop[i]!); }
+  for (let i = 1; i < rows; i++) {
+    logPop[i] = Math.log1p(counts[i]!);
+    max = Math.max(max, logPop[i]!);
+  }
   for (let i = 1; i < rows; i++) logPop[i] = logPop[i]! / (max || 1);
 }
 let users = 0;
@@ -103,7 +131,10 @@ for (const s of data.seqs) {
   const cached = (a: number, b: number): number => {
     const key = a < b ? a * rows + b : b * rows + a;
     let v = pairCache.get(key);
-    if (v === undefined) { v = sim(a, b); pairCache.set(key, v); }
+    if (v === undefined) {
+      v = sim(a, b);
+      pairCache.set(key, v);
+    }
     return v;
   };
   for (const d of DIVERSITY) record(accs.get(d)!, mmr(pool, scores, K, d, cached), target, cached);
@@ -119,9 +150,12 @@ for (const s of data.seqs) {
 }
 
 const summary = (a: Acc): Record<string, number> => ({
-  ndcg10: round(a.ndcg / a.lists), hr10: round(a.hr / a.lists),
-  intraListSimilarity: round(a.ils / a.lists), intraListGenreJaccard: round(a.genreIls / a.lists),
-  catalogCoverage: round(a.items.size / n), longTailShare: round(a.tail / a.lists),
+  ndcg10: round(a.ndcg / a.lists),
+  hr10: round(a.hr / a.lists),
+  intraListSimilarity: round(a.ils / a.lists),
+  intraListGenreJaccard: round(a.genreIls / a.lists),
+  catalogCoverage: round(a.items.size / n),
+  longTailShare: round(a.tail / a.lists),
 });
 const out = {
   content: DIVERSITY.map((d) => ({ diversity: d, ...summary(accs.get(d)!) })),

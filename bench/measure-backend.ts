@@ -34,9 +34,22 @@ export interface BackendContext {
   log: (message: string) => void;
 }
 
-async function recommendRun(ctx: BackendContext, out: BackendResults, items: number, model: string | undefined, calls: number, memoryCalls: number): Promise<void> {
+async function recommendRun(
+  ctx: BackendContext,
+  out: BackendResults,
+  items: number,
+  model: string | undefined,
+  calls: number,
+  memoryCalls: number,
+): Promise<void> {
   const { page, backend, plan } = ctx;
-  const options: SessionOptions = { backends: [backend], dbName: `bench-catalog-${items}`, items, historyLength: HISTORY_LENGTH, ...(model ? { sequenceModel: model } : {}) };
+  const options: SessionOptions = {
+    backends: [backend],
+    dbName: `bench-catalog-${items}`,
+    items,
+    historyLength: HISTORY_LENGTH,
+    ...(model ? { sequenceModel: model } : {}),
+  };
   const ready = await page.evaluate((o) => window.bench.open(o), options);
   try {
     if (ready.backend !== backend) throw new Error(`asked for ${backend}, got ${ready.backend}`);
@@ -62,12 +75,21 @@ async function recommendRun(ctx: BackendContext, out: BackendResults, items: num
       const after = await page.evaluate(() => window.bench.info());
       const heapAfter = heapSeries[heapSeries.length - 1]!;
       out.memory.push({
-        backend, items, calls: memoryCalls,
-        tensorsBefore: before.info.memory.tensors, tensorsAfter: after.memory.tensors,
-        tensorBytesBefore: before.info.memory.bytes, tensorBytesAfter: after.memory.bytes,
-        workerHeapBefore: before.heap, workerHeapAfter: heapAfter, workerHeapSeries: heapSeries, workerHeapSeriesCalls: seriesCalls,
+        backend,
+        items,
+        calls: memoryCalls,
+        tensorsBefore: before.info.memory.tensors,
+        tensorsAfter: after.memory.tensors,
+        tensorBytesBefore: before.info.memory.bytes,
+        tensorBytesAfter: after.memory.bytes,
+        workerHeapBefore: before.heap,
+        workerHeapAfter: heapAfter,
+        workerHeapSeries: heapSeries,
+        workerHeapSeriesCalls: seriesCalls,
       });
-      ctx.log(`${backend} memory over ${memoryCalls} calls: tensors ${before.info.memory.tensors} → ${after.memory.tensors}, heap ${before.heap} → ${heapAfter}`);
+      ctx.log(
+        `${backend} memory over ${memoryCalls} calls: tensors ${before.info.memory.tensors} → ${after.memory.tensors}, heap ${before.heap} → ${heapAfter}`,
+      );
     }
   } finally {
     await page.evaluate(() => window.bench.close());
@@ -81,7 +103,13 @@ async function startupRuns(ctx: BackendContext): Promise<StartupEntry> {
   const warm: StartupSample[] = [];
   let options: SessionOptions | null = null;
   for (let i = 0; i < plan.coldStarts; i++) {
-    options = { backends: [backend], dbName: `bench-startup-${backend}-${Date.now()}-${i}`, items: catalog.items, historyLength: HISTORY_LENGTH, sequenceModel: catalog.model };
+    options = {
+      backends: [backend],
+      dbName: `bench-startup-${backend}-${Date.now()}-${i}`,
+      items: catalog.items,
+      historyLength: HISTORY_LENGTH,
+      sequenceModel: catalog.model,
+    };
     const seedOptions = { ...options, sequenceModel: undefined };
     await page.evaluate((o) => window.bench.seed(o), seedOptions);
     await ctx.clearHttpCache();
@@ -92,7 +120,8 @@ async function startupRuns(ctx: BackendContext): Promise<StartupEntry> {
     await ctx.reload();
     warm.push(await page.evaluate((o) => window.bench.startup(o), options));
   }
-  const med = (samples: StartupSample[], pick: (s: StartupSample) => number): number => round(median(samples.map(pick).sort((a, b) => a - b)));
+  const med = (samples: StartupSample[], pick: (s: StartupSample) => number): number =>
+    round(median(samples.map(pick).sort((a, b) => a - b)));
   const entry: StartupEntry = {
     backend,
     cold: summarize(cold.map((s) => s.totalMs)),
@@ -104,7 +133,9 @@ async function startupRuns(ctx: BackendContext): Promise<StartupEntry> {
     warmupCostMs: med(warm, (s) => s.firstRecommendMs - s.secondRecommendMs),
     coldModelLoadMs: med(cold, (s) => s.modelLoadMs),
   };
-  ctx.log(`${backend} start-up: cold ${entry.cold.medianMs} ms, warm ${entry.warm.medianMs} ms (backend ${entry.warmBackendMs}, model ${entry.warmModelLoadMs}, first recommend ${entry.warmFirstRecommendMs})`);
+  ctx.log(
+    `${backend} start-up: cold ${entry.cold.medianMs} ms, warm ${entry.warm.medianMs} ms (backend ${entry.warmBackendMs}, model ${entry.warmModelLoadMs}, first recommend ${entry.warmFirstRecommendMs})`,
+  );
   return entry;
 }
 
@@ -114,15 +145,28 @@ async function encoderRuns(ctx: BackendContext, kind: 'text' | 'image'): Promise
   const count = kind === 'text' ? plan.textItems : plan.images;
   const perItem: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const options = { backends: [backend], dbName: `bench-${kind}-${backend}-${Date.now()}-${i}`, count, model: `/models/${kind}/manifest.json` };
-    const sample = kind === 'text'
-      ? await page.evaluate((o) => window.bench.encodeText(o), options)
-      : await page.evaluate((o) => window.bench.encodeImages(o), options);
+    const options = {
+      backends: [backend],
+      dbName: `bench-${kind}-${backend}-${Date.now()}-${i}`,
+      count,
+      model: `/models/${kind}/manifest.json`,
+    };
+    const sample =
+      kind === 'text'
+        ? await page.evaluate((o) => window.bench.encodeText(o), options)
+        : await page.evaluate((o) => window.bench.encodeImages(o), options);
     if (sample.encoded !== count) throw new Error(`${kind}: encoded ${sample.encoded} of ${count}`);
     perItem.push(Math.max(0, sample.encodeMs - sample.storeOnlyMs) / count);
   }
   const s = summarize(perItem);
-  const entry: EncoderEntry = { backend, kind, count, perItem: s, itemsPerSec: round(1000 / s.medianMs, 1), ...(kind === 'image' ? { anchorMsPerItem: ANCHORS.mobilenetMsPerImage } : {}) };
+  const entry: EncoderEntry = {
+    backend,
+    kind,
+    count,
+    perItem: s,
+    itemsPerSec: round(1000 / s.medianMs, 1),
+    ...(kind === 'image' ? { anchorMsPerItem: ANCHORS.mobilenetMsPerImage } : {}),
+  };
   ctx.log(`${backend} ${kind} encoder: ${s.medianMs} ms/item over ${runs} × ${count}`);
   return entry;
 }
@@ -142,22 +186,34 @@ export async function measureBackend(ctx: BackendContext, only?: 'memory' | 'tex
   };
   const { plan } = ctx;
   if (only === 'text') {
-    await attempt('text encoder', async () => { out.encoders.push(await encoderRuns(ctx, 'text')); });
+    await attempt('text encoder', async () => {
+      out.encoders.push(await encoderRuns(ctx, 'text'));
+    });
     return out;
   }
   if (only === 'memory') {
     const catalog = CATALOGS[0];
-    await attempt(`recommend SASRec ${catalog.items}`, () => recommendRun(ctx, out, catalog.items, catalog.model, plan.calls, plan.memoryCalls));
+    await attempt(`recommend SASRec ${catalog.items}`, () =>
+      recommendRun(ctx, out, catalog.items, catalog.model, plan.calls, plan.memoryCalls),
+    );
     return out;
   }
   for (const catalog of CATALOGS) {
     const small = catalog.items === CATALOGS[0].items;
     const calls = small ? plan.calls : plan.bigCalls;
-    await attempt(`recommend SASRec ${catalog.items}`, () => recommendRun(ctx, out, catalog.items, catalog.model, calls, small ? plan.memoryCalls : 0));
+    await attempt(`recommend SASRec ${catalog.items}`, () =>
+      recommendRun(ctx, out, catalog.items, catalog.model, calls, small ? plan.memoryCalls : 0),
+    );
     await attempt(`recommend popularity ${catalog.items}`, () => recommendRun(ctx, out, catalog.items, undefined, calls, 0));
   }
-  await attempt('start-up', async () => { out.startup = await startupRuns(ctx); });
-  await attempt('text encoder', async () => { out.encoders.push(await encoderRuns(ctx, 'text')); });
-  await attempt('image encoder', async () => { out.encoders.push(await encoderRuns(ctx, 'image')); });
+  await attempt('start-up', async () => {
+    out.startup = await startupRuns(ctx);
+  });
+  await attempt('text encoder', async () => {
+    out.encoders.push(await encoderRuns(ctx, 'text'));
+  });
+  await attempt('image encoder', async () => {
+    out.encoders.push(await encoderRuns(ctx, 'image'));
+  });
   return out;
 }

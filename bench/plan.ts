@@ -24,13 +24,57 @@ export function planFor(backend: BackendName, mode: Mode): Plan {
   const emulatedGpu = backend === 'webgpu';
   if (mode === 'quick') {
     return emulatedGpu
-      ? { warmup: 2, calls: 10, bigCalls: 5, memoryCalls: 20, coldStarts: 1, warmStarts: 2, textRuns: 1, textItems: 500, imageRuns: 1, images: 2 }
-      : { warmup: 3, calls: 40, bigCalls: 15, memoryCalls: 100, coldStarts: 2, warmStarts: 3, textRuns: 2, textItems: 2000, imageRuns: 2, images: 4 };
+      ? {
+          warmup: 2,
+          calls: 10,
+          bigCalls: 5,
+          memoryCalls: 20,
+          coldStarts: 1,
+          warmStarts: 2,
+          textRuns: 1,
+          textItems: 500,
+          imageRuns: 1,
+          images: 2,
+        }
+      : {
+          warmup: 3,
+          calls: 40,
+          bigCalls: 15,
+          memoryCalls: 100,
+          coldStarts: 2,
+          warmStarts: 3,
+          textRuns: 2,
+          textItems: 2000,
+          imageRuns: 2,
+          images: 4,
+        };
   }
   // Sized so the whole run stays near 15-25 minutes on a contended 2-core VM; `--memory-calls 1000` for the long leak check.
   return emulatedGpu
-    ? { warmup: 2, calls: 20, bigCalls: 5, memoryCalls: 40, coldStarts: 1, warmStarts: 2, textRuns: 1, textItems: 500, imageRuns: 1, images: 2 }
-    : { warmup: 5, calls: 200, bigCalls: 30, memoryCalls: 300, coldStarts: 2, warmStarts: 3, textRuns: 5, textItems: 2000, imageRuns: 2, images: backend === 'cpu' ? 3 : 8 };
+    ? {
+        warmup: 2,
+        calls: 20,
+        bigCalls: 5,
+        memoryCalls: 40,
+        coldStarts: 1,
+        warmStarts: 2,
+        textRuns: 1,
+        textItems: 500,
+        imageRuns: 1,
+        images: 2,
+      }
+    : {
+        warmup: 5,
+        calls: 200,
+        bigCalls: 30,
+        memoryCalls: 300,
+        coldStarts: 2,
+        warmStarts: 3,
+        textRuns: 5,
+        textItems: 2000,
+        imageRuns: 2,
+        images: backend === 'cpu' ? 3 : 8,
+      };
 }
 
 /** IndexedDB does not depend on the tfjs backend: measured once. */

@@ -17,7 +17,14 @@ export const ANCHORS = {
   batchedSpeedupTarget: 10,
 } as const;
 
-export interface TopkEntry { backend: string; items: number; dim: number; medianMs: number; baselineMedianMs: number; [key: string]: unknown }
+export interface TopkEntry {
+  backend: string;
+  items: number;
+  dim: number;
+  medianMs: number;
+  baselineMedianMs: number;
+  [key: string]: unknown;
+}
 
 export interface RecommendEntry extends Summary {
   backend: string;
@@ -131,63 +138,132 @@ function heapPoints(series: readonly number[], calls: readonly number[] | undefi
 
 export function renderTable(r: BrowserResults): string {
   const lines = [
-    `Measured ${r.date.slice(0, 10)} on ${r.machine.cpu} (${r.machine.cores} cores), ${r.browser}, \`npm run bench${r.mode === 'quick' ? ':quick' : ''}\` → \`bench/results/browser.json\`.` + (r.memoryRun ? ` Memory rows: \`bench/run.ts --only memory\` on ${r.memoryRun.date.slice(0, 10)} (${Math.round(r.memoryRun.durationS / 60)} min).` : ''),
+    `Measured ${r.date.slice(0, 10)} on ${r.machine.cpu} (${r.machine.cores} cores), ${r.browser}, \`npm run bench${r.mode === 'quick' ? ':quick' : ''}\` → \`bench/results/browser.json\`.` +
+      (r.memoryRun
+        ? ` Memory rows: \`bench/run.ts --only memory\` on ${r.memoryRun.date.slice(0, 10)} (${Math.round(r.memoryRun.durationS / 60)} min).`
+        : ''),
     '',
     row(['what', 'backend', 'median (p95)', 'same-run baseline', 'target', 'verdict']),
     row(['---', '---', '---', '---', '---', '---']),
   ];
   for (const e of r.recommend.filter((x) => x.model === 'sasrec')) {
     const base = r.recommend.find((x) => x.model === 'popularity' && x.backend === e.backend && x.items === e.items);
-    lines.push(row([
-      `recommend() SASRec, ${e.items.toLocaleString('en')} items, k=10`, e.backend, `${ms(e.p50Ms)} ms (${ms(e.p95Ms)})`,
-      base ? `popularity only ${ms(base.p50Ms)} ms; anchor ${ANCHORS.sasrecMs} ms (${ratio(e.p50Ms, ANCHORS.sasrecMs)})` : `anchor ${ANCHORS.sasrecMs} ms`,
-      `≤ ${ANCHORS.sasrecTargetMs} ms`, verdict(e.p50Ms <= ANCHORS.sasrecTargetMs, `${ratio(e.p50Ms, ANCHORS.sasrecTargetMs)} over`),
-    ]));
+    lines.push(
+      row([
+        `recommend() SASRec, ${e.items.toLocaleString('en')} items, k=10`,
+        e.backend,
+        `${ms(e.p50Ms)} ms (${ms(e.p95Ms)})`,
+        base
+          ? `popularity only ${ms(base.p50Ms)} ms; anchor ${ANCHORS.sasrecMs} ms (${ratio(e.p50Ms, ANCHORS.sasrecMs)})`
+          : `anchor ${ANCHORS.sasrecMs} ms`,
+        `≤ ${ANCHORS.sasrecTargetMs} ms`,
+        verdict(e.p50Ms <= ANCHORS.sasrecTargetMs, `${ratio(e.p50Ms, ANCHORS.sasrecTargetMs)} over`),
+      ]),
+    );
   }
   for (const s of r.startup.perBackend) {
-    lines.push(row([
-      'start-up: createRecommender() → first result', s.backend, `warm ${ms(s.warm.medianMs)} ms (${ms(s.warm.p95Ms)})`,
-      `cold ${ms(s.cold.medianMs)} ms; backend init + self-test ${ms(s.warmBackendMs)} ms; first call − second ${ms(s.warmupCostMs)} ms`, `warm < ${ANCHORS.warmStartTargetMs} ms`,
-      verdict(s.warm.medianMs < ANCHORS.warmStartTargetMs, `${ratio(s.warm.medianMs, ANCHORS.warmStartTargetMs)} over`),
-    ]));
+    lines.push(
+      row([
+        'start-up: createRecommender() → first result',
+        s.backend,
+        `warm ${ms(s.warm.medianMs)} ms (${ms(s.warm.p95Ms)})`,
+        `cold ${ms(s.cold.medianMs)} ms; backend init + self-test ${ms(s.warmBackendMs)} ms; first call − second ${ms(s.warmupCostMs)} ms`,
+        `warm < ${ANCHORS.warmStartTargetMs} ms`,
+        verdict(s.warm.medianMs < ANCHORS.warmStartTargetMs, `${ratio(s.warm.medianMs, ANCHORS.warmStartTargetMs)} over`),
+      ]),
+    );
   }
   for (const e of r.encoders) {
     const anchor = e.anchorMsPerItem;
-    lines.push(row([
-      `${e.kind} encoder, ${e.count.toLocaleString('en')} ${e.kind === 'text' ? 'items' : 'images'}`, e.backend,
-      `${ms(e.perItem.medianMs)} ms/item (${ms(e.perItem.p95Ms)}), ${e.itemsPerSec >= 10 ? e.itemsPerSec.toFixed(0) : e.itemsPerSec.toPrecision(2)}/s${e.kind === 'text' ? `, all ${e.count.toLocaleString('en')} in ${(e.perItem.medianMs * e.count / 1000).toFixed(0)} s` : ''}${e.run ? ` (separate run ${e.run.date.slice(0, 10)})` : ''}`,
-      anchor !== undefined ? `MobileNetV2 WebGL anchor ${anchor} ms/image (${ratio(e.perItem.medianMs, anchor)})` : 'storage-only upsert subtracted',
-      anchor !== undefined ? `≈ ${anchor} ms/image` : '–', anchor !== undefined ? verdict(e.perItem.medianMs <= anchor * 1.5, `${ratio(e.perItem.medianMs, anchor)} the anchor`) : '–',
-    ]));
+    lines.push(
+      row([
+        `${e.kind} encoder, ${e.count.toLocaleString('en')} ${e.kind === 'text' ? 'items' : 'images'}`,
+        e.backend,
+        `${ms(e.perItem.medianMs)} ms/item (${ms(e.perItem.p95Ms)}), ${e.itemsPerSec >= 10 ? e.itemsPerSec.toFixed(0) : e.itemsPerSec.toPrecision(2)}/s${e.kind === 'text' ? `, all ${e.count.toLocaleString('en')} in ${((e.perItem.medianMs * e.count) / 1000).toFixed(0)} s` : ''}${e.run ? ` (separate run ${e.run.date.slice(0, 10)})` : ''}`,
+        anchor !== undefined
+          ? `MobileNetV2 WebGL anchor ${anchor} ms/image (${ratio(e.perItem.medianMs, anchor)})`
+          : 'storage-only upsert subtracted',
+        anchor !== undefined ? `≈ ${anchor} ms/image` : '–',
+        anchor !== undefined ? verdict(e.perItem.medianMs <= anchor * 1.5, `${ratio(e.perItem.medianMs, anchor)} the anchor`) : '–',
+      ]),
+    );
   }
   const idb = r.indexeddb;
   if (idb) {
-    lines.push(row([`track() ${idb.events.toLocaleString('en')} events, one batch`, 'IndexedDB', `${ms(idb.batched.medianMs)} ms (${ms(idb.batched.p95Ms)})`,
-      `one call per event ${ms(idb.perEvent.medianMs)} ms (${idb.speedup.toFixed(0)}× slower)`, `≥ ${ANCHORS.batchedSpeedupTarget}× faster batched`,
-      verdict(idb.speedup >= ANCHORS.batchedSpeedupTarget, `${idb.speedup.toFixed(1)}×`)]));
-    lines.push(row([`history() of ${idb.events.toLocaleString('en')} events / export / import`, 'IndexedDB',
-      `${ms(idb.historyRead.medianMs)} / ${ms(idb.export.medianMs)} / ${ms(idb.import.medianMs)} ms`, '–', '–', '–']));
-    if (idb.upsert100kItemsMs !== undefined) lines.push(row(['upsertItems() of 100,000 items, one call', 'IndexedDB', `${ms(idb.upsert100kItemsMs)} ms (once)`, '–', '–', '–']));
+    lines.push(
+      row([
+        `track() ${idb.events.toLocaleString('en')} events, one batch`,
+        'IndexedDB',
+        `${ms(idb.batched.medianMs)} ms (${ms(idb.batched.p95Ms)})`,
+        `one call per event ${ms(idb.perEvent.medianMs)} ms (${idb.speedup.toFixed(0)}× slower)`,
+        `≥ ${ANCHORS.batchedSpeedupTarget}× faster batched`,
+        verdict(idb.speedup >= ANCHORS.batchedSpeedupTarget, `${idb.speedup.toFixed(1)}×`),
+      ]),
+    );
+    lines.push(
+      row([
+        `history() of ${idb.events.toLocaleString('en')} events / export / import`,
+        'IndexedDB',
+        `${ms(idb.historyRead.medianMs)} / ${ms(idb.export.medianMs)} / ${ms(idb.import.medianMs)} ms`,
+        '–',
+        '–',
+        '–',
+      ]),
+    );
+    if (idb.upsert100kItemsMs !== undefined)
+      lines.push(row(['upsertItems() of 100,000 items, one call', 'IndexedDB', `${ms(idb.upsert100kItemsMs)} ms (once)`, '–', '–', '–']));
   }
   const mem = r.memory;
   for (const m of mem) {
     const grew = m.tensorsAfter - m.tensorsBefore;
     const series = m.workerHeapSeries ?? [m.workerHeapBefore, m.workerHeapAfter];
     const heapFlat = heapIsFlat(series);
-    lines.push(row([`memory after ${m.calls.toLocaleString('en')} recommend() calls`, m.backend,
-      `tensors ${m.tensorsBefore} → ${m.tensorsAfter}; worker heap ${heapPoints(series, m.workerHeapSeriesCalls)} MB`, 'before the calls', 'no growth',
-      verdict(grew === 0 && heapFlat, `${grew} tensors, heap +${((m.workerHeapAfter - m.workerHeapBefore) / 1024).toFixed(0)} kB`)]));
+    lines.push(
+      row([
+        `memory after ${m.calls.toLocaleString('en')} recommend() calls`,
+        m.backend,
+        `tensors ${m.tensorsBefore} → ${m.tensorsAfter}; worker heap ${heapPoints(series, m.workerHeapSeriesCalls)} MB`,
+        'before the calls',
+        'no growth',
+        verdict(grew === 0 && heapFlat, `${grew} tensors, heap +${((m.workerHeapAfter - m.workerHeapBefore) / 1024).toFixed(0)} kB`),
+      ]),
+    );
   }
   const z = r.size;
-  lines.push(row(['main-thread entry (minified, gzip)', '–', kB(z.mainGzipBytes), `worker ${kB(z.workerGzipBytes)}${z.lazyChunks.map((c) => ` + lazy ${kB(c.gzipBytes)}`).join('')}`,
-    `≤ ${kB(ANCHORS.mainGzipTargetBytes)}`, verdict(z.mainGzipBytes <= ANCHORS.mainGzipTargetBytes, kB(z.mainGzipBytes))]));
-  lines.push(row(['models on the wire (raw / gzip)', '–', z.models.map((m) => `${m.name} ${MB(m.bytes)} / ${MB(m.gzipBytes)}`).join('; '), '–', '–', '–']));
+  lines.push(
+    row([
+      'main-thread entry (minified, gzip)',
+      '–',
+      kB(z.mainGzipBytes),
+      `worker ${kB(z.workerGzipBytes)}${z.lazyChunks.map((c) => ` + lazy ${kB(c.gzipBytes)}`).join('')}`,
+      `≤ ${kB(ANCHORS.mainGzipTargetBytes)}`,
+      verdict(z.mainGzipBytes <= ANCHORS.mainGzipTargetBytes, kB(z.mainGzipBytes)),
+    ]),
+  );
+  lines.push(
+    row([
+      'models on the wire (raw / gzip)',
+      '–',
+      z.models.map((m) => `${m.name} ${MB(m.bytes)} / ${MB(m.gzipBytes)}`).join('; '),
+      '–',
+      '–',
+      '–',
+    ]),
+  );
   if (r.topk.length === 0) {
     lines.push(row(['top-k scoring', '–', 'not measured in this run', '–', '–', '–']));
   } else {
     for (const t of r.topk) {
-      lines.push(row([`top-10 of ${t.items.toLocaleString('en')} × ${t.dim}${typeof t.env === 'string' ? ` (${t.env})` : ''}`, t.backend,
-        `${ms(t.medianMs)} ms`, `plain JS ${ms(t.baselineMedianMs)} ms (${ratio(t.baselineMedianMs, t.medianMs)} speed-up)`, '–', '–']));
+      lines.push(
+        row([
+          `top-10 of ${t.items.toLocaleString('en')} × ${t.dim}${typeof t.env === 'string' ? ` (${t.env})` : ''}`,
+          t.backend,
+          `${ms(t.medianMs)} ms`,
+          `plain JS ${ms(t.baselineMedianMs)} ms (${ratio(t.baselineMedianMs, t.medianMs)} speed-up)`,
+          '–',
+          '–',
+        ]),
+      );
     }
   }
   if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `- ${n}`));

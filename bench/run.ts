@@ -29,7 +29,14 @@ import { probeWorkerHeap } from './worker-heap';
 const root = join(import.meta.dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The same flags as playwright.config.ts.
-const BASE_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const BACKEND_ARGS: Record<string, string[]> = {
   webgpu: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'],
   webgl: ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'],
@@ -59,10 +66,19 @@ if (only !== undefined && only !== 'memory' && only !== 'text') throw new Error(
 const started = Date.now();
 const log = (message: string): void => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
 
-async function withBackend(backend: BackendName, url: string, profile: string, fn: (context: BrowserContext) => Promise<void>): Promise<void> {
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...BASE_ARGS, ...(BACKEND_ARGS[backend] ?? [])] });
+async function withBackend(
+  backend: BackendName,
+  url: string,
+  profile: string,
+  fn: (context: BrowserContext) => Promise<void>,
+): Promise<void> {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...BASE_ARGS, ...(BACKEND_ARGS[backend] ?? [])],
+  });
   try {
-    const page = context.pages()[0] ?? await context.newPage();
+    const page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => log(`page error: ${err.message}`));
     await page.goto(url);
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
@@ -91,12 +107,28 @@ async function partialRun(part: 'memory' | 'text'): Promise<void> {
       await withBackend(backend, server.url, profile, async (context) => {
         const page = context.pages()[0]!;
         const heap = await probeWorkerHeap(page);
-        perBackend.push(await measureBackend({
-          page, backend, plan: { ...planFor(backend, mode), ...(memoryCalls ? { memoryCalls } : {}), ...(textItems ? { textItems, textRuns: 2 } : {}) }, heap, log,
-          clearHttpCache: async () => undefined, reload: async () => undefined,
-        }, part));
+        perBackend.push(
+          await measureBackend(
+            {
+              page,
+              backend,
+              plan: {
+                ...planFor(backend, mode),
+                ...(memoryCalls ? { memoryCalls } : {}),
+                ...(textItems ? { textItems, textRuns: 2 } : {}),
+              },
+              heap,
+              log,
+              clearHttpCache: async () => undefined,
+              reload: async () => undefined,
+            },
+            part,
+          ),
+        );
         await heap.close();
-      }).catch((err: unknown) => { notes.push(`${backend}: could not run (${part} check): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`); });
+      }).catch((err: unknown) => {
+        notes.push(`${backend}: could not run (${part} check): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      });
     }
   } finally {
     await server.close();
@@ -112,9 +144,16 @@ async function partialRun(part: 'memory' | 'text'): Promise<void> {
     results.memoryRun = run;
   } else {
     const measured = perBackend.flatMap((r) => r.encoders.map((e) => ({ ...e, run })));
-    results.encoders = [...results.encoders.filter((e) => !measured.some((x) => x.backend === e.backend && x.kind === e.kind && x.count === e.count)), ...measured];
+    results.encoders = [
+      ...results.encoders.filter((e) => !measured.some((x) => x.backend === e.backend && x.kind === e.kind && x.count === e.count)),
+      ...measured,
+    ];
   }
-  results.notes = [...results.notes.filter((n) => !n.endsWith(`(${part} check)`)), ...notes, ...perBackend.flatMap((r) => r.notes.map((n) => `${n} (${part} check)`))];
+  results.notes = [
+    ...results.notes.filter((n) => !n.endsWith(`(${part} check)`)),
+    ...notes,
+    ...perBackend.flatMap((r) => r.notes.map((n) => `${n} (${part} check)`)),
+  ];
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   writePerformanceTable(results);
   log(`wrote the ${part} rows of ${file} and the table in docs/performance.md`);
@@ -144,8 +183,14 @@ async function main(): Promise<void> {
         const heap = await probeWorkerHeap(page);
         const cdp = await context.newCDPSession(page);
         const results = await measureBackend({
-          page, backend, plan: { ...planFor(backend, mode), ...(memoryCalls ? { memoryCalls } : {}) }, heap, log,
-          clearHttpCache: async () => { await cdp.send('Network.clearBrowserCache'); },
+          page,
+          backend,
+          plan: { ...planFor(backend, mode), ...(memoryCalls ? { memoryCalls } : {}) },
+          heap,
+          log,
+          clearHttpCache: async () => {
+            await cdp.send('Network.clearBrowserCache');
+          },
           reload: async () => {
             await page.reload();
             await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
@@ -155,18 +200,30 @@ async function main(): Promise<void> {
         if (!indexeddb && backend === (backends.includes('cpu') ? 'cpu' : backends[backends.length - 1])) {
           const plan = indexedDbPlan(mode);
           log(`IndexedDB: ${plan.events} events, ${plan.reps} reps (per-event: ${plan.perEventReps})`);
-          const raw = await page.evaluate((o) => window.bench.indexedDb(o), { backends: [backend], dbName: `bench-idb-${Date.now()}`, ...plan });
+          const raw = await page.evaluate((o) => window.bench.indexedDb(o), {
+            backends: [backend],
+            dbName: `bench-idb-${Date.now()}`,
+            ...plan,
+          });
           const batched = summarize(raw.batchedMs);
           const perEvent = summarize(raw.perEventMs);
           indexeddb = {
-            events: raw.events, batched10kMs: batched.medianMs, perEvent10kMs: perEvent.medianMs, batched, perEvent,
+            events: raw.events,
+            batched10kMs: batched.medianMs,
+            perEvent10kMs: perEvent.medianMs,
+            batched,
+            perEvent,
             speedup: round(perEvent.medianMs / batched.medianMs, 1),
-            historyRead: summarize(raw.historyReadMs), export: summarize(raw.exportMs), import: summarize(raw.importMs),
+            historyRead: summarize(raw.historyReadMs),
+            export: summarize(raw.exportMs),
+            import: summarize(raw.importMs),
           };
           log(`IndexedDB: batched ${batched.medianMs} ms, per event ${perEvent.medianMs} ms`);
         }
         await heap.close();
-      }).catch((err: unknown) => { notes.push(`${backend}: could not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`); });
+      }).catch((err: unknown) => {
+        notes.push(`${backend}: could not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      });
     }
   } finally {
     await server.close();
@@ -175,7 +232,10 @@ async function main(): Promise<void> {
   if (topkMode === 'skip') notes.push('top-k: skipped (--topk skip).');
   else {
     log(`top-k: bench/topk/run.ts${mode === 'quick' ? ' --quick' : ''}`);
-    topk = runTopk({ script: join(root, 'bench/topk/run.ts'), out: join(root, 'bench/.build/topk.json'), quick: mode === 'quick', cwd: root }, notes);
+    topk = runTopk(
+      { script: join(root, 'bench/topk/run.ts'), out: join(root, 'bench/.build/topk.json'), quick: mode === 'quick', cwd: root },
+      notes,
+    );
   }
   const upsert100k = perBackend.map((r) => r.catalogUpsertMs[100_000]).find((v) => v !== undefined);
   if (indexeddb && upsert100k !== undefined) (indexeddb as IndexedDbResult).upsert100kItemsMs = upsert100k;
@@ -183,7 +243,13 @@ async function main(): Promise<void> {
   const fastest = [...startups].sort((a, b) => a.warm.medianMs - b.warm.medianMs)[0];
   const results: BrowserResults = {
     browser,
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), os: `${process.platform} ${release()}`, node: process.version },
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      memoryGiB: round(totalmem() / 2 ** 30, 1),
+      os: `${process.platform} ${release()}`,
+      node: process.version,
+    },
     date: new Date().toISOString(),
     mode,
     durationS: Math.round((Date.now() - started) / 1000),
@@ -191,7 +257,12 @@ async function main(): Promise<void> {
     topk,
     recommend: perBackend.flatMap((r) => r.recommend),
     memory: perBackend.flatMap((r) => r.memory),
-    startup: { coldMs: fastest?.cold.medianMs ?? NaN, warmMs: fastest?.warm.medianMs ?? NaN, backend: fastest?.backend ?? 'none', perBackend: startups },
+    startup: {
+      coldMs: fastest?.cold.medianMs ?? NaN,
+      warmMs: fastest?.warm.medianMs ?? NaN,
+      backend: fastest?.backend ?? 'none',
+      perBackend: startups,
+    },
     encoders: perBackend.flatMap((r) => r.encoders),
     indexeddb,
     size,

@@ -12,8 +12,17 @@ import { staticClosure } from './bundle-graph';
 const root = join(import.meta.dirname, '..');
 const OUT = join(root, 'bench/.build/size');
 
-export interface ChunkSize { file: string; bytes: number; gzipBytes: number }
-export interface ModelSize { name: string; files: number; bytes: number; gzipBytes: number }
+export interface ChunkSize {
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+}
+export interface ModelSize {
+  name: string;
+  files: number;
+  bytes: number;
+  gzipBytes: number;
+}
 
 export interface SizeResult {
   mainGzipBytes: number;
@@ -41,7 +50,12 @@ export async function measureBundles(): Promise<Omit<SizeResult, 'models'>> {
     root,
     publicDir: false,
     build: {
-      target: 'es2022', outDir: OUT, emptyOutDir: true, minify: true, write: false, modulePreload: false,
+      target: 'es2022',
+      outDir: OUT,
+      emptyOutDir: true,
+      minify: true,
+      write: false,
+      modulePreload: false,
       rollupOptions: { input: { index: join(root, 'lib/index.ts') }, preserveEntrySignatures: 'strict' },
     },
     worker: { format: 'es' },
@@ -50,21 +64,24 @@ export async function measureBundles(): Promise<Omit<SizeResult, 'models'>> {
   // Vite builds `new Worker(new URL(…))` as a separate bundle and emits its files as assets.
   const files = new Map<string, string>();
   let entry: string | undefined;
-  for (const out of outputs) for (const file of out.output) {
-    if (file.type === 'chunk') {
-      files.set(file.fileName, file.code);
-      if (file.isEntry && file.name === 'index') entry = file.fileName;
-    } else if (file.fileName.endsWith('.js')) {
-      files.set(file.fileName, typeof file.source === 'string' ? file.source : new TextDecoder().decode(file.source));
+  for (const out of outputs)
+    for (const file of out.output) {
+      if (file.type === 'chunk') {
+        files.set(file.fileName, file.code);
+        if (file.isEntry && file.name === 'index') entry = file.fileName;
+      } else if (file.fileName.endsWith('.js')) {
+        files.set(file.fileName, typeof file.source === 'string' ? file.source : new TextDecoder().decode(file.source));
+      }
     }
-  }
   const workerEntry = [...files.keys()].find((name) => name.includes('engine.worker'));
   if (!entry || !workerEntry) throw new Error(`the size build lacks the index or the worker (files: ${[...files.keys()].join(', ')})`);
   const size = (names: Iterable<string>): { bytes: number; gzipBytes: number } => {
-    let bytes = 0; let gz = 0;
+    let bytes = 0;
+    let gz = 0;
     for (const name of names) {
       const code = new TextEncoder().encode(files.get(name)!);
-      bytes += code.byteLength; gz += gzipBytes(code);
+      bytes += code.byteLength;
+      gz += gzipBytes(code);
     }
     return { bytes, gzipBytes: gz };
   };
@@ -77,13 +94,18 @@ export async function measureBundles(): Promise<Omit<SizeResult, 'models'>> {
 }
 
 export function measureModels(modelsDir: string): ModelSize[] {
-  return readdirSync(modelsDir).filter((name) => statSync(join(modelsDir, name)).isDirectory()).sort().map((name) => {
-    const manifest = JSON.parse(readFileSync(join(modelsDir, name, 'manifest.json'), 'utf8')) as { files: Array<{ path: string }> };
-    let bytes = 0; let gz = 0;
-    for (const file of ['manifest.json', ...manifest.files.map((f) => f.path)]) {
-      const data = readFileSync(join(modelsDir, name, file));
-      bytes += data.byteLength; gz += gzipBytes(data);
-    }
-    return { name, files: manifest.files.length + 1, bytes, gzipBytes: gz };
-  });
+  return readdirSync(modelsDir)
+    .filter((name) => statSync(join(modelsDir, name)).isDirectory())
+    .sort()
+    .map((name) => {
+      const manifest = JSON.parse(readFileSync(join(modelsDir, name, 'manifest.json'), 'utf8')) as { files: Array<{ path: string }> };
+      let bytes = 0;
+      let gz = 0;
+      for (const file of ['manifest.json', ...manifest.files.map((f) => f.path)]) {
+        const data = readFileSync(join(modelsDir, name, file));
+        bytes += data.byteLength;
+        gz += gzipBytes(data);
+      }
+      return { name, files: manifest.files.length + 1, bytes, gzipBytes: gz };
+    });
 }

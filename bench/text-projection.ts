@@ -48,7 +48,10 @@ const cold = new Uint8Array(rows);
 {
   const order = Array.from({ length: n }, (_, i) => i + 1);
   const rand = mulberry32(42);
-  for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j]!, order[i]!]; }
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
   for (const i of order.slice(0, Math.round(0.1 * n))) cold[i] = 1;
 }
 
@@ -61,7 +64,9 @@ const params = (model as unknown as { params: Parameters<typeof scoreHistories>[
 // bench item i (MovieID order) ↔ model item m
 const toModel = new Int32Array(rows);
 const modelIndex = new Map(itemIds.map((id, k) => [Number(id), k + 1]));
-data.movieIds.forEach((movie, i) => { if (i > 0) toModel[i] = modelIndex.get(movie) ?? 0; });
+data.movieIds.forEach((movie, i) => {
+  if (i > 0) toModel[i] = modelIndex.get(movie) ?? 0;
+});
 const table = params.get('item_emb')!;
 const learned = table.dataSync().slice() as Float32Array;
 const d = config.dim;
@@ -95,8 +100,16 @@ function fitProjection(lambda: number, use: (i: number) => boolean): Float64Arra
   const W = new Float64Array(p * d);
   const y = new Float64Array(p);
   for (let k = 0; k < d; k++) {
-    for (let i = 0; i < p; i++) { let s = B[i * d + k]!; for (let j = 0; j < i; j++) s -= L[i * p + j]! * y[j]!; y[i] = s / L[i * p + i]!; }
-    for (let i = p - 1; i >= 0; i--) { let s = y[i]!; for (let j = i + 1; j < p; j++) s -= L[j * p + i]! * W[j * d + k]!; W[i * d + k] = s / L[i * p + i]!; }
+    for (let i = 0; i < p; i++) {
+      let s = B[i * d + k]!;
+      for (let j = 0; j < i; j++) s -= L[i * p + j]! * y[j]!;
+      y[i] = s / L[i * p + i]!;
+    }
+    for (let i = p - 1; i >= 0; i--) {
+      let s = y[i]!;
+      for (let j = i + 1; j < p; j++) s -= L[j * p + i]! * W[j * d + k]!;
+      W[i * d + k] = s / L[i * p + i]!;
+    }
   }
   return W;
 }
@@ -119,9 +132,18 @@ function meanCosine(W: Float64Array, use: (i: number) => boolean): number {
     const m = toModel[i]!;
     if (!use(i) || m === 0) continue;
     const p = project(W, i);
-    let dot = 0; let a = 0; let b = 0;
-    for (let k = 0; k < d; k++) { dot += p[k]! * learned[m * d + k]!; a += p[k]! ** 2; b += learned[m * d + k]! ** 2; }
-    if (a > 0 && b > 0) { sum += dot / Math.sqrt(a * b); count++; }
+    let dot = 0;
+    let a = 0;
+    let b = 0;
+    for (let k = 0; k < d; k++) {
+      dot += p[k]! * learned[m * d + k]!;
+      a += p[k]! ** 2;
+      b += learned[m * d + k]! ** 2;
+    }
+    if (a > 0 && b > 0) {
+      sum += dot / Math.sqrt(a * b);
+      count++;
+    }
   }
   return count ? sum / count : 0;
 }
@@ -129,11 +151,19 @@ function meanCosine(W: Float64Array, use: (i: number) => boolean): number {
 // λ chosen on a held-out tenth of the warm items
 const check = (i: number): boolean => cold[i] === 0 && i % 10 === 3;
 const lambdas = [0.01, 0.1, 1, 10, 100];
-const byLambda = lambdas.map((lambda) => ({ lambda, cosine: meanCosine(fitProjection(lambda, (i) => cold[i] === 0 && !check(i)), check) }));
+const byLambda = lambdas.map((lambda) => ({
+  lambda,
+  cosine: meanCosine(
+    fitProjection(lambda, (i) => cold[i] === 0 && !check(i)),
+    check,
+  ),
+}));
 const { lambda } = byLambda.reduce((a, b) => (b.cosine > a.cosine ? b : a));
 const W = fitProjection(lambda, (i) => cold[i] === 0);
 const coldCosine = meanCosine(W, (i) => cold[i] === 1);
-log(`ridge λ ${lambda} (held-out warm cosine ${byLambda.map((b) => `${b.lambda}: ${b.cosine.toFixed(3)}`).join(', ')}); cold items: projected vs learned cosine ${coldCosine.toFixed(3)}`);
+log(
+  `ridge λ ${lambda} (held-out warm cosine ${byLambda.map((b) => `${b.lambda}: ${b.cosine.toFixed(3)}`).join(', ')}); cold items: projected vs learned cosine ${coldCosine.toFixed(3)}`,
+);
 
 // ridge shrinks towards the mean, so projected rows are short; a second variant rescales each to the warm items' mean norm
 let warmNorm = 0;
@@ -154,11 +184,16 @@ for (let i = 1; i <= n; i++) {
   const v = project(W, i);
   projected.set(v, toModel[i]! * d);
   const norm = Math.hypot(...v) || 1;
-  projectedScaled.set(v.map((x) => (x * warmNorm) / norm), toModel[i]! * d);
+  projectedScaled.set(
+    v.map((x) => (x * warmNorm) / norm),
+    toModel[i]! * d,
+  );
 }
 
 // users whose test item is cold; cold items dropped from the input
-const cases = data.seqs.flatMap((s) => (cold[s[s.length - 1]!] ? [{ input: Int32Array.from(s.subarray(0, s.length - 1)).filter((i) => !cold[i]), target: s[s.length - 1]! }] : []));
+const cases = data.seqs.flatMap((s) =>
+  cold[s[s.length - 1]!] ? [{ input: Int32Array.from(s.subarray(0, s.length - 1)).filter((i) => !cold[i]), target: s[s.length - 1]! }] : [],
+);
 log(`${cases.length} test users with a cold target`);
 
 function sequenceScores(embeddings: Float32Array): Float32Array[] {
@@ -166,7 +201,11 @@ function sequenceScores(embeddings: Float32Array): Float32Array[] {
   const out: Float32Array[] = [];
   for (let start = 0; start < cases.length; start += 128) {
     const batch = cases.slice(start, start + 128);
-    const scores = scoreHistories(params, config, batch.map((c) => Int32Array.from(c.input, (i) => toModel[i]!))).scores;
+    const scores = scoreHistories(
+      params,
+      config,
+      batch.map((c) => Int32Array.from(c.input, (i) => toModel[i]!)),
+    ).scores;
     batch.forEach((_, b) => {
       const row = new Float32Array(rows);
       for (let i = 1; i <= n; i++) row[i] = toModel[i] ? scores[b * (config.numItems + 1) + toModel[i]!]! : -Infinity;
@@ -178,8 +217,12 @@ function sequenceScores(embeddings: Float32Array): Float32Array[] {
 
 /** Per-user min-max to [0, 1] over items 1..n, so two signals add on one scale. */
 function unit(s: Float32Array): Float32Array {
-  let lo = Infinity; let hi = -Infinity;
-  for (let i = 1; i <= n; i++) { if (s[i]! < lo) lo = s[i]!; if (s[i]! > hi) hi = s[i]!; }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 1; i <= n; i++) {
+    if (s[i]! < lo) lo = s[i]!;
+    if (s[i]! > hi) hi = s[i]!;
+  }
   const out = new Float32Array(s.length);
   for (let i = 1; i <= n; i++) out[i] = hi > lo ? (s[i]! - lo) / (hi - lo) : 0;
   return out;
@@ -197,10 +240,19 @@ const measure = (scores: (k: number) => Float32Array): { hr10: number; ndcg10: n
   cases.forEach((c, k) => acc.add(rankOf(scores(k), c.target, c.input, n)));
   return { hr10: round(acc.hr / acc.n), ndcg10: round(acc.ndcg / acc.n) };
 };
-const mixes = [0.1, 0.25, 0.5].map((w) => ({ w, ...measure((k) => { const a = unit(textScores[k]!); const b = unit(withScaled[k]!); return a.map((x, i) => (1 - w) * x + w * b[i]!); }) }));
+const mixes = [0.1, 0.25, 0.5].map((w) => ({
+  w,
+  ...measure((k) => {
+    const a = unit(textScores[k]!);
+    const b = unit(withScaled[k]!);
+    return a.map((x, i) => (1 - w) * x + w * b[i]!);
+  }),
+}));
 const result = {
-  protocol: 'fold 0 of the cold-start split (seed 42, 10% of items); users whose test item is cold, cold items dropped from the input; full ranking over all items, seen masked',
-  approximation: 'the SASRec model was trained with all items present; only the cold items\' embeddings are replaced by projections of their text. A clean measurement retrains without them.',
+  protocol:
+    'fold 0 of the cold-start split (seed 42, 10% of items); users whose test item is cold, cold items dropped from the input; full ranking over all items, seen masked',
+  approximation:
+    "the SASRec model was trained with all items present; only the cold items' embeddings are replaced by projections of their text. A clean measurement retrains without them.",
   model: modelDir,
   users: cases.length,
   ridge: { lambda, heldOutWarmCosine: byLambda, coldProjectedVsLearnedCosine: round(coldCosine) },

@@ -24,7 +24,10 @@ export interface WarmInput {
 }
 
 export interface WarmResult {
-  result: { sequence: { ndcg10: number; hr10: number }; hybrid: { ndcg10: number; hr10: number; contentWeight: number; popularityWeight: number } } | null;
+  result: {
+    sequence: { ndcg10: number; hr10: number };
+    hybrid: { ndcg10: number; hr10: number; contentWeight: number; popularityWeight: number };
+  } | null;
   note: string;
 }
 
@@ -36,19 +39,30 @@ function findModel(): string | null {
   const root = MODELS.pathname;
   if (!existsSync(root)) return null;
   const dirs = readdirSync(root).filter((d) => existsSync(join(root, d, 'manifest.json')));
-  dirs.sort((a, b) => Number(b.includes('ml1m')) - Number(a.includes('ml1m')) || Number(a.includes('abort')) - Number(b.includes('abort')) || a.localeCompare(b));
+  dirs.sort(
+    (a, b) =>
+      Number(b.includes('ml1m')) - Number(a.includes('ml1m')) ||
+      Number(a.includes('abort')) - Number(b.includes('abort')) ||
+      a.localeCompare(b),
+  );
   for (const d of dirs) {
     try {
       const m = JSON.parse(readFileSync(join(root, d, 'manifest.json'), 'utf8')) as { kind?: string };
       if (m.kind === 'sequence') return join(root, d);
-    } catch { /* not a model */ }
+    } catch {
+      /* not a model */
+    }
   }
   return null;
 }
 
 export async function warmBlock(input: WarmInput): Promise<WarmResult> {
   const dir = input.modelDir ?? findModel();
-  if (!dir) return { result: null, note: 'no trained sequence model under bench/.models/ when this ran; train one (tastebud train --interactions ml-1m --out bench/.models/sasrec-ml1m) and rerun' };
+  if (!dir)
+    return {
+      result: null,
+      note: 'no trained sequence model under bench/.models/ when this ran; train one (tastebud train --interactions ml-1m --out bench/.models/sasrec-ml1m) and rerun',
+    };
   const { data, counts, log } = input;
   const n = data.numItems;
   const manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')), 'sequence');
@@ -63,16 +77,24 @@ export async function warmBlock(input: WarmInput): Promise<WarmResult> {
   const model = await loadSequenceModel(manifest, files);
   // model item k (1-based) → our item index
   const ours = new Map(data.movieIds.map((m, i) => [String(m), i]));
-  const toOurs = Int32Array.from({ length: model.itemIds.length + 1 }, (_, k) => (k === 0 ? 0 : ours.get(model.itemIds[k - 1]!) ?? 0));
+  const toOurs = Int32Array.from({ length: model.itemIds.length + 1 }, (_, k) => (k === 0 ? 0 : (ours.get(model.itemIds[k - 1]!) ?? 0)));
   const toModel = new Int32Array(n + 1);
-  toOurs.forEach((i, k) => { if (i > 0) toModel[i] = k; });
+  toOurs.forEach((i, k) => {
+    if (i > 0) toModel[i] = k;
+  });
   const mapped = toOurs.reduce((a, i) => a + (i > 0 ? 1 : 0), 0);
-  if (mapped < n * 0.99) { model.dispose(); return { result: null, note: `model ${dir} vocabulary maps to only ${mapped} of ${n} items` }; }
+  if (mapped < n * 0.99) {
+    model.dispose();
+    return { result: null, note: `model ${dir} vocabulary maps to only ${mapped} of ${n} items` };
+  }
   log(`warm: sequence model ${dir} (${manifest.version}), backend ${tf.getBackend()}`);
 
   const logPop = new Float32Array(n + 1);
   let maxPop = 0;
-  for (let i = 1; i <= n; i++) { logPop[i] = Math.log1p(counts[i]!); maxPop = Math.max(maxPop, logPop[i]!); }
+  for (let i = 1; i <= n; i++) {
+    logPop[i] = Math.log1p(counts[i]!);
+    maxPop = Math.max(maxPop, logPop[i]!);
+  }
   for (let i = 1; i <= n; i++) logPop[i] = logPop[i]! / (maxPop || 1);
 
   const run = (cut: 1 | 2): Map<string, Acc> => {
@@ -84,14 +106,23 @@ export async function warmBlock(input: WarmInput): Promise<WarmResult> {
       const raw = model.score(modelHist).scores;
       const seq = new Float32Array(n + 1).fill(-Infinity);
       let max = 0;
-      for (let k = 1; k < raw.length; k++) { const i = toOurs[k]!; if (i > 0) { seq[i] = raw[k]!; max = Math.max(max, Math.abs(raw[k]!)); } }
+      for (let k = 1; k < raw.length; k++) {
+        const i = toOurs[k]!;
+        if (i > 0) {
+          seq[i] = raw[k]!;
+          max = Math.max(max, Math.abs(raw[k]!));
+        }
+      }
       for (let i = 1; i <= n; i++) seq[i] = seq[i]! / (max || 1);
       const content = input.content(hist);
       for (const wc of CONTENT_WEIGHTS) {
         for (const wp of POP_WEIGHTS) {
           const key = `${wc}/${wp}`;
           let acc = accs.get(key);
-          if (!acc) { acc = new Acc(); accs.set(key, acc); }
+          if (!acc) {
+            acc = new Acc();
+            accs.set(key, acc);
+          }
           const total = wc === 0 && wp === 0 ? seq : seq.map((x, i) => x + wc * content[i]! + wp * logPop[i]!);
           acc.add(rankOf(total, target, hist, n));
         }
@@ -109,7 +140,10 @@ export async function warmBlock(input: WarmInput): Promise<WarmResult> {
   const seqM = test.get('0/0')!.result();
   const hyb = test.get(bestKey)!.result();
   return {
-    result: { sequence: { ndcg10: seqM.ndcg10, hr10: seqM.hr10 }, hybrid: { ndcg10: hyb.ndcg10, hr10: hyb.hr10, contentWeight: wc, popularityWeight: wp } },
+    result: {
+      sequence: { ndcg10: seqM.ndcg10, hr10: seqM.hr10 },
+      hybrid: { ndcg10: hyb.ndcg10, hr10: hyb.hr10, contentWeight: wc, popularityWeight: wp },
+    },
     note: `model ${dir.split('/').slice(-2).join('/')} (${manifest.version}); hybrid = sequence scores / max |score| + wc · content (text+image) + wp · log1p(count)/max, (wc, wp) chosen on the validation targets (validation NDCG@10 ${round(valid.get(bestKey)!.result().ndcg10)} vs sequence alone ${round(valid.get('0/0')!.result().ndcg10)})`,
   };
 }

@@ -24,8 +24,15 @@ export async function adaptCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string' }, interactions: { type: 'string' }, 'data-dir': { type: 'string' }, users: { type: 'string' },
-      steps: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' }, backend: { type: 'string' },
+      model: { type: 'string' },
+      interactions: { type: 'string' },
+      'data-dir': { type: 'string' },
+      users: { type: 'string' },
+      steps: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'string' },
+      backend: { type: 'string' },
     },
     strict: true,
   });
@@ -43,11 +50,15 @@ export async function adaptCommand(argv: string[]): Promise<void> {
   if (evalUsers.length === 0) throw new TastebudError('invalid-argument', 'no user with 3 known interactions', { field: 'interactions' });
   const random = mulberry32(seed);
   const pool = [...evalUsers];
-  for (let i = pool.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [pool[i], pool[j]] = [pool[j] as number, pool[i] as number]; }
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [pool[i], pool[j]] = [pool[j] as number, pool[i] as number];
+  }
   const chosen = pool.slice(0, sample);
   const before = new MetricAccumulator();
   const after = new MetricAccumulator();
-  let better = 0; let worse = 0;
+  let better = 0;
+  let worse = 0;
   const t0 = Date.now();
   const n = model.config.numItems;
   for (const u of chosen) {
@@ -58,13 +69,23 @@ export async function adaptCommand(argv: string[]): Promise<void> {
     await fineTune(model, input, { steps, lr });
     const r1 = rankOfTarget((await model.score(input)).scores, target, input, n);
     model.resetWeights();
-    before.add(r0); after.add(r1);
-    if (r1 < r0) better++; else if (r1 > r0) worse++;
+    before.add(r0);
+    after.add(r1);
+    if (r1 < r0) better++;
+    else if (r1 > r0) worse++;
   }
   model.dispose();
   const report = {
-    model: dir, users: chosen.length, steps, lr, backend, seconds: Math.round((Date.now() - t0) / 100) / 10,
-    before: round4(before.result()), after: round4(after.result()), rankImproved: better, rankWorsened: worse,
+    model: dir,
+    users: chosen.length,
+    steps,
+    lr,
+    backend,
+    seconds: Math.round((Date.now() - t0) / 100) / 10,
+    before: round4(before.result()),
+    after: round4(after.result()),
+    rankImproved: better,
+    rankWorsened: worse,
   };
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

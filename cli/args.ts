@@ -3,11 +3,27 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { TastebudError } from '../common/errors';
 
-export function num(value: string | undefined, flag: string, fallback: number, opts: { int?: boolean; min?: number; max?: number } = {}): number {
+export function num(
+  value: string | undefined,
+  flag: string,
+  fallback: number,
+  opts: { int?: boolean; min?: number; max?: number } = {},
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-    const range = [opts.int ? 'an integer' : 'a number', opts.min !== undefined ? `>= ${opts.min}` : '', opts.max !== undefined ? `<= ${opts.max}` : ''].filter(Boolean).join(' ');
+  if (
+    !Number.isFinite(n) ||
+    (opts.int && !Number.isInteger(n)) ||
+    (opts.min !== undefined && n < opts.min) ||
+    (opts.max !== undefined && n > opts.max)
+  ) {
+    const range = [
+      opts.int ? 'an integer' : 'a number',
+      opts.min !== undefined ? `>= ${opts.min}` : '',
+      opts.max !== undefined ? `<= ${opts.max}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
     throw new TastebudError('invalid-argument', `--${flag} must be ${range}, got "${value}"`, { field: flag });
   }
   return n;

@@ -69,7 +69,10 @@ function sample(users: readonly number[], n: number | undefined, seed: number): 
   if (n === undefined || n >= users.length) return [...users];
   const random = mulberry32(seed);
   const pool = [...users];
-  for (let i = pool.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [pool[i], pool[j]] = [pool[j]!, pool[i]!]; }
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
   return pool.slice(0, n).sort((a, b) => a - b);
 }
 
@@ -87,10 +90,14 @@ function progress(label: string, started: number, unit = 'users'): (done: number
 export function writeBlendToManifest(dir: string, weights: Partial<Record<SignalName, number>>, fit: Record<string, unknown>): void {
   const path = join(dir, 'manifest.json');
   const json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  const metadata = typeof json.metadata === 'object' && json.metadata !== null && !Array.isArray(json.metadata) ? json.metadata as Record<string, unknown> : {};
+  const metadata =
+    typeof json.metadata === 'object' && json.metadata !== null && !Array.isArray(json.metadata)
+      ? (json.metadata as Record<string, unknown>)
+      : {};
   json.metadata = { ...metadata, blend: weights, blendFit: fit };
   const manifest = parseManifest(json, 'sequence');
-  if (parseBlend(manifest.metadata) === undefined) throw new TastebudError('internal', 'the fitted blend weights did not survive the manifest parser');
+  if (parseBlend(manifest.metadata) === undefined)
+    throw new TastebudError('internal', 'the fitted blend weights did not survive the manifest parser');
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(json, null, 2)}\n`);
   renameSync(tmp, path);
@@ -100,9 +107,17 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string' }, interactions: { type: 'string' }, items: { type: 'string' }, 'data-dir': { type: 'string' },
-      users: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' }, 'text-model': { type: 'string' }, 'image-model': { type: 'string' },
-      seed: { type: 'string' }, backend: { type: 'string' },
+      model: { type: 'string' },
+      interactions: { type: 'string' },
+      items: { type: 'string' },
+      'data-dir': { type: 'string' },
+      users: { type: 'string' },
+      rounds: { type: 'string' },
+      json: { type: 'string' },
+      'text-model': { type: 'string' },
+      'image-model': { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
     },
     strict: true,
   });
@@ -127,7 +142,10 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   const names: SignalName[] = ['sequence', 'popularity', 'cooccurrence'];
   if (catalog.items.some((i) => i.tags.length > 0)) names.push('tags');
   let text: { dim: number; matrix: Float32Array } | undefined;
-  const texts = catalog.items.map((i) => { const meta = items?.get(i.id); return meta ? itemText(meta) : ''; });
+  const texts = catalog.items.map((i) => {
+    const meta = items?.get(i.id);
+    return meta ? itemText(meta) : '';
+  });
   if (texts.some((t) => t !== '')) {
     const started = Date.now();
     text = await encodeTexts(values['text-model'] ?? shippedModelDir('text'), texts);
@@ -138,20 +156,35 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   const imagePaths = catalog.items.map((i) => items?.get(i.id)?.image);
   if (imagePaths.some((p) => p !== undefined)) {
     const started = Date.now();
-    const encoded = await encodeImageFiles(values['image-model'] ?? shippedModelDir('image'), imagePaths, progress('images', started, 'items'));
-    for (const f of encoded.failures.slice(0, 5)) process.stderr.write(`warning: image of item ${catalog.items[f.index]!.id} skipped: ${f.path}: ${f.reason}\n`);
+    const encoded = await encodeImageFiles(
+      values['image-model'] ?? shippedModelDir('image'),
+      imagePaths,
+      progress('images', started, 'items'),
+    );
+    for (const f of encoded.failures.slice(0, 5))
+      process.stderr.write(`warning: image of item ${catalog.items[f.index]!.id} skipped: ${f.path}: ${f.reason}\n`);
     if (encoded.failures.length > 5) process.stderr.write(`warning: ${encoded.failures.length - 5} more images skipped\n`);
-    process.stderr.write(`image vectors: ${encoded.encoded} items in ${((Date.now() - started) / 1000).toFixed(1)}s (${encoded.failures.length} skipped)\n`);
-    if (encoded.encoded > 0) { image = encoded; names.push('contentImage'); }
+    process.stderr.write(
+      `image vectors: ${encoded.encoded} items in ${((Date.now() - started) / 1000).toFixed(1)}s (${encoded.failures.length} skipped)\n`,
+    );
+    if (encoded.encoded > 0) {
+      image = encoded;
+      names.push('contentImage');
+    }
   }
 
   const { seqs, unknown } = toSequences(log, itemIds);
   const { train, evalUsers } = leaveOneOut(seqs);
-  if (evalUsers.length === 0) throw new TastebudError('invalid-argument', `${file}: no validation users (no user has 3 interactions with items known to the model)`, { field: 'interactions' });
+  if (evalUsers.length === 0)
+    throw new TastebudError('invalid-argument', `${file}: no validation users (no user has 3 interactions with items known to the model)`, {
+      field: 'interactions',
+    });
   const chosen = sample(evalUsers, users, seed);
   const world = buildWorld(catalog, itemIds, train, text, image);
   const score: SequenceScorer = (h) => model.scoreBatch(h);
-  process.stderr.write(`blend: ${chosen.length} of ${evalUsers.length} users, ${itemIds.length} items, signals ${names.join(', ')} (${backend})\n`);
+  process.stderr.write(
+    `blend: ${chosen.length} of ${evalUsers.length} users, ${itemIds.length} items, signals ${names.join(', ')} (${backend})\n`,
+  );
 
   const validCases: BlendCase[] = [];
   let started = Date.now();
@@ -159,14 +192,27 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   started = Date.now();
   const fit = fitBlend(validCases, names, {
     rounds,
-    onStep: (s) => process.stderr.write(`  fit round ${s.round}: ${s.signal} = ${s.weight}, valid NDCG@10 ${s.ndcg10.toFixed(4)} (${s.evaluations} evaluations, ${((Date.now() - started) / 1000).toFixed(0)}s)\n`),
+    onStep: (s) =>
+      process.stderr.write(
+        `  fit round ${s.round}: ${s.signal} = ${s.weight}, valid NDCG@10 ${s.ndcg10.toFixed(4)} (${s.evaluations} evaluations, ${((Date.now() - started) / 1000).toFixed(0)}s)\n`,
+      ),
   });
   const popularityOnly = weightsOf({ popularity: 1 });
   const defaults = weightsOf(Object.fromEntries(names.map((name) => [name, SEQUENCE_DEFAULT_WEIGHTS[name]])));
-  const valid: SplitMetrics = { sequence: fit.sequenceOnly, blend: fit.blended, defaults: evaluateBlend(validCases, defaults), popularity: evaluateBlend(validCases, popularityOnly) };
+  const valid: SplitMetrics = {
+    sequence: fit.sequenceOnly,
+    blend: fit.blended,
+    defaults: evaluateBlend(validCases, defaults),
+    popularity: evaluateBlend(validCases, popularityOnly),
+  };
   validCases.length = 0;
 
-  const sets: Array<[keyof SplitMetrics, BlendWeights]> = [['sequence', weightsOf({ sequence: 1 })], ['blend', fit.weights], ['defaults', defaults], ['popularity', popularityOnly]];
+  const sets: Array<[keyof SplitMetrics, BlendWeights]> = [
+    ['sequence', weightsOf({ sequence: 1 })],
+    ['blend', fit.weights],
+    ['defaults', defaults],
+    ['popularity', popularityOnly],
+  ];
   const acc = sets.map(() => new MetricAccumulator());
   started = Date.now();
   forEachCase(world, score, seqs, chosen, names, { cut: 1, onBatch: progress('test', started) }, (c) => {
@@ -176,16 +222,36 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
   model.dispose();
   const test = Object.fromEntries(sets.map(([name], k) => [name, blendMetrics(acc[k]!)])) as SplitMetrics;
 
-  const r4 = (m: BlendMetrics): BlendMetrics => ({ users: m.users, ndcg10: Math.round(m.ndcg10 * 1e4) / 1e4, hr10: Math.round(m.hr10 * 1e4) / 1e4 });
-  const roundSplit = (m: SplitMetrics): SplitMetrics => ({ sequence: r4(m.sequence), blend: r4(m.blend), defaults: r4(m.defaults), popularity: r4(m.popularity) });
+  const r4 = (m: BlendMetrics): BlendMetrics => ({
+    users: m.users,
+    ndcg10: Math.round(m.ndcg10 * 1e4) / 1e4,
+    hr10: Math.round(m.hr10 * 1e4) / 1e4,
+  });
+  const roundSplit = (m: SplitMetrics): SplitMetrics => ({
+    sequence: r4(m.sequence),
+    blend: r4(m.blend),
+    defaults: r4(m.defaults),
+    popularity: r4(m.popularity),
+  });
   const report: BlendReport = {
-    model: dir, interactions: file, ...(values.items ? { items: values.items } : {}),
-    protocol: 'leave-one-out; fit on validation (second-to-last item), full ranking over the model items, seen masked; sequence weight fixed at 1',
-    users: chosen.length, signals: names, weights: fit.fitted, valid: roundSplit(valid), test: roundSplit(test),
-    evaluations: fit.evaluations, seconds: Math.round((Date.now() - t0) / 100) / 10,
+    model: dir,
+    interactions: file,
+    ...(values.items ? { items: values.items } : {}),
+    protocol:
+      'leave-one-out; fit on validation (second-to-last item), full ranking over the model items, seen masked; sequence weight fixed at 1',
+    users: chosen.length,
+    signals: names,
+    weights: fit.fitted,
+    valid: roundSplit(valid),
+    test: roundSplit(test),
+    evaluations: fit.evaluations,
+    seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
   writeBlendToManifest(dir, fit.fitted, {
-    users: chosen.length, signals: names, date: new Date().toISOString(), interactionsSha256: log.fingerprint.sha256,
+    users: chosen.length,
+    signals: names,
+    date: new Date().toISOString(),
+    interactionsSha256: log.fingerprint.sha256,
     ...(values.items ? { items: values.items } : {}),
     valid: { sequence: report.valid.sequence.ndcg10, blend: report.valid.blend.ndcg10 },
     test: { sequence: report.test.sequence.ndcg10, blend: report.test.blend.ndcg10 },
@@ -197,11 +263,25 @@ export async function blendCommand(argv: string[]): Promise<BlendReport> {
 }
 
 function table(report: BlendReport, items: number, unknown: number): string {
-  const row = (name: string, split: SplitMetrics, key: keyof SplitMetrics): string => `${name.padEnd(18)} ${[split[key].ndcg10, split[key].hr10].map((x) => x.toFixed(4).padStart(8)).join(' ')}`;
+  const row = (name: string, split: SplitMetrics, key: keyof SplitMetrics): string =>
+    `${name.padEnd(18)} ${[split[key].ndcg10, split[key].hr10].map((x) => x.toFixed(4).padStart(8)).join(' ')}`;
   const lines = [`${report.users} users, ${items} items${unknown ? `; ${unknown} interactions with unknown items skipped` : ''}`];
-  for (const [label, split] of [['validation', report.valid], ['test', report.test]] as const) {
-    lines.push(`${label.padEnd(18)} ${'NDCG@10'.padStart(8)} ${'HR@10'.padStart(8)}`, row('  sequence only', split, 'sequence'), row('  fitted blend', split, 'blend'), row('  default weights', split, 'defaults'), row('  popularity', split, 'popularity'));
+  for (const [label, split] of [
+    ['validation', report.valid],
+    ['test', report.test],
+  ] as const) {
+    lines.push(
+      `${label.padEnd(18)} ${'NDCG@10'.padStart(8)} ${'HR@10'.padStart(8)}`,
+      row('  sequence only', split, 'sequence'),
+      row('  fitted blend', split, 'blend'),
+      row('  default weights', split, 'defaults'),
+      row('  popularity', split, 'popularity'),
+    );
   }
-  lines.push(`weights: ${Object.entries(report.weights).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(
+    `weights: ${Object.entries(report.weights)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   return lines.join('\n');
 }

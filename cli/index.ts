@@ -35,12 +35,22 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'ensemble') await ensembleCommand(rest);
     else if (command === 'adapt-eval') await adaptCommand(rest);
     else if (command === 'blend') await blendCommand(rest);
-    else if (command === undefined || command === 'help' || command === '--help' || command === '-h') { process.stdout.write(USAGE); return command === undefined ? 1 : 0; }
-    else { process.stderr.write(`tastebud: unknown command "${command}"\n\n${USAGE}`); return 1; }
+    else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      process.stdout.write(USAGE);
+      return command === undefined ? 1 : 0;
+    } else {
+      process.stderr.write(`tastebud: unknown command "${command}"\n\n${USAGE}`);
+      return 1;
+    }
     return 0;
   } catch (err) {
     if (isTastebudError(err)) process.stderr.write(`tastebud ${command}: error (${err.code}): ${err.message}\n`);
-    else if (err instanceof Error && (err as { code?: unknown }).code !== undefined && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) process.stderr.write(`tastebud ${command}: error (invalid-argument): ${err.message}\n`);
+    else if (
+      err instanceof Error &&
+      (err as { code?: unknown }).code !== undefined &&
+      String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
+    )
+      process.stderr.write(`tastebud ${command}: error (invalid-argument): ${err.message}\n`);
     else if (err instanceof Error) process.stderr.write(`tastebud ${command}: error (internal): ${err.message}\n`);
     else process.stderr.write(`tastebud ${command}: error (internal): ${String(err)}\n`);
     return 1;
@@ -51,11 +61,22 @@ function isEntryPoint(): boolean {
   const arg = process.argv[1];
   if (arg === undefined) return false;
   let path = arg;
-  try { path = realpathSync(arg); } catch { /* keep the argument */ }
+  try {
+    path = realpathSync(arg);
+  } catch {
+    /* keep the argument */
+  }
   return /cli[\\/]index\.(ts|js)$/.test(path);
 }
 
 const isEntry = isEntryPoint();
 if (isEntry) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, () => { process.exitCode = 1; });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = 1;
+    },
+  );
 }

@@ -40,15 +40,24 @@ export async function trainMfCommand(file: string, values: Record<string, string
   const log = await readInteractions(file);
   const users = new Map<string, number>();
   const items = new Map<string, number>();
-  const u: number[] = []; const it: number[] = []; const v: number[] = [];
-  let min = Infinity; let max = -Infinity;
+  const u: number[] = [];
+  const it: number[] = [];
+  const v: number[] = [];
+  let min = Infinity;
+  let max = -Infinity;
   for (const [user, list] of log.byUser) {
     for (const r of list) {
-      if (r.rating === undefined) throw new TastebudError('invalid-argument', `${file}:${r.line}: --model mf needs explicit ratings (a third column), none found`, { field: `line ${r.line}` });
+      if (r.rating === undefined)
+        throw new TastebudError('invalid-argument', `${file}:${r.line}: --model mf needs explicit ratings (a third column), none found`, {
+          field: `line ${r.line}`,
+        });
       if (!users.has(user)) users.set(user, users.size);
       if (!items.has(r.item)) items.set(r.item, items.size);
-      u.push(users.get(user) as number); it.push(items.get(r.item) as number); v.push(r.rating);
-      min = Math.min(min, r.rating); max = Math.max(max, r.rating);
+      u.push(users.get(user) as number);
+      it.push(items.get(r.item) as number);
+      v.push(r.rating);
+      min = Math.min(min, r.rating);
+      max = Math.max(max, r.rating);
     }
   }
   options.clip = [min, max];
@@ -66,22 +75,35 @@ export async function trainMfCommand(file: string, values: Record<string, string
   }
   const trainSeconds = (Date.now() - t0) / 1000;
   const report: MfReport = {
-    model: 'mf', interactions: file, rmse: foldRmse.length ? Math.round((foldRmse.reduce((a, b) => a + b, 0) / foldRmse.length) * 1e4) / 1e4 : NaN,
-    folds, foldRmse: foldRmse.map((x) => Math.round(x * 1e4) / 1e4), trainSeconds: Math.round(trainSeconds * 10) / 10,
-    ratings: v.length, users: users.size, items: items.size, options,
+    model: 'mf',
+    interactions: file,
+    rmse: foldRmse.length ? Math.round((foldRmse.reduce((a, b) => a + b, 0) / foldRmse.length) * 1e4) / 1e4 : NaN,
+    folds,
+    foldRmse: foldRmse.map((x) => Math.round(x * 1e4) / 1e4),
+    trainSeconds: Math.round(trainSeconds * 10) / 10,
+    ratings: v.length,
+    users: users.size,
+    items: items.size,
+    options,
   };
   const out = str('out');
   if (out) {
     const m = trainMf(data, users.size, items.size, options);
     const json = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
-    writeModelDir(out, [
-      { path: MF_WEIGHTS_FILE, bytes: encodeMfWeights(m) },
-      { path: MF_ITEMS_FILE, bytes: json([...items.keys()]) },
-      { path: MF_USERS_FILE, bytes: json([...users.keys()]) },
-    ], {
-      kind: 'ratings', name: 'biased-mf', config: { ...mfConfig(m) },
-      metadata: { training: options, metrics: { ...report, options: undefined }, data: log.fingerprint },
-    });
+    writeModelDir(
+      out,
+      [
+        { path: MF_WEIGHTS_FILE, bytes: encodeMfWeights(m) },
+        { path: MF_ITEMS_FILE, bytes: json([...items.keys()]) },
+        { path: MF_USERS_FILE, bytes: json([...users.keys()]) },
+      ],
+      {
+        kind: 'ratings',
+        name: 'biased-mf',
+        config: { ...mfConfig(m) },
+        metadata: { training: options, metrics: { ...report, options: undefined }, data: log.fingerprint },
+      },
+    );
   }
   const json = str('json');
   if (json) writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);

@@ -19,12 +19,16 @@ export function createProgress(totalEpochs: number, quiet = false): Progress {
   const started = Date.now();
   const ensureBar = (steps: number): cliProgress.SingleBar => {
     if (!bar) {
-      bar = new cliProgress.SingleBar({
-        stream: process.stderr,
-        format: 'epoch {epoch}/{epochs} |{bar}| {value}/{total} steps | loss {loss} | valid NDCG@10 {valid} (best {best}) | epoch ETA {eta_formatted} | {elapsed}',
-        hideCursor: true,
-        clearOnComplete: false,
-      }, cliProgress.Presets.shades_classic);
+      bar = new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          format:
+            'epoch {epoch}/{epochs} |{bar}| {value}/{total} steps | loss {loss} | valid NDCG@10 {valid} (best {best}) | epoch ETA {eta_formatted} | {elapsed}',
+          hideCursor: true,
+          clearOnComplete: false,
+        },
+        cliProgress.Presets.shades_classic,
+      );
       bar.start(steps, 0, { epoch: 1, epochs: totalEpochs, loss: '-', valid: '-', best: '-', elapsed: '0m' });
     }
     return bar;
@@ -34,11 +38,20 @@ export function createProgress(totalEpochs: number, quiet = false): Progress {
     step(info) {
       if (!tty) {
         const every = Math.max(1, Math.round(info.steps / 4));
-        if (!quiet && info.step % every === 0 && info.step < info.steps) process.stderr.write(`  epoch ${info.epoch} step ${info.step}/${info.steps} loss ${fmt(info.loss)} ${elapsed()}\n`);
+        if (!quiet && info.step % every === 0 && info.step < info.steps)
+          process.stderr.write(`  epoch ${info.epoch} step ${info.step}/${info.steps} loss ${fmt(info.loss)} ${elapsed()}\n`);
         return;
       }
       const b = ensureBar(info.steps);
-      if (info.step === 1) b.start(info.steps, 0, { epoch: info.epoch, epochs: totalEpochs, loss: fmt(info.loss), valid: fmt(lastValid), best: fmt(best), elapsed: elapsed() });
+      if (info.step === 1)
+        b.start(info.steps, 0, {
+          epoch: info.epoch,
+          epochs: totalEpochs,
+          loss: fmt(info.loss),
+          valid: fmt(lastValid),
+          best: fmt(best),
+          elapsed: elapsed(),
+        });
       b.update(info.step, { epoch: info.epoch, loss: fmt(info.loss), valid: fmt(lastValid), best: fmt(best), elapsed: elapsed() });
     },
     epoch(info) {
@@ -50,11 +63,17 @@ export function createProgress(totalEpochs: number, quiet = false): Progress {
     },
     log(line) {
       if (quiet) return;
-      if (tty && bar) { bar.stop(); bar = null; }
+      if (tty && bar) {
+        bar.stop();
+        bar = null;
+      }
       process.stderr.write(`${line}\n`);
     },
     stop() {
-      if (bar) { (bar as cliProgress.SingleBar).stop(); bar = null; }
+      if (bar) {
+        (bar as cliProgress.SingleBar).stop();
+        bar = null;
+      }
     },
   };
 }

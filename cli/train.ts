@@ -53,13 +53,38 @@ type ModelFamily = (typeof MODELS)[number];
 const SEQUENCE: readonly ModelFamily[] = ['sasrec', 'gru'];
 /** Flags that only some model families read; any other flag applies to all. */
 const FLAG_MODELS: Readonly<Record<string, readonly ModelFamily[]>> = {
-  positions: ['sasrec'], 'attention-dropout': ['sasrec'], 'attention-output-dropout': ['sasrec'], heads: ['sasrec'],
-  block: ['sasrec'], 'ff-multiplier': ['sasrec'], 'relative-bias': ['sasrec'], attention: ['sasrec'],
-  'max-len': SEQUENCE, blocks: SEQUENCE, dropout: SEQUENCE, init: SEQUENCE, 'adam-beta2': SEQUENCE, 'weight-average': SEQUENCE, 'batch-size': SEQUENCE,
-  'later-targets': SEQUENCE, 'later-weight': SEQUENCE, 'label-smoothing': SEQUENCE, 'weight-decay': SEQUENCE,
-  negatives: SEQUENCE, 'eval-every': SEQUENCE, patience: SEQUENCE, 'max-minutes': SEQUENCE, 'lr-schedule': SEQUENCE,
-  windows: SEQUENCE, 'batch-order': SEQUENCE, threads: SEQUENCE, backend: SEQUENCE,
-  factors: ['mf'], reg: ['mf'], folds: ['mf'], json: ['mf'],
+  positions: ['sasrec'],
+  'attention-dropout': ['sasrec'],
+  'attention-output-dropout': ['sasrec'],
+  heads: ['sasrec'],
+  block: ['sasrec'],
+  'ff-multiplier': ['sasrec'],
+  'relative-bias': ['sasrec'],
+  attention: ['sasrec'],
+  'max-len': SEQUENCE,
+  blocks: SEQUENCE,
+  dropout: SEQUENCE,
+  init: SEQUENCE,
+  'adam-beta2': SEQUENCE,
+  'weight-average': SEQUENCE,
+  'batch-size': SEQUENCE,
+  'later-targets': SEQUENCE,
+  'later-weight': SEQUENCE,
+  'label-smoothing': SEQUENCE,
+  'weight-decay': SEQUENCE,
+  negatives: SEQUENCE,
+  'eval-every': SEQUENCE,
+  patience: SEQUENCE,
+  'max-minutes': SEQUENCE,
+  'lr-schedule': SEQUENCE,
+  windows: SEQUENCE,
+  'batch-order': SEQUENCE,
+  threads: SEQUENCE,
+  backend: SEQUENCE,
+  factors: ['mf'],
+  reg: ['mf'],
+  folds: ['mf'],
+  json: ['mf'],
 };
 
 /** A flag the chosen model would silently ignore is an error, not a no-op. */
@@ -67,7 +92,9 @@ function refuseFlagsOfOtherModels(values: Record<string, unknown>, model: ModelF
   for (const [flag, value] of Object.entries(values)) {
     const models = FLAG_MODELS[flag];
     if (value === undefined || models === undefined || models.includes(model)) continue;
-    throw new TastebudError('invalid-argument', `--${flag} applies to --model ${models.join(' or ')} only (got --model ${model})`, { field: flag });
+    throw new TastebudError('invalid-argument', `--${flag} applies to --model ${models.join(' or ')} only (got --model ${model})`, {
+      field: flag,
+    });
   }
 }
 
@@ -75,27 +102,62 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      interactions: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, 'data-dir': { type: 'string' },
-      dim: { type: 'string' }, 'max-len': { type: 'string' }, blocks: { type: 'string' }, heads: { type: 'string' }, dropout: { type: 'string' },
-      positions: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, negatives: { type: 'string' },
-      'eval-every': { type: 'string' }, patience: { type: 'string' }, 'max-minutes': { type: 'string' }, seed: { type: 'string' },
-      backend: { type: 'string' }, quiet: { type: 'boolean' }, folds: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' },
-      json: { type: 'string' }, threads: { type: 'string' }, 'lr-schedule': { type: 'string' }, windows: { type: 'string' }, 'batch-order': { type: 'string' },
-      'attention-dropout': { type: 'string' }, 'attention-output-dropout': { type: 'string' }, init: { type: 'string' }, 'adam-beta2': { type: 'string' },
-      'weight-average': { type: 'string' }, block: { type: 'string' }, 'ff-multiplier': { type: 'string' }, 'relative-bias': { type: 'boolean' },
-      attention: { type: 'string' }, 'later-targets': { type: 'string' }, 'later-weight': { type: 'string' },
-      'label-smoothing': { type: 'string' }, 'weight-decay': { type: 'string' },
+      interactions: { type: 'string' },
+      out: { type: 'string' },
+      model: { type: 'string' },
+      'data-dir': { type: 'string' },
+      dim: { type: 'string' },
+      'max-len': { type: 'string' },
+      blocks: { type: 'string' },
+      heads: { type: 'string' },
+      dropout: { type: 'string' },
+      positions: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      lr: { type: 'string' },
+      negatives: { type: 'string' },
+      'eval-every': { type: 'string' },
+      patience: { type: 'string' },
+      'max-minutes': { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      quiet: { type: 'boolean' },
+      folds: { type: 'string' },
+      factors: { type: 'string' },
+      reg: { type: 'string' },
+      json: { type: 'string' },
+      threads: { type: 'string' },
+      'lr-schedule': { type: 'string' },
+      windows: { type: 'string' },
+      'batch-order': { type: 'string' },
+      'attention-dropout': { type: 'string' },
+      'attention-output-dropout': { type: 'string' },
+      init: { type: 'string' },
+      'adam-beta2': { type: 'string' },
+      'weight-average': { type: 'string' },
+      block: { type: 'string' },
+      'ff-multiplier': { type: 'string' },
+      'relative-bias': { type: 'boolean' },
+      attention: { type: 'string' },
+      'later-targets': { type: 'string' },
+      'later-weight': { type: 'string' },
+      'label-smoothing': { type: 'string' },
+      'weight-decay': { type: 'string' },
     },
     strict: true,
   });
   const model = oneOf(values.model, 'model', MODELS, 'sasrec');
   refuseFlagsOfOtherModels(values, model);
   const file = resolveInteractions(required(values.interactions, 'interactions', TRAIN_USAGE), values['data-dir']);
-  if (model === 'mf') { await trainMfCommand(file, values); return; }
+  if (model === 'mf') {
+    await trainMfCommand(file, values);
+    return;
+  }
   const out = required(values.out, 'out', TRAIN_USAGE);
   const dim = num(values.dim, 'dim', 64, { int: true, min: 2, max: 1024 });
   const heads = num(values.heads, 'heads', 1, { int: true, min: 1, max: 64 });
-  if (dim % heads !== 0) throw new TastebudError('invalid-argument', `--dim (${dim}) must be a multiple of --heads (${heads})`, { field: 'heads' });
+  if (dim % heads !== 0)
+    throw new TastebudError('invalid-argument', `--dim (${dim}) must be a multiple of --heads (${heads})`, { field: 'heads' });
   const maxLen = num(values['max-len'], 'max-len', 200, { int: true, min: 2, max: 4096 });
   const blocks = num(values.blocks, 'blocks', 2, { int: true, min: 1, max: 24 });
   const dropout = num(values.dropout, 'dropout', 0.2, { min: 0, max: 0.95 });
@@ -103,7 +165,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const attentionDropout = num(values['attention-dropout'], 'attention-dropout', 0, { min: 0, max: 0.95 });
   const attentionOutputDropout = num(values['attention-output-dropout'], 'attention-output-dropout', dropout, { min: 0, max: 0.95 });
   const block = oneOf(values.block, 'block', ['sasrec', 'ligr'] as const, 'sasrec');
-  if (values['ff-multiplier'] !== undefined && block !== 'ligr') throw new TastebudError('invalid-argument', '--ff-multiplier applies to --block ligr only', { field: 'ff-multiplier' });
+  if (values['ff-multiplier'] !== undefined && block !== 'ligr')
+    throw new TastebudError('invalid-argument', '--ff-multiplier applies to --block ligr only', { field: 'ff-multiplier' });
   const ffMultiplier = num(values['ff-multiplier'], 'ff-multiplier', 4, { int: true, min: 1, max: 16 });
   const attention = oneOf(values.attention, 'attention', ['softmax', 'silu', 'silu-mean'] as const, 'softmax');
   const init = oneOf(values.init, 'init', ['xavier', 'normal', 'torch'] as const, 'xavier');
@@ -126,8 +189,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
     labelSmoothing: num(values['label-smoothing'], 'label-smoothing', 0, { min: 0, max: 0.99 }),
     weightDecay: num(values['weight-decay'], 'weight-decay', 0, { min: 0 }),
   };
-  if ((opts.laterTargets ?? 0) > 0 && opts.sampledNegatives > 0) throw new TastebudError('invalid-argument', '--later-targets needs the full softmax (--negatives 0)', { field: 'later-targets' });
-  if ((opts.labelSmoothing ?? 0) > 0 && opts.sampledNegatives > 0) throw new TastebudError('invalid-argument', '--label-smoothing needs the full softmax (--negatives 0)', { field: 'label-smoothing' });
+  if ((opts.laterTargets ?? 0) > 0 && opts.sampledNegatives > 0)
+    throw new TastebudError('invalid-argument', '--later-targets needs the full softmax (--negatives 0)', { field: 'later-targets' });
+  if ((opts.labelSmoothing ?? 0) > 0 && opts.sampledNegatives > 0)
+    throw new TastebudError('invalid-argument', '--label-smoothing needs the full softmax (--negatives 0)', { field: 'label-smoothing' });
   const threads = num(values.threads, 'threads', Math.min(8, availableParallelism()), { int: true, min: 1, max: 64 });
   const backend = await setupBackend(values.backend ?? 'wasm');
   const progress = createProgress(opts.epochs, values.quiet === true);
@@ -137,11 +202,22 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const vocab = buildVocabulary(log);
   const { seqs } = toSequences(log, vocab);
   const split = leaveOneOut(seqs);
-  if (split.evalUsers.length === 0) throw new TastebudError('invalid-argument', `${file}: no user has the 3 interactions needed for a leave-one-out split`, { field: 'interactions' });
-  progress.log(`read ${log.fingerprint.interactions} interactions, ${seqs.length} users, ${vocab.length} items in ${((Date.now() - t0) / 1000).toFixed(1)}s; backend ${backend}`);
+  if (split.evalUsers.length === 0)
+    throw new TastebudError('invalid-argument', `${file}: no user has the 3 interactions needed for a leave-one-out split`, {
+      field: 'interactions',
+    });
+  progress.log(
+    `read ${log.fingerprint.interactions} interactions, ${seqs.length} users, ${vocab.length} items in ${((Date.now() - t0) / 1000).toFixed(1)}s; backend ${backend}`,
+  );
 
   const config: SequenceArchConfig = {
-    architecture: model, numItems: vocab.length, dim, maxLen, blocks, heads, dropout,
+    architecture: model,
+    numItems: vocab.length,
+    dim,
+    maxLen,
+    blocks,
+    heads,
+    dropout,
     ...(positions === 'start' ? { positions: 'from-start' as const } : {}),
     ...(attentionDropout > 0 ? { attentionDropout } : {}),
     ...(attentionOutputDropout !== dropout ? { attentionOutputDropout } : {}),
@@ -150,7 +226,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
     ...(attention !== 'softmax' ? { attention } : {}),
   };
   const params = initParams(config, opts.seed, init);
-  const scorer = (p: ParamMap) => (h: readonly Int32Array[]): Float32Array => scoreHistories(p, config, h).scores;
+  const scorer =
+    (p: ParamMap) =>
+    (h: readonly Int32Array[]): Float32Array =>
+      scoreHistories(p, config, h).scores;
   const popularity = popularityScorer(split.train, vocab.length);
   const popValid = evaluateLeaveOneOut(popularity, vocab.length, seqs, split.evalUsers, 'valid');
   progress.log(`popularity baseline: valid NDCG@10 ${popValid.ndcg10.toFixed(4)} HR@10 ${popValid.hr10.toFixed(4)}`);
@@ -161,17 +240,33 @@ export async function trainCommand(argv: string[]): Promise<void> {
     training: { ...opts, init, backend, threads, cpus: cpus().length },
   };
   const save = (metadata: Record<string, unknown>): void => {
-    const tensors = paramShapes(config).map(([name, shape]) => ({ name, shape, data: (params.get(name) as { dataSync(): Float32Array }).dataSync() }));
+    const tensors = paramShapes(config).map(([name, shape]) => ({
+      name,
+      shape,
+      data: (params.get(name) as { dataSync(): Float32Array }).dataSync(),
+    }));
     writeSequenceModelDir(out, config, tensors, vocab, { ...baseMetadata, ...metadata });
   };
 
   let best = -Infinity;
-  const peers = threads > 1 ? await startGradientPeers(threads - 1, { config, backend, seed: opts.seed + 1, sampledNegatives: opts.sampledNegatives }) : [];
+  const peers =
+    threads > 1
+      ? await startGradientPeers(threads - 1, { config, backend, seed: opts.seed + 1, sampledNegatives: opts.sampledNegatives })
+      : [];
   if (threads > 1) progress.log(`training on ${threads} threads (each batch, and each validation, split between them)`);
   // validation ranks are shared with the gradient threads, which score with the weights they are sent
-  const evaluate = (p: ParamMap, which: 'valid' | 'test') => (peers.length === 0
-    ? Promise.resolve(evaluateLeaveOneOut(scorer(p), vocab.length, seqs, split.evalUsers, which))
-    : evaluateLeaveOneOutShared(scorer(p), [...p.values()].map((v) => (v.dataSync() as Float32Array).slice()), peers, vocab.length, seqs, split.evalUsers, which));
+  const evaluate = (p: ParamMap, which: 'valid' | 'test') =>
+    peers.length === 0
+      ? Promise.resolve(evaluateLeaveOneOut(scorer(p), vocab.length, seqs, split.evalUsers, which))
+      : evaluateLeaveOneOutShared(
+          scorer(p),
+          [...p.values()].map((v) => (v.dataSync() as Float32Array).slice()),
+          peers,
+          vocab.length,
+          seqs,
+          split.evalUsers,
+          which,
+        );
   const trained = async () => {
     const result = await trainSequenceModel(params, config, split.train, opts, {
       peers,
@@ -192,9 +287,19 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const { result, valid, test } = await trained().finally(() => Promise.all(peers.map((peer) => peer.dispose())));
   const popTest = evaluateLeaveOneOut(popularity, vocab.length, seqs, split.evalUsers, 'test');
   const metrics = {
-    trainSeconds: Math.round(result.seconds), epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedBy: result.stoppedBy,
-    valid: round4(valid), test: round4(test), popularity: { valid: round4(popValid), test: round4(popTest) },
-    history: result.history.map((h) => ({ epoch: h.epoch, loss: Math.round(h.loss * 1e4) / 1e4, seconds: Math.round(h.seconds), valid: h.valid === undefined ? null : Math.round(h.valid * 1e4) / 1e4 })),
+    trainSeconds: Math.round(result.seconds),
+    epochs: result.epochs,
+    bestEpoch: result.bestEpoch,
+    stoppedBy: result.stoppedBy,
+    valid: round4(valid),
+    test: round4(test),
+    popularity: { valid: round4(popValid), test: round4(popTest) },
+    history: result.history.map((h) => ({
+      epoch: h.epoch,
+      loss: Math.round(h.loss * 1e4) / 1e4,
+      seconds: Math.round(h.seconds),
+      valid: h.valid === undefined ? null : Math.round(h.valid * 1e4) / 1e4,
+    })),
   };
   save({ metrics });
   process.stdout.write(`${JSON.stringify({ out, backend, ...metrics, history: undefined }, null, 2)}\n`);

@@ -53,7 +53,11 @@ export function isTastebudErrorCode(value: unknown): value is TastebudErrorCode 
 export function toTastebudError(err: unknown, fallback: TastebudErrorCode = 'internal'): TastebudError {
   if (err instanceof TastebudError) return err;
   if (isDomException(err, 'QuotaExceededError')) {
-    return new TastebudError('quota', 'The browser storage quota is full; nothing from this call was written. Free space or call forget().', { cause: err });
+    return new TastebudError(
+      'quota',
+      'The browser storage quota is full; nothing from this call was written. Free space or call forget().',
+      { cause: err },
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   return new TastebudError(fallback, message, { cause: err });

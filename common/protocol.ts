@@ -3,8 +3,25 @@
  * Every argument has been validated on the page before it is sent.
  */
 import type {
-  AdaptOptions, AdaptResult, BackendName, StorageMode, ExportData, HistoryOptions, ImportOptions, ImportResult, Info, Item, ModelUrls, ProgressEvent,
-  Recommendation, RecommendOptions, SearchOptions, SimilarOptions, StoredEvent, TrackEvent, UpsertResult,
+  AdaptOptions,
+  AdaptResult,
+  BackendName,
+  StorageMode,
+  ExportData,
+  HistoryOptions,
+  ImportOptions,
+  ImportResult,
+  Info,
+  Item,
+  ModelUrls,
+  ProgressEvent,
+  Recommendation,
+  RecommendOptions,
+  SearchOptions,
+  SimilarOptions,
+  StoredEvent,
+  TrackEvent,
+  UpsertResult,
 } from './types';
 
 export interface EngineConfig {

@@ -7,7 +7,9 @@ import { transferHandlers, type TransferHandler } from 'comlink';
 import { TastebudError, isTastebudErrorCode } from './errors';
 import type { SerializedError } from './types';
 
-interface ThrownValue { value: unknown }
+interface ThrownValue {
+  value: unknown;
+}
 
 function serializeError(value: unknown): SerializedError {
   if (value instanceof TastebudError) {
@@ -42,7 +44,9 @@ export function installErrorTransfer(): void {
   const handler: TransferHandler<ThrownValue, SerializedError> = {
     canHandle: (value: unknown): value is ThrownValue => original.canHandle(value),
     serialize: ({ value }) => [serializeError(value), []],
-    deserialize: (serialized) => { throw deserializeError(serialized); },
+    deserialize: (serialized) => {
+      throw deserializeError(serialized);
+    },
   };
   transferHandlers.set('throw', handler as TransferHandler<unknown, unknown>);
 }

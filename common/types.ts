@@ -47,7 +47,15 @@ export interface StoredEvent {
   at: number;
 }
 
-export const REASON_SOURCES = Object.freeze(['sequence', 'co-occurrence', 'tags', 'content-text', 'content-image', 'popular', 'catalog'] as const);
+export const REASON_SOURCES = Object.freeze([
+  'sequence',
+  'co-occurrence',
+  'tags',
+  'content-text',
+  'content-image',
+  'popular',
+  'catalog',
+] as const);
 export type ReasonSource = (typeof REASON_SOURCES)[number];
 
 export interface Reason {

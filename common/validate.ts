@@ -8,7 +8,15 @@ import { TastebudError } from './errors';
 import { EVENT_TYPES, type EventType } from './types';
 import type {
   AdaptOptions,
-  ExportData, HistoryOptions, ImportOptions, Item, JsonValue, RecommendOptions, SimilarOptions, StoredEvent, TrackEvent,
+  ExportData,
+  HistoryOptions,
+  ImportOptions,
+  Item,
+  JsonValue,
+  RecommendOptions,
+  SimilarOptions,
+  StoredEvent,
+  TrackEvent,
 } from './types';
 
 export const LIMITS = {
@@ -106,7 +114,12 @@ function checkJson(value: unknown, field: string, depth: number): JsonValue {
     const out: Record<string, JsonValue> = {};
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) invalid(`${field}.${key}`, 'this key is not allowed');
-      Object.defineProperty(out, key, { value: checkJson(value[key], `${field}.${key}`, depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: checkJson(value[key], `${field}.${key}`, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }
@@ -126,12 +139,14 @@ export function validateItem(value: unknown, field: string): Item {
   const item: Item = { id: checkId(o.id, `${field}.id`) };
   if (o.text !== undefined) {
     if (typeof o.text !== 'string') invalid(`${field}.text`, `expected a string, got ${describe(o.text)}`);
-    if (o.text.length > LIMITS.textLength) invalid(`${field}.text`, `must be at most ${LIMITS.textLength} characters, got ${o.text.length}`);
+    if (o.text.length > LIMITS.textLength)
+      invalid(`${field}.text`, `must be at most ${LIMITS.textLength} characters, got ${o.text.length}`);
     item.text = o.text;
   }
   if (o.image !== undefined) {
     if (typeof o.image === 'string') {
-      if (o.image.length === 0 || o.image.length > LIMITS.imageUrlLength) invalid(`${field}.image`, `URL must be 1..${LIMITS.imageUrlLength} characters`);
+      if (o.image.length === 0 || o.image.length > LIMITS.imageUrlLength)
+        invalid(`${field}.image`, `URL must be 1..${LIMITS.imageUrlLength} characters`);
       item.image = o.image;
     } else if (typeof Blob !== 'undefined' && o.image instanceof Blob) {
       item.image = o.image;
@@ -139,7 +154,8 @@ export function validateItem(value: unknown, field: string): Item {
       invalid(`${field}.image`, `expected a URL string or a Blob, got ${describe(o.image)}`);
     }
   }
-  if (o.tags !== undefined) item.tags = checkArray(o.tags, `${field}.tags`, LIMITS.tagsPerItem).map((t, i) => checkTag(t, `${field}.tags[${i}]`));
+  if (o.tags !== undefined)
+    item.tags = checkArray(o.tags, `${field}.tags`, LIMITS.tagsPerItem).map((t, i) => checkTag(t, `${field}.tags[${i}]`));
   if (o.meta !== undefined) item.meta = checkMeta(o.meta, `${field}.meta`);
   return item;
 }
@@ -179,10 +195,14 @@ export function validateEvents(value: unknown): TrackEvent[] {
   const field = Array.isArray(value) ? 'events' : 'event';
   checkArray(list, field, LIMITS.eventsPerCall);
   if (list.length === 0) invalid(field, 'must contain at least one event');
-  return list.map((v, i) => validateEventFields(checkObject(v, Array.isArray(value) ? `${field}[${i}]` : field), Array.isArray(value) ? `${field}[${i}]` : field));
+  return list.map((v, i) =>
+    validateEventFields(checkObject(v, Array.isArray(value) ? `${field}[${i}]` : field), Array.isArray(value) ? `${field}[${i}]` : field),
+  );
 }
 
-export function validateRecommendOptions(value: unknown): Required<Pick<RecommendOptions, 'k' | 'excludeSeen' | 'diversity'>> & RecommendOptions {
+export function validateRecommendOptions(
+  value: unknown,
+): Required<Pick<RecommendOptions, 'k' | 'excludeSeen' | 'diversity'>> & RecommendOptions {
   const o = value === undefined ? {} : checkObject(value, 'options');
   const out = {
     k: o.k === undefined ? 10 : checkInt(o.k, 'options.k', 1, LIMITS.k),
@@ -195,8 +215,12 @@ export function validateRecommendOptions(value: unknown): Required<Pick<Recommen
     if (out.novelty < 0 || out.novelty > 1) invalid('options.novelty', 'must be between 0 and 1');
   }
   if (o.exclude !== undefined) out.exclude = checkIdList(o.exclude, 'options.exclude');
-  if (o.tags !== undefined) out.tags = checkArray(o.tags, 'options.tags', LIMITS.tagsPerItem).map((t, i) => checkTag(t, `options.tags[${i}]`));
-  if (o.excludeTags !== undefined) out.excludeTags = checkArray(o.excludeTags, 'options.excludeTags', LIMITS.tagsPerItem).map((t, i) => checkTag(t, `options.excludeTags[${i}]`));
+  if (o.tags !== undefined)
+    out.tags = checkArray(o.tags, 'options.tags', LIMITS.tagsPerItem).map((t, i) => checkTag(t, `options.tags[${i}]`));
+  if (o.excludeTags !== undefined)
+    out.excludeTags = checkArray(o.excludeTags, 'options.excludeTags', LIMITS.tagsPerItem).map((t, i) =>
+      checkTag(t, `options.excludeTags[${i}]`),
+    );
   return out;
 }
 
@@ -208,8 +232,10 @@ export function validateSimilarOptions(value: unknown): { k: number; exclude?: s
 }
 
 export function validateHistoryOptions(value: unknown): { limit: number; before?: number } {
-  const o = value === undefined ? {} : checkObject(value, 'options') as HistoryOptions & Record<string, unknown>;
-  const out: { limit: number; before?: number } = { limit: o.limit === undefined ? 100 : checkInt(o.limit, 'options.limit', 1, LIMITS.historyLimit) };
+  const o = value === undefined ? {} : (checkObject(value, 'options') as HistoryOptions & Record<string, unknown>);
+  const out: { limit: number; before?: number } = {
+    limit: o.limit === undefined ? 100 : checkInt(o.limit, 'options.limit', 1, LIMITS.historyLimit),
+  };
   if (o.before !== undefined) out.before = checkFinite(o.before, 'options.before');
   return out;
 }
@@ -264,7 +290,8 @@ export function validateAdaptOptions(value: unknown): AdaptOptions {
   if (o.steps !== undefined) out.steps = checkInt(o.steps, 'options.steps', 1, 1000);
   if (o.lr !== undefined) {
     const lr = checkFinite(o.lr, 'options.lr');
-    if (!(lr > 0 && lr <= 0.1)) throw new TastebudError('invalid-argument', `options.lr must be > 0 and ≤ 0.1, got ${lr}`, { field: 'options.lr' });
+    if (!(lr > 0 && lr <= 0.1))
+      throw new TastebudError('invalid-argument', `options.lr must be > 0 and ≤ 0.1, got ${lr}`, { field: 'options.lr' });
     out.lr = lr;
   }
   return out;

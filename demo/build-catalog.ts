@@ -25,14 +25,21 @@ export const CATALOG_DIR = join(REPO_ROOT, 'demo', '.catalog');
 const FORMAT = 2;
 const MAX_LEN = 50;
 
-interface BuildRecord { format: number; catalog: string; model?: string }
+interface BuildRecord {
+  format: number;
+  catalog: string;
+  model?: string;
+}
 
 function sha256File(file: string, hash = createHash('sha256')): ReturnType<typeof createHash> {
   return hash.update(readFileSync(file));
 }
 
 function fingerprints(data: DatasetFiles, users: number | null): { catalog: string; model: string } {
-  const model = sha256File(data.interactions).update(`maxLen=${MAX_LEN};users=${users ?? 'all'};blend=1`).digest('hex').slice(0, 16);
+  const model = sha256File(data.interactions)
+    .update(`maxLen=${MAX_LEN};users=${users ?? 'all'};blend=1`)
+    .digest('hex')
+    .slice(0, 16);
   const h = sha256File(data.movies).update(model).update(`format=${FORMAT}`);
   if (data.plots) sha256File(data.plots, h);
   if (data.posters) h.update(readdirSync(data.posters).sort().join(','));
@@ -55,7 +62,11 @@ function linkPosters(movies: CatalogMovie[], postersDir: string): void {
     if (!src) continue;
     const dest = join(out, `${movie.id}.jpg`);
     if (!existsSync(dest)) {
-      try { linkSync(src, dest); } catch { copyFileSync(src, dest); }
+      try {
+        linkSync(src, dest);
+      } catch {
+        copyFileSync(src, dest);
+      }
     }
     movie.poster = `posters/${movie.id}.jpg`;
   }
@@ -67,7 +78,11 @@ function buildCatalog(data: DatasetFiles, version: string): void {
   const tables = buildTables(sequences);
   const plots = data.plots ? readPlots(data.plots) : new Map<string, string>();
   const counts = tables.popularity.counts;
-  const movies: CatalogMovie[] = readMovies(data.movies).map((m) => ({ ...m, plot: plots.get(titleKey(m.title, m.year)) ?? '', poster: null }));
+  const movies: CatalogMovie[] = readMovies(data.movies).map((m) => ({
+    ...m,
+    plot: plots.get(titleKey(m.title, m.year)) ?? '',
+    poster: null,
+  }));
   // Most watched first: the page shows (and tests encode) the head of the list.
   movies.sort((a, b) => (counts[b.id] ?? 0) - (counts[a.id] ?? 0) || Number(a.id) - Number(b.id));
   if (data.posters) linkPosters(movies, data.posters);
@@ -76,7 +91,9 @@ function buildCatalog(data: DatasetFiles, version: string): void {
   writeFileSync(join(CATALOG_DIR, 'catalog.json'), JSON.stringify({ version, builtAt: new Date().toISOString(), movies }));
   const withPlot = movies.filter((m) => m.plot !== '').length;
   const withPoster = movies.filter((m) => m.poster !== null).length;
-  process.stderr.write(`catalog: ${movies.length} movies (${withPlot} with plots, ${withPoster} with posters) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+  process.stderr.write(
+    `catalog: ${movies.length} movies (${withPlot} with plots, ${withPoster} with posters) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+  );
 }
 
 /** The lines of the first `users` users (both files list users in blocks), for a quicker CI model. */
@@ -86,7 +103,10 @@ function userSubset(interactions: string, users: number): string {
   for (const line of readFileSync(interactions, 'utf8').split('\n')) {
     const user = (line.includes('::') ? line.split('::', 1)[0] : line.split(' ', 1)[0]) ?? '';
     if (user === '') continue;
-    if (!seen.has(user)) { if (seen.size === users) break; seen.add(user); }
+    if (!seen.has(user)) {
+      if (seen.size === users) break;
+      seen.add(user);
+    }
     out.push(line);
   }
   const file = join(CATALOG_DIR, `interactions-${users}-users${interactions.endsWith('.dat') ? '.dat' : '.txt'}`);
@@ -99,15 +119,44 @@ function trainModel(data: DatasetFiles, minutes: number, users: number | null): 
   const dest = join(CATALOG_DIR, 'model');
   rmSync(tmp, { recursive: true, force: true });
   const who = users === null ? 'all users' : `the first ${users} users`;
-  process.stderr.write(`training the sequence model (SASRec, maxLen ${MAX_LEN}, ${who}, at most ${minutes} min after the first epoch; set TASTEBUD_DEMO_TRAIN_MINUTES to change)\n`);
+  process.stderr.write(
+    `training the sequence model (SASRec, maxLen ${MAX_LEN}, ${who}, at most ${minutes} min after the first epoch; set TASTEBUD_DEMO_TRAIN_MINUTES to change)\n`,
+  );
   const interactions = users === null ? data.interactions : userSubset(data.interactions, users);
-  const result = spawnSync(process.execPath, [
-    '--import', 'tsx', join(REPO_ROOT, 'cli', 'index.ts'), 'train',
-    '--interactions', interactions, '--out', tmp,
-    '--max-len', String(MAX_LEN), '--dim', '48', '--blocks', '2', '--dropout', '0.2', '--lr', '0.002', '--batch-size', '128',
-    '--eval-every', '1', '--patience', '3', '--max-minutes', String(minutes),
-  ], { stdio: ['ignore', 'ignore', 'inherit'], cwd: REPO_ROOT });
-  if (result.status !== 0 || !existsSync(join(tmp, 'manifest.json'))) throw new DemoSetupError('Training the sequence model failed (see the lines above).');
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'cli', 'index.ts'),
+      'train',
+      '--interactions',
+      interactions,
+      '--out',
+      tmp,
+      '--max-len',
+      String(MAX_LEN),
+      '--dim',
+      '48',
+      '--blocks',
+      '2',
+      '--dropout',
+      '0.2',
+      '--lr',
+      '0.002',
+      '--batch-size',
+      '128',
+      '--eval-every',
+      '1',
+      '--patience',
+      '3',
+      '--max-minutes',
+      String(minutes),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], cwd: REPO_ROOT },
+  );
+  if (result.status !== 0 || !existsSync(join(tmp, 'manifest.json')))
+    throw new DemoSetupError('Training the sequence model failed (see the lines above).');
   runBlend(tmp, interactions);
   rmSync(dest, { recursive: true, force: true });
   renameSync(tmp, dest);
@@ -125,10 +174,26 @@ function runBlend(modelDir: string, interactions: string): void {
   writeFileSync(items, `${movies.map((m) => blendItemLine(m)).join('\n')}\n`);
   const users = process.env.TASTEBUD_DEMO_BLEND_USERS ?? (process.env.CI ? '300' : '1000');
   process.stderr.write(`fitting the blend weights on ${users} users (set TASTEBUD_DEMO_BLEND_USERS to change)\n`);
-  const result = spawnSync(process.execPath, [
-    '--import', 'tsx', join(REPO_ROOT, 'cli', 'index.ts'), 'blend',
-    '--model', modelDir, '--interactions', interactions, '--items', items, '--users', users, '--json', join(CATALOG_DIR, 'blend.json'),
-  ], { stdio: ['ignore', 'inherit', 'inherit'], cwd: REPO_ROOT });
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'cli', 'index.ts'),
+      'blend',
+      '--model',
+      modelDir,
+      '--interactions',
+      interactions,
+      '--items',
+      items,
+      '--users',
+      users,
+      '--json',
+      join(CATALOG_DIR, 'blend.json'),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'], cwd: REPO_ROOT },
+  );
   if (result.status !== 0) throw new DemoSetupError('Fitting the blend weights failed (see the lines above).');
 }
 
@@ -137,7 +202,8 @@ function trainUsers(): number | null {
   const raw = process.env.TASTEBUD_DEMO_TRAIN_USERS ?? (process.env.CI ? '1500' : '');
   if (raw === '' || raw === 'all') return null;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 10) throw new DemoSetupError(`TASTEBUD_DEMO_TRAIN_USERS must be an integer >= 10 or "all", got "${raw}".`);
+  if (!Number.isInteger(n) || n < 10)
+    throw new DemoSetupError(`TASTEBUD_DEMO_TRAIN_USERS must be an integer >= 10 or "all", got "${raw}".`);
   return n;
 }
 
@@ -149,7 +215,11 @@ function trainMinutes(flag: string | undefined): number {
 }
 
 export function main(argv: string[]): void {
-  const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, 'train-minutes': { type: 'string' }, retrain: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'data-dir': { type: 'string' }, 'train-minutes': { type: 'string' }, retrain: { type: 'boolean' } },
+    strict: true,
+  });
   const minutes = trainMinutes(values['train-minutes']);
   const users = trainUsers();
   const data = locateDataset(values['data-dir'] ?? process.env.TASTEBUD_DATA_DIR, REPO_ROOT);

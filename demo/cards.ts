@@ -8,7 +8,11 @@ export interface CardActions {
 }
 
 /** What the user last did with a movie, to show the pressed state. */
-export interface Feedback { liked: boolean; disliked: boolean; rating: number | null }
+export interface Feedback {
+  liked: boolean;
+  disliked: boolean;
+  rating: number | null;
+}
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -54,8 +58,15 @@ export function renderCard(movie: Movie, feedback: Feedback | undefined, actions
   rate.append(new Option('★ rate', ''));
   for (let stars = 1; stars <= 5; stars++) rate.append(new Option('★'.repeat(stars), String(stars)));
   rate.value = feedback?.rating != null ? String(feedback.rating) : '';
-  rate.addEventListener('change', () => { if (rate.value !== '') actions.track(movie, 'rate', Number(rate.value)); });
-  controls.append(like, dislike, rate, button('More like this', `More like ${name}`, () => actions.moreLike(movie), 'more'));
+  rate.addEventListener('change', () => {
+    if (rate.value !== '') actions.track(movie, 'rate', Number(rate.value));
+  });
+  controls.append(
+    like,
+    dislike,
+    rate,
+    button('More like this', `More like ${name}`, () => actions.moreLike(movie), 'more'),
+  );
   card.append(controls);
 
   if (reasons) {

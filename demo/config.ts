@@ -18,7 +18,10 @@ export function readConfig(search: string): DemoConfig {
   const limitRaw = Number(params.get('limit'));
   const limit = Number.isInteger(limitRaw) && limitRaw > 0 ? limitRaw : null;
   const images = params.get('images') !== '0';
-  const backends = params.get('backends')?.split(',').filter((b): b is BackendName => (BACKENDS as readonly string[]).includes(b));
+  const backends = params
+    .get('backends')
+    ?.split(',')
+    .filter((b): b is BackendName => (BACKENDS as readonly string[]).includes(b));
   const models: ModelUrls = {
     text: 'models/text/manifest.json',
     // `?sequence=<url>` swaps the model, e.g. for a broken one to see the error state.
@@ -28,7 +31,9 @@ export function readConfig(search: string): DemoConfig {
   };
   if (images) models.image = 'models/image/manifest.json';
   return {
-    limit, images, models,
+    limit,
+    images,
+    models,
     backends: backends && backends.length > 0 ? backends : undefined,
     dbName: `tastebud-demo${limit === null ? '' : `-top${limit}`}${images ? '' : '-noimg'}`,
   };

@@ -45,8 +45,12 @@ function errorText(err: unknown): string {
 }
 
 const actions: CardActions = {
-  track: (movie, type, value) => { void onTrack(movie, type, value); },
-  moreLike: (movie) => { void showMoreLike(movie); },
+  track: (movie, type, value) => {
+    void onTrack(movie, type, value);
+  },
+  moreLike: (movie) => {
+    void showMoreLike(movie);
+  },
 };
 
 function cards(recs: Recommendation[]): HTMLElement[] {
@@ -62,7 +66,10 @@ async function readFeedback(): Promise<void> {
   // Newest first: the first like / dislike and the first rating seen for an item are the current ones.
   for (const event of await rec.history({ limit: 5000 })) {
     let f = next.get(event.itemId);
-    if (!f) { f = { liked: false, disliked: false, rating: null }; next.set(event.itemId, f); }
+    if (!f) {
+      f = { liked: false, disliked: false, rating: null };
+      next.set(event.itemId, f);
+    }
     if ((event.type === 'like' || event.type === 'dislike') && !decided.has(event.itemId)) {
       f.liked = event.type === 'like';
       f.disliked = event.type === 'dislike';
@@ -82,9 +89,10 @@ async function refreshForYou(): Promise<void> {
   const row = $('for-you-row');
   row.replaceChildren(...cards(recs));
   row.dataset.updates = String(Number(row.dataset.updates ?? '0') + 1);
-  $('for-you-note').textContent = feedback.size === 0
-    ? 'Like, dislike or rate a few movies below: this row learns from them, on this device.'
-    : `Ranked in ${latencyMs.toFixed(0)} ms from your ${feedback.size} rated movies.`;
+  $('for-you-note').textContent =
+    feedback.size === 0
+      ? 'Like, dislike or rate a few movies below: this row learns from them, on this device.'
+      : `Ranked in ${latencyMs.toFixed(0)} ms from your ${feedback.size} rated movies.`;
 }
 
 async function renderBrowse(): Promise<void> {
@@ -95,7 +103,8 @@ async function renderBrowse(): Promise<void> {
     $('browse-title').textContent = `Search: “${searchQuery}”`;
     grid.replaceChildren(...cards(results));
     more.hidden = true;
-    if (results.length === 0) grid.replaceChildren(Object.assign(document.createElement('p'), { textContent: 'No movie matches those words.' }));
+    if (results.length === 0)
+      grid.replaceChildren(Object.assign(document.createElement('p'), { textContent: 'No movie matches those words.' }));
     return;
   }
   $('browse-title').textContent = 'Most watched';
@@ -143,15 +152,25 @@ async function refreshAll(): Promise<void> {
 async function storeCatalog(): Promise<void> {
   const items = catalog.movies.map((m) => toItem(m, config.images));
   let markStored = (): void => undefined;
-  const stored = new Promise<void>((resolve) => { markStored = resolve; });
-  const stop = progress.onEvent((e) => { if (e.task === 'store-items' && e.done === e.total) markStored(); });
-  const upsert = rec.upsertItems(items).then((result) => {
-    document.body.dataset.catalog = 'encoded';
-    if (result.failed.length > 0) announce(`${result.failed.length} posters could not be encoded; those movies use their text only.`);
-    void refreshAll();
-  }, (err: unknown) => {
-    announce(`Encoding the catalog stopped: ${errorText(err)}. It resumes on the next visit.`);
-  }).finally(stop);
+  const stored = new Promise<void>((resolve) => {
+    markStored = resolve;
+  });
+  const stop = progress.onEvent((e) => {
+    if (e.task === 'store-items' && e.done === e.total) markStored();
+  });
+  const upsert = rec
+    .upsertItems(items)
+    .then(
+      (result) => {
+        document.body.dataset.catalog = 'encoded';
+        if (result.failed.length > 0) announce(`${result.failed.length} posters could not be encoded; those movies use their text only.`);
+        void refreshAll();
+      },
+      (err: unknown) => {
+        announce(`Encoding the catalog stopped: ${errorText(err)}. It resumes on the next visit.`);
+      },
+    )
+    .finally(stop);
   await Promise.race([stored, upsert]);
 }
 
@@ -184,16 +203,24 @@ async function switchProfile(profile: string): Promise<void> {
 }
 
 function wireControls(): void {
-  $('browse-more').addEventListener('click', () => { browseCount += BROWSE_PAGE; void renderBrowse(); });
+  $('browse-more').addEventListener('click', () => {
+    browseCount += BROWSE_PAGE;
+    void renderBrowse();
+  });
   $('search-form').addEventListener('submit', (event) => {
     event.preventDefault();
     searchQuery = $<HTMLInputElement>('search').value.trim();
     void renderBrowse().catch((err: unknown) => announce(`Search failed: ${errorText(err)}`));
   });
-  $('more-like-close').addEventListener('click', () => { $('more-like').hidden = true; });
+  $('more-like-close').addEventListener('click', () => {
+    $('more-like').hidden = true;
+  });
   wirePrivacy({
     recommender: () => rec,
-    changed: async (message) => { await refreshAll(); announce(message); },
+    changed: async (message) => {
+      await refreshAll();
+      announce(message);
+    },
     switchProfile,
   });
   progress.onEvent((e) => {
@@ -209,9 +236,13 @@ async function boot(): Promise<void> {
     catalog = await loadCatalog(config.limit);
   } catch (err) {
     const missing = err instanceof CatalogMissingError;
-    showFatal('The movie catalog is not there', errorText(err), missing
-      ? 'Build it from MovieLens with `npm run demo` (it prints where to get the dataset if it is missing), then reload.'
-      : 'The catalog file could not be read. Rebuild it with `npm run demo`.');
+    showFatal(
+      'The movie catalog is not there',
+      errorText(err),
+      missing
+        ? 'Build it from MovieLens with `npm run demo` (it prints where to get the dataset if it is missing), then reload.'
+        : 'The catalog file could not be read. Rebuild it with `npm run demo`.',
+    );
     return;
   }
   try {
@@ -233,4 +264,6 @@ async function boot(): Promise<void> {
 }
 
 window.addEventListener('unhandledrejection', (event) => announce(`Something failed: ${errorText(event.reason)}`));
-void boot().catch((err: unknown) => showFatal('The demo failed to start', errorText(err), 'Reload the page; if it keeps failing, check the console.'));
+void boot().catch((err: unknown) =>
+  showFatal('The demo failed to start', errorText(err), 'Reload the page; if it keeps failing, check the console.'),
+);

@@ -62,22 +62,34 @@ export function wirePrivacy(hooks: PrivacyHooks): void {
   const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
   const dialog = $<HTMLDialogElement>('forget-dialog');
   $('export').addEventListener('click', () => {
-    void hooks.recommender().exportData().then(download, (err: unknown) => hooks.changed(`Export failed: ${String(err)}`));
+    void hooks
+      .recommender()
+      .exportData()
+      .then(download, (err: unknown) => hooks.changed(`Export failed: ${String(err)}`));
   });
   const file = $<HTMLInputElement>('import-file');
   $('import').addEventListener('click', () => file.click());
   file.addEventListener('change', () => {
     const chosen = file.files?.[0];
     if (!chosen) return;
-    void chosen.text().then(async (text) => {
-      const result = await hooks.recommender().importData(JSON.parse(text) as ExportData, { mode: 'merge' });
-      await hooks.changed(`Imported ${result.imported} events (${result.skippedDuplicates} already here).`);
-    }).catch((err: unknown) => hooks.changed(`Import failed: ${err instanceof Error ? err.message : String(err)}`)).finally(() => { file.value = ''; });
+    void chosen
+      .text()
+      .then(async (text) => {
+        const result = await hooks.recommender().importData(JSON.parse(text) as ExportData, { mode: 'merge' });
+        await hooks.changed(`Imported ${result.imported} events (${result.skippedDuplicates} already here).`);
+      })
+      .catch((err: unknown) => hooks.changed(`Import failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => {
+        file.value = '';
+      });
   });
   $('forget').addEventListener('click', () => dialog.showModal());
   dialog.addEventListener('close', () => {
     if (dialog.returnValue !== 'forget') return;
-    void hooks.recommender().forget().then(() => hooks.changed('Everything this profile stored on this device was deleted.'));
+    void hooks
+      .recommender()
+      .forget()
+      .then(() => hooks.changed('Everything this profile stored on this device was deleted.'));
   });
   const profile = $<HTMLInputElement>('profile');
   $('profile-form').addEventListener('submit', (event) => {

@@ -46,6 +46,8 @@ export class ProgressBars {
   /** Returns a function that removes the listener. */
   onEvent(listener: (event: ProgressEvent) => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 }

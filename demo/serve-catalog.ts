@@ -12,7 +12,10 @@ const TYPES: Record<string, string> = { '.json': 'application/json', '.jpg': 'im
 function middleware(dir: string): Connect.NextHandleFunction {
   return (req, res, next) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!url.pathname.startsWith('/catalog/')) { next(); return; }
+    if (!url.pathname.startsWith('/catalog/')) {
+      next();
+      return;
+    }
     const rel = normalize(decodeURIComponent(url.pathname.slice('/catalog/'.length)));
     const file = join(dir, rel);
     if (rel.startsWith('..') || !file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) {
@@ -29,7 +32,11 @@ function middleware(dir: string): Connect.NextHandleFunction {
 export function serveCatalog(dir: string): Plugin {
   return {
     name: 'tastebud:demo-catalog',
-    configureServer(server) { server.middlewares.use(middleware(dir)); },
-    configurePreviewServer(server) { server.middlewares.use(middleware(dir)); },
+    configureServer(server) {
+      server.middlewares.use(middleware(dir));
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(middleware(dir));
+    },
   };
 }

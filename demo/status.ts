@@ -22,22 +22,26 @@ export function renderStatus(strip: HTMLElement, errors: HTMLElement, info: Info
     ['models', 'Models', info.models.map(modelText).join(' · ')],
     ['latency', 'Last recommendation', latencyMs === null ? '—' : `${latencyMs.toFixed(0)} ms`],
   ];
-  strip.replaceChildren(...parts.map(([key, name, value]) => {
-    const item = document.createElement('span');
-    item.className = `status-${key}`;
-    item.dataset.key = key;
-    const b = document.createElement('b');
-    b.textContent = `${name}: `;
-    item.append(b, value);
-    return item;
-  }));
+  strip.replaceChildren(
+    ...parts.map(([key, name, value]) => {
+      const item = document.createElement('span');
+      item.className = `status-${key}`;
+      item.dataset.key = key;
+      const b = document.createElement('b');
+      b.textContent = `${name}: `;
+      item.append(b, value);
+      return item;
+    }),
+  );
   strip.dataset.backend = info.backend;
   const failed = info.models.filter((m) => m.status === 'error');
-  errors.replaceChildren(...failed.map((m) => {
-    const p = document.createElement('p');
-    p.className = 'model-error';
-    p.textContent = `The ${m.kind} model could not be loaded (${m.error ?? 'unknown error'}). Recommendations still work with the other signals.`;
-    return p;
-  }));
+  errors.replaceChildren(
+    ...failed.map((m) => {
+      const p = document.createElement('p');
+      p.className = 'model-error';
+      p.textContent = `The ${m.kind} model could not be loaded (${m.error ?? 'unknown error'}). Recommendations still work with the other signals.`;
+      return p;
+    }),
+  );
   errors.hidden = failed.length === 0;
 }

@@ -89,7 +89,8 @@ test('like three movies: "For you" changes, every card explains itself, and a re
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 180_000 });
   await settled(page);
   expect(await forYouIds(page)).toEqual(after);
-  for (const id of liked) await expect(page.locator(`#browse-grid .card[data-item-id="${id}"] button.like`)).toHaveAttribute('aria-pressed', 'true');
+  for (const id of liked)
+    await expect(page.locator(`#browse-grid .card[data-item-id="${id}"] button.like`)).toHaveAttribute('aria-pressed', 'true');
   await shot(page, info, '3-after-reload');
 });
 
@@ -97,7 +98,11 @@ test('export, forget everything, import: the history and recommendations come ba
   await open(page);
   await settled(page);
   await likeFirstThree(page);
-  await page.locator('#browse-grid .card').nth(4).getByRole('combobox', { name: /^Rate / }).selectOption('5');
+  await page
+    .locator('#browse-grid .card')
+    .nth(4)
+    .getByRole('combobox', { name: /^Rate / })
+    .selectOption('5');
   await expect(page.locator('#storage dd[data-key="Your events (this profile)"]')).toHaveText('4');
   const before = await forYouIds(page);
 
@@ -137,12 +142,17 @@ test('search, "More like this", profiles and a phone-width screen', async ({ pag
   await first.getByRole('button', { name: /^More like / }).click();
   await expect(page.locator('#more-like-title')).toBeFocused();
   await expect(page.locator('#more-like-row .card').first()).toBeVisible();
-  for (const reason of await page.locator('#more-like-row .card .reason:first-child').allTextContents()) expect(reason.length).toBeGreaterThan(0);
+  for (const reason of await page.locator('#more-like-row .card .reason:first-child').allTextContents())
+    expect(reason.length).toBeGreaterThan(0);
   // Nothing overflows the phone-width page sideways.
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await shot(page, info, '6-phone-search-more-like');
 
-  await page.locator('#browse-grid .card').first().getByRole('button', { name: /^Like / }).click();
+  await page
+    .locator('#browse-grid .card')
+    .first()
+    .getByRole('button', { name: /^Like / })
+    .click();
   await expect(page.locator('#storage dd[data-key="Your events (this profile)"]')).toHaveText('1');
   await page.locator('#profile').fill('guest');
   await page.locator('#profile-form button[type="submit"]').click();
@@ -155,7 +165,11 @@ test('a model that fails to load shows a clear error, and recommendations still 
   await open(page, `${FAST}&sequence=catalog/no-such-model/manifest.json`);
   await expect(page.locator('#model-errors')).toBeVisible();
   await expect(page.locator('#model-errors')).toContainText('sequence model could not be loaded');
-  await page.locator('#browse-grid .card').first().getByRole('button', { name: /^Like / }).click();
+  await page
+    .locator('#browse-grid .card')
+    .first()
+    .getByRole('button', { name: /^Like / })
+    .click();
   await expectEveryCardExplained(page);
   await shot(page, info, '7-model-error');
 });

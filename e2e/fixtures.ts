@@ -42,8 +42,15 @@ export const POPULARITY = { titanic: 900, up: 800, heat: 500, notebook: 400, coc
 
 export const COOCCURRENCE: CooccurrenceTable = {
   neighbors: {
-    alien: [['aliens', 10], ['terminator', 6], ['heat', 1]],
-    aliens: [['alien', 10], ['terminator', 8]],
+    alien: [
+      ['aliens', 10],
+      ['terminator', 6],
+      ['heat', 1],
+    ],
+    aliens: [
+      ['alien', 10],
+      ['terminator', 8],
+    ],
     notebook: [['titanic', 9]],
     up: [['coco', 9]],
   },

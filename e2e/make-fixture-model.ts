@@ -27,10 +27,22 @@ export const FIXTURE_HISTORY = ['m3', 'm17', 'm42', 'm8', 'm25'];
 const random = mulberry32;
 
 /** Writes one synthetic model directory and its golden scores; the same seed gives the same weights for both position layouts. */
-async function writeFixture(dir: string, positions: PositionOrigin, block: BlockLayout = 'sasrec', relativeBias = false): Promise<Map<string, ArrayBuffer>> {
+async function writeFixture(
+  dir: string,
+  positions: PositionOrigin,
+  block: BlockLayout = 'sasrec',
+  relativeBias = false,
+): Promise<Map<string, ArrayBuffer>> {
   const config: SasrecConfig = {
-    architecture: 'sasrec', numItems: NUM_ITEMS, dim: 16, maxLen: 20, blocks: 2, heads: 2, dropout: 0,
-    ...(positions === 'from-start' ? { positions } : {}), ...(block === 'ligr' ? { block, ffMultiplier: 2 } : {}),
+    architecture: 'sasrec',
+    numItems: NUM_ITEMS,
+    dim: 16,
+    maxLen: 20,
+    blocks: 2,
+    heads: 2,
+    dropout: 0,
+    ...(positions === 'from-start' ? { positions } : {}),
+    ...(block === 'ligr' ? { block, ffMultiplier: 2 } : {}),
     ...(relativeBias ? { relativeBias } : {}),
   };
   const rand = random(7);
@@ -60,7 +72,10 @@ async function writeGolden(dir: string): Promise<Map<string, ArrayBuffer>> {
   let max = -Infinity;
   for (let m = 1; m <= NUM_ITEMS; m++) max = Math.max(max, scores[m]!);
   const relative = vocab.map((id, i) => ({ itemId: id, score: Math.exp(scores[i + 1]! - max) }));
-  writeFileSync(join(dir, 'golden.json'), JSON.stringify({ history: FIXTURE_HISTORY, relative, contributions: [...contributions] }, null, 2));
+  writeFileSync(
+    join(dir, 'golden.json'),
+    JSON.stringify({ history: FIXTURE_HISTORY, relative, contributions: [...contributions] }, null, 2),
+  );
   return files;
 }
 
@@ -81,10 +96,17 @@ async function writeEnsembleFixture(dir: string, memberDirs: readonly string[], 
   const members = [];
   for (const d of memberDirs) members.push({ name: d, ...(await readModelDir(d)) });
   const table = withTransitions ? buildTransitions(syntheticSequences(), NUM_ITEMS) : undefined;
-  const transitions = table ? { bytes: table.bytes, config: { pairs: table.pairs, recent: 3, decay: 0.8, smoothing: 2, weight: 0.7 } } : undefined;
+  const transitions = table
+    ? { bytes: table.bytes, config: { pairs: table.pairs, recent: 3, decay: 0.8, smoothing: 2, weight: 0.7 } }
+    : undefined;
   const { config, files } = composeEnsemble(members, transitions);
   rmSync(dir, { recursive: true, force: true });
-  writeModelDir(dir, files, { kind: 'sequence', name: ENSEMBLE_NAME, config: { ...config }, metadata: { note: 'synthetic e2e fixture: an ensemble of the three tiny models' } });
+  writeModelDir(dir, files, {
+    kind: 'sequence',
+    name: ENSEMBLE_NAME,
+    config: { ...config },
+    metadata: { note: 'synthetic e2e fixture: an ensemble of the three tiny models' },
+  });
   await writeGolden(dir);
 }
 
@@ -97,9 +119,16 @@ async function main(): Promise<void> {
   // learned attention bias per head and query-key distance (train --relative-bias)
   await writeFixture(join(out, '..', 'tiny-sasrec-ligr'), 'from-start', 'ligr', true);
   // the three as one ensemble (tastebud ensemble): mean of their log-softmax scores
-  await writeEnsembleFixture(join(out, '..', 'tiny-ensemble'), ['tiny-sasrec', 'tiny-sasrec-start', 'tiny-sasrec-ligr'].map((d) => join(out, '..', d)));
+  await writeEnsembleFixture(
+    join(out, '..', 'tiny-ensemble'),
+    ['tiny-sasrec', 'tiny-sasrec-start', 'tiny-sasrec-ligr'].map((d) => join(out, '..', d)),
+  );
   // the same ensemble plus an item-transition table (tastebud ensemble --transitions)
-  await writeEnsembleFixture(join(out, '..', 'tiny-ensemble-transitions'), ['tiny-sasrec', 'tiny-sasrec-start', 'tiny-sasrec-ligr'].map((d) => join(out, '..', d)), true);
+  await writeEnsembleFixture(
+    join(out, '..', 'tiny-ensemble-transitions'),
+    ['tiny-sasrec', 'tiny-sasrec-start', 'tiny-sasrec-ligr'].map((d) => join(out, '..', d)),
+    true,
+  );
   // A tampered copy for the integrity test: same manifest, one flipped byte.
   const tampered = join(out, '..', 'tampered-sasrec');
   rmSync(tampered, { recursive: true, force: true });
@@ -109,7 +138,8 @@ async function main(): Promise<void> {
   flipped[100] = flipped[100]! ^ 0xff;
   writeFileSync(join(tampered, WEIGHTS_FILE), flipped);
   // The shipped text and image models, served by the harness like a site would.
-  for (const kind of ['text', 'image']) cpSync(join(import.meta.dirname, '..', 'public/models', kind), join(out, '..', kind), { recursive: true });
+  for (const kind of ['text', 'image'])
+    cpSync(join(import.meta.dirname, '..', 'public/models', kind), join(out, '..', kind), { recursive: true });
   console.log(`wrote ${out} (${flipped.byteLength} weight bytes) and golden scores`);
 }
 

@@ -15,14 +15,22 @@ let appDir = '';
 let server: ChildProcess | undefined;
 
 function run(cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
 }
 
 test.beforeAll(async () => {
   test.setTimeout(300_000);
   appDir = mkdtempSync(join(tmpdir(), 'tastebud-packed-'));
   // dist/ was built by `npm run build` (the step before the e2e suite); skip prepack so stdout is only JSON.
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', appDir], repo)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', appDir], repo)) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
   const files = packed[0]!.files.map((f) => f.path);
   expect(files).toContain('dist/index.js');
   expect(files).toContain('dist/engine.worker.js');
@@ -33,13 +41,25 @@ test.beforeAll(async () => {
   cpSync(join(repo, 'e2e/packed-app'), appDir, { recursive: true });
   writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'packed-app', private: true, type: 'module' }, null, 2));
   const vite = JSON.parse(run('npm', ['ls', 'vite', '--json', '--depth=0'], repo)) as { dependencies: { vite: { version: string } } };
-  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(appDir, packed[0]!.filename), `vite@${vite.dependencies.vite.version}`], appDir);
-  writeFileSync(join(appDir, 'vite.config.js'), "export default { build: { target: 'es2022' }, worker: { format: 'es' }, preview: { port: " + PORT + ", strictPort: true, host: '127.0.0.1' } };\n");
+  run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', join(appDir, packed[0]!.filename), `vite@${vite.dependencies.vite.version}`],
+    appDir,
+  );
+  writeFileSync(
+    join(appDir, 'vite.config.js'),
+    "export default { build: { target: 'es2022' }, worker: { format: 'es' }, preview: { port: " +
+      PORT +
+      ", strictPort: true, host: '127.0.0.1' } };\n",
+  );
   run('npx', ['vite', 'build'], appDir);
   expect(readdirSync(join(appDir, 'dist/assets')).some((f) => f.includes('engine.worker'))).toBe(true);
   server = spawn('npx', ['vite', 'preview'], { cwd: appDir, stdio: 'ignore', detached: true });
   for (let i = 0; i < 100; i++) {
-    const up = await fetch(`http://127.0.0.1:${PORT}/`).then((r) => r.ok, () => false);
+    const up = await fetch(`http://127.0.0.1:${PORT}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -47,14 +67,19 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(() => {
-  if (server?.pid) try { process.kill(-server.pid); } catch { /* already gone */ }
+  if (server?.pid)
+    try {
+      process.kill(-server.pid);
+    } catch {
+      /* already gone */
+    }
   if (appDir) rmSync(appDir, { recursive: true, force: true });
 });
 
 test('a vite app using the packed tarball records events, reloads, and gets the same results', async ({ page }) => {
   await page.goto(`http://127.0.0.1:${PORT}/?action=track&backends=cpu`);
   await expect(page.locator('#status')).toHaveText('done', { timeout: 60_000 });
-  const first = JSON.parse(await page.locator('#out').textContent() ?? '{}');
+  const first = JSON.parse((await page.locator('#out').textContent()) ?? '{}');
   expect(first.isErrorClass).toBe(true);
   expect(first.info.backend).toBe('cpu');
   expect(first.history.map((e: { itemId: string }) => e.itemId)).toEqual(['up', 'alien']);
@@ -63,7 +88,7 @@ test('a vite app using the packed tarball records events, reloads, and gets the 
 
   await page.goto(`http://127.0.0.1:${PORT}/?backends=cpu`);
   await expect(page.locator('#status')).toHaveText('done', { timeout: 60_000 });
-  const second = JSON.parse(await page.locator('#out').textContent() ?? '{}');
+  const second = JSON.parse((await page.locator('#out').textContent()) ?? '{}');
   expect(second.history).toEqual(first.history);
   expect(second.recs).toEqual(first.recs);
 });
@@ -75,17 +100,32 @@ test('the packed `tastebud` bin trains and evaluates a model from a CSV file', (
   writeFileSync(join(appDir, 'log.csv'), `${lines.join('\n')}\n`);
   const bin = join(appDir, 'node_modules/.bin/tastebud');
   expect(run(bin, ['--help'], appDir)).toMatch(/tastebud <command>/);
-  run(bin, ['train', '--interactions', 'log.csv', '--out', 'model', '--epochs', '2', '--max-len', '8', '--dim', '8', '--threads', '2', '--quiet'], appDir);
-  const manifest = JSON.parse(readFileSync(join(appDir, 'model/manifest.json'), 'utf8')) as { kind: string; name: string; files: Array<{ path: string; sha256: string }> };
+  run(
+    bin,
+    ['train', '--interactions', 'log.csv', '--out', 'model', '--epochs', '2', '--max-len', '8', '--dim', '8', '--threads', '2', '--quiet'],
+    appDir,
+  );
+  const manifest = JSON.parse(readFileSync(join(appDir, 'model/manifest.json'), 'utf8')) as {
+    kind: string;
+    name: string;
+    files: Array<{ path: string; sha256: string }>;
+  };
   expect(manifest).toMatchObject({ kind: 'sequence', name: 'sasrec' });
   expect(manifest.files.map((f) => f.path).sort()).toEqual(['vocab.json', 'weights.bin']);
   expect(run(bin, ['eval', '--model', 'model', '--interactions', 'log.csv'], appDir)).toMatch(/NDCG@10/);
-  const report = JSON.parse(readFileSync(join(appDir, 'model/eval.json'), 'utf8')) as { users: number; metrics: { model: { ndcg10: number }; popularity: { ndcg10: number } } };
+  const report = JSON.parse(readFileSync(join(appDir, 'model/eval.json'), 'utf8')) as {
+    users: number;
+    metrics: { model: { ndcg10: number }; popularity: { ndcg10: number } };
+  };
   expect(report.users).toBe(30);
   expect(report.metrics.model.ndcg10).toBeGreaterThanOrEqual(0);
   expect(report.metrics.model.ndcg10).toBeLessThanOrEqual(1);
   let failed = '';
-  try { run(bin, ['train', '--interactions', 'missing.csv', '--out', 'x'], appDir); } catch (err) { failed = String((err as { stderr?: string }).stderr); }
+  try {
+    run(bin, ['train', '--interactions', 'missing.csv', '--out', 'x'], appDir);
+  } catch (err) {
+    failed = String((err as { stderr?: string }).stderr);
+  }
   expect(failed).toMatch(/tastebud train: error .*missing\.csv/);
   expect(failed).not.toMatch(/\n\s+at /);
 });

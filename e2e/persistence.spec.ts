@@ -6,7 +6,10 @@ test('history and recommendations survive a reload', async ({ harness, backends,
   const before = await harness.evaluate(async ({ backends, dbName, movies, popularity, cooccurrence }) => {
     const r = await window.tastebud.createRecommender({ backends, dbName, models: { popularity, cooccurrence } });
     await r.upsertItems(movies);
-    await r.track([{ itemId: 'notebook', type: 'like', at: 1000 }, { itemId: 'heat', type: 'dislike', at: 2000 }]);
+    await r.track([
+      { itemId: 'notebook', type: 'like', at: 1000 },
+      { itemId: 'heat', type: 'dislike', at: 2000 },
+    ]);
     const out = { history: await r.history(), recs: await r.recommend({ k: 4 }) };
     await r.dispose();
     return out;
@@ -28,19 +31,25 @@ test('history and recommendations survive a reload', async ({ harness, backends,
 });
 
 test('profiles on one origin are isolated; forget removes only one', async ({ harness, backends }, testInfo) => {
-  const out = await harness.evaluate(async ({ backends, dbName }) => {
-    const ann = await window.tastebud.createRecommender({ backends, dbName, userId: 'ann' });
-    const bob = await window.tastebud.createRecommender({ backends, dbName, userId: 'bob' });
-    await ann.track({ itemId: 'a', type: 'like' });
-    await bob.track([{ itemId: 'b', type: 'like' }, { itemId: 'c', type: 'view' }]);
-    const annHistory = await ann.history();
-    const bobHistory = await bob.history();
-    await ann.forget();
-    const afterForget = { ann: await ann.history(), bob: await bob.history() };
-    await ann.dispose();
-    await bob.dispose();
-    return { annHistory, bobHistory, afterForget };
-  }, { backends, dbName: uniqueDb(testInfo.title) });
+  const out = await harness.evaluate(
+    async ({ backends, dbName }) => {
+      const ann = await window.tastebud.createRecommender({ backends, dbName, userId: 'ann' });
+      const bob = await window.tastebud.createRecommender({ backends, dbName, userId: 'bob' });
+      await ann.track({ itemId: 'a', type: 'like' });
+      await bob.track([
+        { itemId: 'b', type: 'like' },
+        { itemId: 'c', type: 'view' },
+      ]);
+      const annHistory = await ann.history();
+      const bobHistory = await bob.history();
+      await ann.forget();
+      const afterForget = { ann: await ann.history(), bob: await bob.history() };
+      await ann.dispose();
+      await bob.dispose();
+      return { annHistory, bobHistory, afterForget };
+    },
+    { backends, dbName: uniqueDb(testInfo.title) },
+  );
   expect(out.annHistory.map((e) => e.itemId)).toEqual(['a']);
   expect(out.bobHistory.map((e) => e.itemId).sort()).toEqual(['b', 'c']);
   expect(out.afterForget.ann).toEqual([]);
@@ -48,20 +57,26 @@ test('profiles on one origin are isolated; forget removes only one', async ({ ha
 });
 
 test('export → forget → import restores history and recommendations', async ({ harness, backends }, testInfo) => {
-  const out = await harness.evaluate(async ({ backends, dbName, movies, cooccurrence }) => {
-    const r = await window.tastebud.createRecommender({ backends, dbName, models: { cooccurrence } });
-    await r.upsertItems(movies);
-    await r.track([{ itemId: 'alien', type: 'like', at: 1 }, { itemId: 'up', type: 'rate', value: 5, at: 2 }]);
-    const recs = await r.recommend({ k: 3 });
-    const exported = JSON.parse(JSON.stringify(await r.exportData()));
-    await r.forget();
-    const empty = await r.history();
-    const merged = await r.importData(exported);
-    const again = await r.importData(exported, { mode: 'merge' });
-    const restored = { history: await r.history(), recs: await r.recommend({ k: 3 }) };
-    await r.dispose();
-    return { exported, recs, empty, merged, again, restored };
-  }, { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES, cooccurrence: COOCCURRENCE });
+  const out = await harness.evaluate(
+    async ({ backends, dbName, movies, cooccurrence }) => {
+      const r = await window.tastebud.createRecommender({ backends, dbName, models: { cooccurrence } });
+      await r.upsertItems(movies);
+      await r.track([
+        { itemId: 'alien', type: 'like', at: 1 },
+        { itemId: 'up', type: 'rate', value: 5, at: 2 },
+      ]);
+      const recs = await r.recommend({ k: 3 });
+      const exported = JSON.parse(JSON.stringify(await r.exportData()));
+      await r.forget();
+      const empty = await r.history();
+      const merged = await r.importData(exported);
+      const again = await r.importData(exported, { mode: 'merge' });
+      const restored = { history: await r.history(), recs: await r.recommend({ k: 3 }) };
+      await r.dispose();
+      return { exported, recs, empty, merged, again, restored };
+    },
+    { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES, cooccurrence: COOCCURRENCE },
+  );
   expect(out.exported).toMatchObject({ format: 'tastebud-export', version: 1, userId: 'default' });
   expect(out.empty).toEqual([]);
   expect(out.merged).toEqual({ imported: 2, skippedDuplicates: 0 });
@@ -75,20 +90,27 @@ test('two tabs track concurrently without losing an event and see each other', a
   const second = await harness.context().newPage();
   await second.goto('/');
   await expect(second.locator('#status')).toHaveText('ready');
-  const run = (page: typeof harness, tab: string) => page.evaluate(async ({ backends, dbName, tab }) => {
-    const r = await window.tastebud.createRecommender({ backends, dbName });
-    const calls = [];
-    for (let i = 0; i < 50; i++) calls.push(r.track({ itemId: `${tab}-${i}`, type: 'view' }));
-    await Promise.all(calls);
-    await r.dispose();
-  }, { backends, dbName, tab });
+  const run = (page: typeof harness, tab: string) =>
+    page.evaluate(
+      async ({ backends, dbName, tab }) => {
+        const r = await window.tastebud.createRecommender({ backends, dbName });
+        const calls = [];
+        for (let i = 0; i < 50; i++) calls.push(r.track({ itemId: `${tab}-${i}`, type: 'view' }));
+        await Promise.all(calls);
+        await r.dispose();
+      },
+      { backends, dbName, tab },
+    );
   await Promise.all([run(harness, 'a'), run(second, 'b')]);
-  const seen = await second.evaluate(async ({ backends, dbName }) => {
-    const r = await window.tastebud.createRecommender({ backends, dbName });
-    const out = { history: await r.history({ limit: 1000 }), info: await r.info() };
-    await r.dispose();
-    return out;
-  }, { backends, dbName });
+  const seen = await second.evaluate(
+    async ({ backends, dbName }) => {
+      const r = await window.tastebud.createRecommender({ backends, dbName });
+      const out = { history: await r.history({ limit: 1000 }), info: await r.info() };
+      await r.dispose();
+      return out;
+    },
+    { backends, dbName },
+  );
   expect(seen.info.counts.userEvents).toBe(100);
   expect(new Set(seen.history.map((e) => e.itemId)).size).toBe(100);
   await second.close();

@@ -16,13 +16,20 @@ let base = '';
 let csp = '';
 
 test.beforeAll(async () => {
-  await build({ configFile: false, root: join(import.meta.dirname, 'scan-csp'), logLevel: 'warn', build: { outDir, emptyOutDir: true, target: 'es2022' } });
+  await build({
+    configFile: false,
+    root: join(import.meta.dirname, 'scan-csp'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true, target: 'es2022' },
+  });
   server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const file = resolve(outDir, `.${path === '/' ? '/index.html' : path}`);
     try {
       const body = readFileSync(file);
-      res.writeHead(200, { 'content-type': extname(file) === '.html' ? 'text/html' : 'text/javascript', 'content-security-policy': csp }).end(body);
+      res
+        .writeHead(200, { 'content-type': extname(file) === '.html' ? 'text/html' : 'text/javascript', 'content-security-policy': csp })
+        .end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -32,7 +39,9 @@ test.beforeAll(async () => {
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
 });
 
-test.afterAll(() => { server?.close(); });
+test.afterAll(() => {
+  server?.close();
+});
 
 async function run(page: import('@playwright/test').Page, policy: string): Promise<{ kernel: string; exact: boolean }> {
   csp = policy;

@@ -38,7 +38,8 @@ function checkModels(value: unknown): ModelUrls {
       const clean: Record<string, number> = {};
       for (const [id, n] of Object.entries(counts)) {
         checkId(id, `options.models.popularity[${JSON.stringify(id.slice(0, 40))}]`);
-        if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) invalid(`options.models.popularity.${id}`, 'counts must be finite numbers >= 0');
+        if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+          invalid(`options.models.popularity.${id}`, 'counts must be finite numbers >= 0');
         clean[id] = n;
       }
       out.popularity = clean;

@@ -3,8 +3,18 @@ import { WorkerClient } from './worker-client';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { DEFAULTS } from '../common/defaults';
 import {
-  validateEvents, validateExportData, validateHistoryOptions, validateIds, validateImportOptions, validateItems,
-  validateRecommendOptions, validateSimilarOptions, checkId, validateQuery, validateUpsertOptions, validateAdaptOptions,
+  validateEvents,
+  validateExportData,
+  validateHistoryOptions,
+  validateIds,
+  validateImportOptions,
+  validateItems,
+  validateRecommendOptions,
+  validateSimilarOptions,
+  checkId,
+  validateQuery,
+  validateUpsertOptions,
+  validateAdaptOptions,
 } from '../common/validate';
 import { TastebudError } from '../common/errors';
 import type { Info, ModelUrls, Recommender, RecommenderOptions } from '../common/types';
@@ -23,7 +33,9 @@ function absoluteModelUrls(models: ModelUrls): ModelUrls {
     try {
       return new URL(url, base).href;
     } catch {
-      throw new TastebudError('invalid-argument', `options.models: ${JSON.stringify(url.slice(0, 100))} is not a valid URL`, { field: 'options.models' });
+      throw new TastebudError('invalid-argument', `options.models: ${JSON.stringify(url.slice(0, 100))} is not a valid URL`, {
+        field: 'options.models',
+      });
     }
   };
   const out: ModelUrls = {};
@@ -56,7 +68,12 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
   const clientOptions = {
     createWorker: () => defaultWorker(resolved),
     config: {
-      userId: resolved.userId, dbName: resolved.dbName, storage: resolved.storage, backends: resolved.backends, models: absoluteModelUrls(resolved.models), version: VERSION,
+      userId: resolved.userId,
+      dbName: resolved.dbName,
+      storage: resolved.storage,
+      backends: resolved.backends,
+      models: absoluteModelUrls(resolved.models),
+      version: VERSION,
       ...(typeof location !== 'undefined' ? { baseUrl: location.href } : {}),
     },
     timeoutMs: resolved.timeoutMs,
@@ -70,7 +87,9 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
       const clean = validateItems(items);
       const signal = validateUpsertOptions(opts).signal;
       if (signal?.aborted) throw new TastebudError('aborted', 'upsertItems() was aborted before it started.');
-      const onAbort = (): void => { void client.call('cancelEncoding').catch(() => undefined); };
+      const onAbort = (): void => {
+        void client.call('cancelEncoding').catch(() => undefined);
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
         return await client.call('upsertItems', clean);

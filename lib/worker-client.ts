@@ -34,7 +34,9 @@ const PING_TIMEOUT_MS = 2_000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => TastebudError): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(onTimeout()), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -98,7 +100,11 @@ export class WorkerClient {
     const remote = wrap<EngineApi>(worker);
     const lockName = `tastebud-worker-${Date.now()}-${Math.random().toString(36).slice(2)}`;
     const running: RunningWorker = {
-      worker, remote, pending: new Set(), lockAbort: new AbortController(), dead: false,
+      worker,
+      remote,
+      pending: new Set(),
+      lockAbort: new AbortController(),
+      dead: false,
       ready: Promise.resolve({ backend: 'cpu' }),
     };
     worker.addEventListener('error', (event) => {
@@ -111,14 +117,17 @@ export class WorkerClient {
       remote.init(config, onProgress ? proxy(onProgress) : undefined),
       this.options.timeoutMs,
       () => new TastebudError('timeout', `The tastebud worker did not start within ${this.options.timeoutMs} ms.`),
-    ).then((result) => {
-      this.watchLife(running, lockName);
-      return result;
-    }, (err: unknown) => {
-      // A worker that failed to initialise is useless; the next call starts a fresh one.
-      this.kill(running, null);
-      throw err;
-    });
+    ).then(
+      (result) => {
+        this.watchLife(running, lockName);
+        return result;
+      },
+      (err: unknown) => {
+        // A worker that failed to initialise is useless; the next call starts a fresh one.
+        this.kill(running, null);
+        throw err;
+      },
+    );
     return running;
   }
 
@@ -126,9 +135,13 @@ export class WorkerClient {
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
     if (!locks) return;
     // Granted only once the worker's own hold on this lock ends, i.e. when it dies.
-    locks.request(lockName, { signal: running.lockAbort.signal }, () => {
-      this.crash(running, 'the worker stopped unexpectedly');
-    }).catch(() => { /* aborted: we stopped the worker ourselves */ });
+    locks
+      .request(lockName, { signal: running.lockAbort.signal }, () => {
+        this.crash(running, 'the worker stopped unexpectedly');
+      })
+      .catch(() => {
+        /* aborted: we stopped the worker ourselves */
+      });
   }
 
   private track<T>(running: RunningWorker, promise: Promise<T>): Promise<T> {
@@ -150,7 +163,13 @@ export class WorkerClient {
 
   private crash(running: RunningWorker, why: string): void {
     if (running.dead) return;
-    this.kill(running, new TastebudError('worker-crashed', `The tastebud worker crashed (${why}); the call was not completed. The next call starts a fresh worker.`));
+    this.kill(
+      running,
+      new TastebudError(
+        'worker-crashed',
+        `The tastebud worker crashed (${why}); the call was not completed. The next call starts a fresh worker.`,
+      ),
+    );
   }
 
   private kill(running: RunningWorker, err: TastebudError | null): void {
@@ -158,7 +177,11 @@ export class WorkerClient {
     running.dead = true;
     if (this.running === running) this.running = null;
     running.lockAbort.abort();
-    try { running.remote[releaseProxy](); } catch { /* already gone */ }
+    try {
+      running.remote[releaseProxy]();
+    } catch {
+      /* already gone */
+    }
     running.worker.terminate();
     if (err) for (const reject of [...running.pending]) reject(err);
     running.pending.clear();

@@ -29,12 +29,26 @@ const CUT_LAYER = 'flatten_1';
 const FEATURE_DIM = 1280;
 const SIZE = 224;
 
-interface LayerJson { name: string; class_name: string; config: Record<string, unknown>; inbound_nodes: unknown[] }
-interface WeightSpec { name: string; shape: number[]; dtype: string; quantization?: { dtype: string; min?: number; scale?: number } }
+interface LayerJson {
+  name: string;
+  class_name: string;
+  config: Record<string, unknown>;
+  inbound_nodes: unknown[];
+}
+interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: { dtype: string; min?: number; scale?: number };
+}
 interface ModelJson {
-  modelTopology: { model_config: { class_name: string; config: { name: string; layers: LayerJson[]; input_layers: unknown; output_layers: unknown } } } & Record<string, unknown>;
+  modelTopology: {
+    model_config: { class_name: string; config: { name: string; layers: LayerJson[]; input_layers: unknown; output_layers: unknown } };
+  } & Record<string, unknown>;
   weightsManifest: Array<{ paths: string[]; weights: WeightSpec[] }>;
-  format?: string; generatedBy?: string; convertedBy?: string;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string;
 }
 
 const BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2, float32: 4, int32: 4 };
@@ -105,7 +119,9 @@ async function main(): Promise<void> {
   if (offset !== shard.length) throw new Error(`weight specs cover ${offset} bytes, shard has ${shard.length}`);
   const weights = Buffer.concat(parts);
   const paramCount = kept.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
-  console.log(`kept ${cfg.layers.length} layers (dropped ${dropped.join(', ')}); ${kept.length} weights, ${paramCount} params, ${weights.length} bytes`);
+  console.log(
+    `kept ${cfg.layers.length} layers (dropped ${dropped.join(', ')}); ${kept.length} weights, ${paramCount} params, ${weights.length} bytes`,
+  );
 
   const outModel = {
     format: 'layers-model',

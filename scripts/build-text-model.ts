@@ -156,7 +156,10 @@ async function main(): Promise<void> {
   if (u[argMax]! < 0) for (let i = 0; i < D; i++) u[i] = -u[i]!;
   let muNorm = 0;
   let cos = 0;
-  for (let i = 0; i < D; i++) { muNorm += mu[i]! ** 2; cos += mu[i]! * u[i]!; }
+  for (let i = 0; i < D; i++) {
+    muNorm += mu[i]! ** 2;
+    cos += mu[i]! * u[i]!;
+  }
   cos /= Math.sqrt(muNorm);
   const explained = lambda / trace;
   console.log(`common component: explains ${(explained * 100).toFixed(1)}% of the second moment; cos(u, μ) = ${cos.toFixed(3)}`);

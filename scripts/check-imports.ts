@@ -34,7 +34,8 @@ function resolveImport(from: string, specifier: string): string | null {
   return null;
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"](\.{1,2}\/[^'"]+)['"]/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"](\.{1,2}\/[^'"]+)['"]/g;
 
 export function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
@@ -62,7 +63,10 @@ export function layerViolations(graph: Map<string, string[]>): string[] {
     const from = folderOf(file);
     for (const target of targets) {
       const to = folderOf(target);
-      if (to !== from && !(ALLOWED_IMPORTS[from] ?? []).includes(to)) out.push(`${relative(root, file)} imports ${relative(root, target)} (${from} may import only ${[from, ...(ALLOWED_IMPORTS[from] ?? [])].join(', ')})`);
+      if (to !== from && !(ALLOWED_IMPORTS[from] ?? []).includes(to))
+        out.push(
+          `${relative(root, file)} imports ${relative(root, target)} (${from} may import only ${[from, ...(ALLOWED_IMPORTS[from] ?? [])].join(', ')})`,
+        );
     }
   }
   return out;

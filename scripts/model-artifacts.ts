@@ -5,9 +5,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  MANIFEST_FORMAT_VERSION, sha256Hex, type ManifestFile, type ModelKind, type ModelManifest,
-} from '../common/model-format/manifest';
+import { MANIFEST_FORMAT_VERSION, sha256Hex, type ManifestFile, type ModelKind, type ModelManifest } from '../common/model-format/manifest';
 
 export interface ArtifactFile {
   path: string;

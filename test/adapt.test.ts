@@ -45,11 +45,23 @@ for (const architecture of ['sasrec', 'gru'] as const) {
     const reference = await loadSequenceModel(manifest, files);
     const server = await loadSequenceServer(manifest, files);
     const n = Math.min(HISTORY.length - 1, 12);
-    const batch = { ids: HISTORY.slice(HISTORY.length - 1 - n, HISTORY.length - 1), targets: HISTORY.slice(HISTORY.length - n), batch: 1, len: n };
-    const want = tf.tidy(() => (batchLoss(
-      // the reference model's own variables (same weights as the server's)
-      (reference as unknown as { params: Map<string, tf.Variable> }).params, reference.config as SequenceModelConfig, batch, 0, mulberry32(1),
-    ).dataSync()[0]!));
+    const batch = {
+      ids: HISTORY.slice(HISTORY.length - 1 - n, HISTORY.length - 1),
+      targets: HISTORY.slice(HISTORY.length - n),
+      batch: 1,
+      len: n,
+    };
+    const want = tf.tidy(
+      () =>
+        batchLoss(
+          // the reference model's own variables (same weights as the server's)
+          (reference as unknown as { params: Map<string, tf.Variable> }).params,
+          reference.config as SequenceModelConfig,
+          batch,
+          0,
+          mulberry32(1),
+        ).dataSync()[0]!,
+    );
     const got = tf.tidy(() => server.nextItemLoss(HISTORY).dataSync()[0]!);
     assert.ok(Math.abs(want - got) < 1e-4, `training loss ${want} vs fine-tuning loss ${got}`);
     reference.dispose();
@@ -98,7 +110,10 @@ test('adapt() respects maxMs, needs two known items, and forget() erases the ada
   const original = (await server.score(HISTORY)).scores;
   const adaptations = new Adaptations(db, 'ann');
   const short = await adaptations.adapt(server, Int32Array.from([4]), {});
-  assert.deepEqual({ steps: short.steps, stored: short.stored, lossBefore: short.lossBefore }, { steps: 0, stored: false, lossBefore: null });
+  assert.deepEqual(
+    { steps: short.steps, stored: short.stored, lossBefore: short.lossBefore },
+    { steps: 0, stored: false, lossBefore: null },
+  );
   const timed = await adaptations.adapt(server, HISTORY, { steps: 1000, maxMs: 150 });
   assert.ok(timed.steps >= 1 && timed.steps < 1000, `steps ${timed.steps}`);
   assert.ok(timed.ms >= 150, `took ${timed.ms} ms`);

@@ -5,23 +5,45 @@ import { causalAttention } from '../workers/models/sequence/attention';
 import { attentionLoops, forceAttentionLoops } from '../workers/models/sequence/attention-loops';
 import { mulberry32 } from '../common/random';
 
-before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
-after(() => { forceAttentionLoops(undefined); });
+before(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+after(() => {
+  forceAttentionLoops(undefined);
+});
 
-interface Case { B: number; L: number; D: number; H: number; lengths: number[]; rate: number; bias: boolean }
+interface Case {
+  B: number;
+  L: number;
+  D: number;
+  H: number;
+  lengths: number[];
+  rate: number;
+  bias: boolean;
+}
 
 /** Output, last-position attention and the gradients of q, k, v (and the bias) under the current loops. */
 function run(c: Case, seed: number): { out: Float32Array; last: Float32Array; grads: Float32Array[] } {
   const { B, L, D, H } = c;
   const lengths = Int32Array.from(c.lengths);
-  const [q, k, v, w] = [1, 2, 3, 4].map((s) => tf.randomNormal([B, L, D], 0, 1, 'float32', seed + s)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const [q, k, v, w] = [1, 2, 3, 4].map((s) => tf.randomNormal([B, L, D], 0, 1, 'float32', seed + s)) as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
   const rb = tf.randomNormal([H, L + 2], 0, 1, 'float32', seed + 5);
   const dropout = c.rate > 0 ? { rate: c.rate, random: mulberry32(seed) } : undefined;
   const first = causalAttention(q, k, v, lengths, H, true, dropout, c.bias ? rb : undefined);
   const out = first.out.dataSync() as Float32Array;
   const attend = (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor, r?: tf.Tensor): tf.Tensor =>
-    tf.sum(tf.mul(causalAttention(a, b, x, lengths, H, false, c.rate > 0 ? { rate: c.rate, random: mulberry32(seed) } : undefined, r).out, w));
-  const grads = tf.grads(attend)(c.bias ? [q, k, v, rb] : [q, k, v]).map((g) => g.dataSync() as Float32Array);
+    tf.sum(
+      tf.mul(causalAttention(a, b, x, lengths, H, false, c.rate > 0 ? { rate: c.rate, random: mulberry32(seed) } : undefined, r).out, w),
+    );
+  const grads = tf
+    .grads(attend)(c.bias ? [q, k, v, rb] : [q, k, v])
+    .map((g) => g.dataSync() as Float32Array);
   return { out, last: first.lastAttention as Float32Array, grads };
 }
 
@@ -32,7 +54,7 @@ const maxDiff = (a: Float32Array, b: Float32Array): number => {
   return m;
 };
 
-test('the WASM SIMD attention loops compile here and give the JS loops\' outputs and gradients (padding, heads, bias, dropout)', () => {
+test("the WASM SIMD attention loops compile here and give the JS loops' outputs and gradients (padding, heads, bias, dropout)", () => {
   assert.equal(forceAttentionLoops(undefined), true, 'attention.wat did not compile in Node');
   assert.equal(attentionLoops(64).kind, 'simd');
   assert.equal(attentionLoops(6).kind, 'js', 'a head width that is not a multiple of 4 falls back to JS');

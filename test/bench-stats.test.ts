@@ -43,19 +43,70 @@ test('staticImports finds static imports of a minified module, not dynamic ones'
 function sample(): BrowserResults {
   const s = (m: number) => ({ n: 5, minMs: m * 0.9, medianMs: m, p95Ms: m * 1.2 });
   return {
-    browser: 'Chromium 1.0', machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 8, os: 'linux', node: 'v20' }, date: '2026-01-02T03:04:05.000Z',
-    mode: 'full', durationS: 1, notes: ['webgpu is emulated'],
+    browser: 'Chromium 1.0',
+    machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 8, os: 'linux', node: 'v20' },
+    date: '2026-01-02T03:04:05.000Z',
+    mode: 'full',
+    durationS: 1,
+    notes: ['webgpu is emulated'],
     topk: [],
     recommend: [
       { backend: 'cpu', items: 3706, model: 'sasrec', ...s(30), p50Ms: 30, warmup: 5 },
       { backend: 'cpu', items: 3706, model: 'popularity', ...s(10), p50Ms: 10, warmup: 5 },
       { backend: 'webgl', items: 3706, model: 'sasrec', ...s(20), p50Ms: 20, warmup: 5 },
     ],
-    memory: [{ backend: 'cpu', items: 3706, calls: 1000, tensorsBefore: 40, tensorsAfter: 40, tensorBytesBefore: 1, tensorBytesAfter: 1, workerHeapBefore: 10e6, workerHeapAfter: 10e6 }],
-    startup: { coldMs: 2000, warmMs: 500, backend: 'cpu', perBackend: [{ backend: 'cpu', cold: s(2000), warm: s(500), warmCreateMs: 100, warmBackendMs: 50, warmModelLoadMs: 200, warmFirstRecommendMs: 300, warmupCostMs: 120, coldModelLoadMs: 900 }] },
+    memory: [
+      {
+        backend: 'cpu',
+        items: 3706,
+        calls: 1000,
+        tensorsBefore: 40,
+        tensorsAfter: 40,
+        tensorBytesBefore: 1,
+        tensorBytesAfter: 1,
+        workerHeapBefore: 10e6,
+        workerHeapAfter: 10e6,
+      },
+    ],
+    startup: {
+      coldMs: 2000,
+      warmMs: 500,
+      backend: 'cpu',
+      perBackend: [
+        {
+          backend: 'cpu',
+          cold: s(2000),
+          warm: s(500),
+          warmCreateMs: 100,
+          warmBackendMs: 50,
+          warmModelLoadMs: 200,
+          warmFirstRecommendMs: 300,
+          warmupCostMs: 120,
+          coldModelLoadMs: 900,
+        },
+      ],
+    },
     encoders: [{ backend: 'webgl', kind: 'image', count: 16, perItem: s(60), itemsPerSec: 16.7, anchorMsPerItem: 20 }],
-    indexeddb: { events: 10000, batched10kMs: 100, perEvent10kMs: 5000, batched: s(100), perEvent: s(5000), speedup: 50, historyRead: s(40), export: s(60), import: s(200), upsert100kItemsMs: 9000 },
-    size: { mainGzipBytes: 7000, mainBytes: 19000, workerGzipBytes: 250_000, workerBytes: 950_000, lazyChunks: [], models: [{ name: 'text', files: 6, bytes: 5_800_000, gzipBytes: 5_200_000 }] },
+    indexeddb: {
+      events: 10000,
+      batched10kMs: 100,
+      perEvent10kMs: 5000,
+      batched: s(100),
+      perEvent: s(5000),
+      speedup: 50,
+      historyRead: s(40),
+      export: s(60),
+      import: s(200),
+      upsert100kItemsMs: 9000,
+    },
+    size: {
+      mainGzipBytes: 7000,
+      mainBytes: 19000,
+      workerGzipBytes: 250_000,
+      workerBytes: 950_000,
+      lazyChunks: [],
+      models: [{ name: 'text', files: 6, bytes: 5_800_000, gzipBytes: 5_200_000 }],
+    },
   };
 }
 
@@ -67,14 +118,38 @@ test('renderTable: one row per figure with its same-run baseline and a verdict a
   assert.match(cpu, /30\.0 ms \(36\.0\)/);
   assert.match(cpu, /popularity only 10\.0 ms; anchor 15 ms \(2\.0×\)/);
   assert.match(cpu, /missed: 1\.3× over/);
-  assert.match(rows.find((r) => r.includes('| webgl |') && r.includes('SASRec'))!, /\| met \|$/);
-  assert.match(rows.find((r) => r.startsWith('| start-up'))!, /warm 500 ms.*cold 2000 ms.*\| met \|$/);
-  assert.match(rows.find((r) => r.startsWith('| image encoder'))!, /missed: 3\.0× the anchor/);
-  assert.match(rows.find((r) => r.startsWith('| track()'))!, /50× slower.*\| met \|$/);
-  assert.match(rows.find((r) => r.startsWith('| upsertItems() of 100,000'))!, /9000 ms \(once\)/);
-  assert.match(rows.find((r) => r.startsWith('| memory'))!, /tensors 40 → 40; worker heap 9\.54 → 9\.54 MB.*\| met \|$/);
-  assert.match(rows.find((r) => r.startsWith('| main-thread'))!, /6\.8 kB.*\| met \|$/);
-  assert.match(rows.find((r) => r.startsWith('| top-k'))!, /not measured/);
+  assert.match(
+    rows.find((r) => r.includes('| webgl |') && r.includes('SASRec'))!,
+    /\| met \|$/,
+  );
+  assert.match(
+    rows.find((r) => r.startsWith('| start-up'))!,
+    /warm 500 ms.*cold 2000 ms.*\| met \|$/,
+  );
+  assert.match(
+    rows.find((r) => r.startsWith('| image encoder'))!,
+    /missed: 3\.0× the anchor/,
+  );
+  assert.match(
+    rows.find((r) => r.startsWith('| track()'))!,
+    /50× slower.*\| met \|$/,
+  );
+  assert.match(
+    rows.find((r) => r.startsWith('| upsertItems() of 100,000'))!,
+    /9000 ms \(once\)/,
+  );
+  assert.match(
+    rows.find((r) => r.startsWith('| memory'))!,
+    /tensors 40 → 40; worker heap 9\.54 → 9\.54 MB.*\| met \|$/,
+  );
+  assert.match(
+    rows.find((r) => r.startsWith('| main-thread'))!,
+    /6\.8 kB.*\| met \|$/,
+  );
+  assert.match(
+    rows.find((r) => r.startsWith('| top-k'))!,
+    /not measured/,
+  );
   assert.ok(table.includes('- webgpu is emulated'));
   assert.ok(table.startsWith('Measured 2026-01-02 on Test CPU (2 cores), Chromium 1.0'));
 });

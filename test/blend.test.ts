@@ -37,7 +37,11 @@ test('fitBlend: an informative signal gets a positive weight and never lowers va
     // Tags point at the target (plus noise); popularity is pure noise.
     const tags = Float32Array.from({ length: n }, (_, i) => (i === target ? 0.9 : 0) + 0.3 * rand());
     const popularity = Float32Array.from({ length: n }, () => rand());
-    cases.push({ signals: { sequence: { scores: sequence }, tags: { scores: tags }, popularity: { scores: popularity } }, target, seen: Int32Array.of((target + 1) % n) });
+    cases.push({
+      signals: { sequence: { scores: sequence }, tags: { scores: tags }, popularity: { scores: popularity } },
+      target,
+      seen: Int32Array.of((target + 1) % n),
+    });
   }
   const fit = fitBlend(cases, ['sequence', 'tags', 'popularity']);
   assert.ok(fit.fitted.tags! > 0, `tags weight ${fit.fitted.tags}`);
@@ -69,7 +73,10 @@ test('blend on a tiny model: tags help, weights land in the manifest the worker 
   for (let u = 1; u <= 80; u++) {
     const genre = u % 4;
     const pool = Array.from({ length: 15 }, (_, i) => 100 * (genre + 1) + i);
-    for (let i = pool.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [pool[i], pool[j]] = [pool[j]!, pool[i]!]; }
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    }
     for (const item of pool.slice(0, 9)) lines.push(`u${u} ${item}`);
   }
   const data = join(dir, 'seq.txt');
@@ -78,7 +85,12 @@ test('blend on a tiny model: tags help, weights land in the manifest the worker 
   const items = join(dir, 'items.jsonl');
   // a poster per item, one flat colour per genre (relative paths); one missing, one not a JPEG
   mkdirSync(join(dir, 'posters'), { recursive: true });
-  const colours = [[20, 30, 160], [230, 80, 150], [200, 150, 60], [30, 30, 30]] as const;
+  const colours = [
+    [20, 30, 160],
+    [230, 80, 150],
+    [200, 150, 60],
+    [30, 30, 30],
+  ] as const;
   genres.forEach((_, k) => {
     const [r, g, b] = colours[k]!;
     const data = new Uint8Array(32 * 48 * 4).map((_, i) => [r, g, b, 255][i % 4]!);
@@ -86,16 +98,44 @@ test('blend on a tiny model: tags help, weights land in the manifest the worker 
   });
   writeFileSync(join(dir, 'posters', 'broken.jpg'), 'not a jpeg');
   const poster = (k: number, i: number): string => (i === 3 ? 'posters/missing.jpg' : i === 4 ? 'posters/broken.jpg' : `posters/${k}.jpg`);
-  writeFileSync(items, `${genres.flatMap((g, k) => Array.from({ length: 15 }, (_, i) => JSON.stringify({ id: String(100 * (k + 1) + i), title: `${g} film ${i}`, tags: [g], image: poster(k, i) }))).join('\n')}\n`);
+  writeFileSync(
+    items,
+    `${genres.flatMap((g, k) => Array.from({ length: 15 }, (_, i) => JSON.stringify({ id: String(100 * (k + 1) + i), title: `${g} film ${i}`, tags: [g], image: poster(k, i) }))).join('\n')}\n`,
+  );
   const model = join(dir, 'model');
-  const t = cli('train', '--interactions', data, '--out', model, '--dim', '8', '--max-len', '8', '--blocks', '1', '--epochs', '1', '--batch-size', '64', '--lr', '0.0005', '--quiet');
+  const t = cli(
+    'train',
+    '--interactions',
+    data,
+    '--out',
+    model,
+    '--dim',
+    '8',
+    '--max-len',
+    '8',
+    '--blocks',
+    '1',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '64',
+    '--lr',
+    '0.0005',
+    '--quiet',
+  );
   assert.equal(t.code, 0, t.stderr);
 
   const json = join(dir, 'blend.json');
   const r = cli('blend', '--model', model, '--interactions', data, '--items', items, '--json', json, '--users', '60');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /fitted blend/);
-  const report = JSON.parse(readFileSync(json, 'utf8')) as { users: number; signals: string[]; weights: Record<string, number>; valid: { sequence: { ndcg10: number }; blend: { ndcg10: number } }; test: { sequence: { ndcg10: number }; blend: { ndcg10: number } } };
+  const report = JSON.parse(readFileSync(json, 'utf8')) as {
+    users: number;
+    signals: string[];
+    weights: Record<string, number>;
+    valid: { sequence: { ndcg10: number }; blend: { ndcg10: number } };
+    test: { sequence: { ndcg10: number }; blend: { ndcg10: number } };
+  };
   assert.equal(report.users, 60);
   assert.ok(report.signals.includes('tags') && report.signals.includes('contentText') && report.signals.includes('contentImage'));
   // unusable images are reported per item and skipped, never fatal
@@ -103,7 +143,10 @@ test('blend on a tiny model: tags help, weights land in the manifest the worker 
   assert.match(r.stderr, /image of item 103 skipped: .*missing\.jpg: file not found/);
   assert.match(r.stderr, /image of item 104 skipped: .*broken\.jpg: not a readable JPEG/);
   // Genre shows in the tags, the titles and what is watched together: at least one of them is picked up.
-  assert.ok(report.weights.tags! > 0 || report.weights.contentText! > 0 || report.weights.cooccurrence! > 0, JSON.stringify(report.weights));
+  assert.ok(
+    report.weights.tags! > 0 || report.weights.contentText! > 0 || report.weights.cooccurrence! > 0,
+    JSON.stringify(report.weights),
+  );
   assert.ok(report.valid.blend.ndcg10 > report.valid.sequence.ndcg10 + 0.1, JSON.stringify(report.valid));
   assert.ok(report.test.blend.ndcg10 > report.test.sequence.ndcg10, JSON.stringify(report.test));
 
@@ -148,11 +191,16 @@ test('blend errors: one clear line, no stack trace', () => {
 
 test('a cached model picks up refitted blend weights from the new manifest (same files, new metadata)', async () => {
   const bytes = new TextEncoder().encode('weights');
-  const manifest = (blend: Record<string, number>): string => JSON.stringify({
-    formatVersion: 1, kind: 'sequence', name: 'sasrec', version: 'v1', config: {},
-    files: [{ path: 'w.bin', sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength }],
-    metadata: { blend },
-  });
+  const manifest = (blend: Record<string, number>): string =>
+    JSON.stringify({
+      formatVersion: 1,
+      kind: 'sequence',
+      name: 'sasrec',
+      version: 'v1',
+      config: {},
+      files: [{ path: 'w.bin', sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength }],
+      metadata: { blend },
+    });
   let served = manifest({ sequence: 1, tags: 0.5 });
   let fileFetches = 0;
   const realFetch = globalThis.fetch;

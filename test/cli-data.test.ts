@@ -7,7 +7,11 @@ import { buildVocabulary, leaveOneOut, readInteractions, toSequences } from '../
 import { TastebudError } from '../common/errors';
 
 const dir = mkdtempSync(join(tmpdir(), 'tastebud-data-'));
-const file = (name: string, text: string): string => { const p = join(dir, name); writeFileSync(p, text); return p; };
+const file = (name: string, text: string): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
 
 async function rejects(path: string, code: string, pattern: RegExp): Promise<void> {
   await assert.rejects(readInteractions(path), (err: unknown) => {
@@ -21,7 +25,10 @@ async function rejects(path: string, code: string, pattern: RegExp): Promise<voi
 test('sequences.txt style: ordered "user item" lines, re-consumption kept', async () => {
   const log = await readInteractions(file('seq.txt', '1 10\n1 2\n2 10\n1 10\n'));
   assert.deepEqual(log.users, ['1', '2']);
-  assert.deepEqual(log.byUser.get('1')?.map((r) => r.item), ['10', '2', '10']);
+  assert.deepEqual(
+    log.byUser.get('1')?.map((r) => r.item),
+    ['10', '2', '10'],
+  );
   assert.equal(log.fingerprint.format, 'whitespace');
   assert.equal(log.fingerprint.interactions, 4);
   assert.match(log.fingerprint.sha256, /^[0-9a-f]{64}$/);
@@ -30,16 +37,28 @@ test('sequences.txt style: ordered "user item" lines, re-consumption kept', asyn
 test('CSV with header, columns by name, sorted by timestamp', async () => {
   const log = await readInteractions(file('h.csv', 'timestamp,itemId,userId,rating\n30,a,u1,4\n10,b,u1,5\n20,c,u1,3.5\n5,a,u2,1\n'));
   assert.equal(log.fingerprint.format, 'csv+header');
-  assert.deepEqual(log.byUser.get('u1')?.map((r) => r.item), ['b', 'c', 'a']);
-  assert.deepEqual(log.byUser.get('u1')?.map((r) => r.rating), [5, 3.5, 4]);
+  assert.deepEqual(
+    log.byUser.get('u1')?.map((r) => r.item),
+    ['b', 'c', 'a'],
+  );
+  assert.deepEqual(
+    log.byUser.get('u1')?.map((r) => r.rating),
+    [5, 3.5, 4],
+  );
 });
 
 test('TSV without header (MovieLens u.data) and "::" files', async () => {
   const tsv = await readInteractions(file('u.data', '196\t242\t3\t881250949\n186\t302\t3\t891717742\n196\t1\t4\t881250900\n'));
-  assert.deepEqual(tsv.byUser.get('196')?.map((r) => r.item), ['1', '242']);
+  assert.deepEqual(
+    tsv.byUser.get('196')?.map((r) => r.item),
+    ['1', '242'],
+  );
   const dat = await readInteractions(file('ratings.dat', '1::1193::5::978300760\n1::661::3::978302109\n'));
   assert.equal(dat.fingerprint.format, 'movielens-dat');
-  assert.deepEqual(dat.byUser.get('1')?.map((r) => r.rating), [5, 3]);
+  assert.deepEqual(
+    dat.byUser.get('1')?.map((r) => r.rating),
+    [5, 3],
+  );
 });
 
 test('vocabulary: numeric ids ascending by value; sequences are 1-based', async () => {
@@ -47,7 +66,13 @@ test('vocabulary: numeric ids ascending by value; sequences are 1-based', async 
   const vocab = buildVocabulary(log);
   assert.deepEqual(vocab, ['9', '10', '100']);
   const { seqs } = toSequences(log, vocab);
-  assert.deepEqual(seqs.map((s) => [...s]), [[2, 1], [3, 1]]);
+  assert.deepEqual(
+    seqs.map((s) => [...s]),
+    [
+      [2, 1],
+      [3, 1],
+    ],
+  );
   const other = toSequences(log, ['9', '10']);
   assert.equal(other.unknown, 1);
   const split = leaveOneOut([Int32Array.from([1, 2, 3, 4]), Int32Array.from([1, 2])]);

@@ -9,7 +9,10 @@ import { initParams, type SequenceArchConfig } from '../training/sequence/model'
 import { type Batch, makeBatches, shardGradients, trainSequenceModel } from '../training/sequence/train';
 import { mulberry32 } from '../common/random';
 
-before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
+before(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
 
 const config: SequenceArchConfig = { architecture: 'sasrec', numItems: 30, dim: 8, maxLen: 10, blocks: 1, heads: 2, dropout: 0 };
 
@@ -24,14 +27,21 @@ function sequences(n: number, seed: number): Int32Array[] {
 
 const maxDiff = (a: readonly Float32Array[], b: readonly Float32Array[]): number => {
   let m = 0;
-  a.forEach((x, k) => x.forEach((v, i) => { m = Math.max(m, Math.abs(v - ((b[k] as Float32Array)[i] as number))); }));
+  a.forEach((x, k) =>
+    x.forEach((v, i) => {
+      m = Math.max(m, Math.abs(v - ((b[k] as Float32Array)[i] as number)));
+    }),
+  );
   return m;
 };
 
 test('shards cover every row once and trimming left padding keeps each row', () => {
   const [batch] = makeBatches(sequences(7, 1), config.maxLen, 7, mulberry32(2)) as [Batch];
   const shards = shardBatch(batch, 3);
-  assert.deepEqual(shards.map((s) => s.batch), [3, 2, 2]);
+  assert.deepEqual(
+    shards.map((s) => s.batch),
+    [3, 2, 2],
+  );
   let row = 0;
   for (const s of shards) {
     assert.ok(s.len <= batch.len);
@@ -59,7 +69,9 @@ test('target-weighted shard gradients equal the full-batch gradient', () => {
   const [batch] = makeBatches(sequences(9, 4), config.maxLen, 9, mulberry32(5)) as [Batch];
   const plainLoss = shardsMatchFull(batch, 2);
   // the same with later targets, which the shards carry along
-  const [withLater] = makeBatches(sequences(9, 4), config.maxLen, 9, mulberry32(5), 'last', 'length', Float32Array.from([0.5, 0.25])) as [Batch];
+  const [withLater] = makeBatches(sequences(9, 4), config.maxLen, 9, mulberry32(5), 'last', 'length', Float32Array.from([0.5, 0.25])) as [
+    Batch,
+  ];
   const laterLoss = shardsMatchFull(withLater, 3);
   assert.ok(Math.abs(laterLoss - plainLoss) > 1e-3, 'later targets change the loss');
   // and label smoothing
@@ -87,7 +99,8 @@ test('a worker-thread peer computes the same gradients, and training with it mat
       const alone = evaluateLeaveOneOut(score, config.numItems, seqs, users, which, 8);
       const shared = await evaluateLeaveOneOutShared(score, weights, peers, config.numItems, seqs, users, which, 8);
       assert.equal(shared.users, 40);
-      for (const key of ['hr10', 'ndcg10', 'ndcg20', 'mrr'] as const) assert.ok(Math.abs(shared[key] - alone[key]) < 1e-9, `${which} ${key}: ${shared[key]} vs ${alone[key]}`);
+      for (const key of ['hr10', 'ndcg10', 'ndcg20', 'mrr'] as const)
+        assert.ok(Math.abs(shared[key] - alone[key]) < 1e-9, `${which} ${key}: ${shared[key]} vs ${alone[key]}`);
     }
 
     const opts = { epochs: 2, batchSize: 16, lr: 0.01, seed: 12, sampledNegatives: 0, evalEvery: 1, patience: 5, maxSeconds: 600 };
@@ -116,5 +129,8 @@ test('a peer that fails reports the error instead of hanging', async () => {
   } finally {
     await Promise.all(peers.map((p) => p.dispose()));
   }
-  await assert.rejects(startGradientPeers(1, { config, backend: 'nope', seed: 1, sampledNegatives: 0 }), /could not start a gradient thread/);
+  await assert.rejects(
+    startGradientPeers(1, { config, backend: 'nope', seed: 1, sampledNegatives: 0 }),
+    /could not start a gradient thread/,
+  );
 });

@@ -7,8 +7,10 @@ import { parseManifest } from '../common/model-format/manifest';
 import { Database } from '../workers/storage/db';
 import { addEvents, readHistory } from '../workers/storage/events';
 
-const isCode = (code: string, field?: string) => (err: unknown): boolean =>
-  err instanceof TastebudError && err.code === code && (field === undefined || err.field === field);
+const isCode =
+  (code: string, field?: string) =>
+  (err: unknown): boolean =>
+    err instanceof TastebudError && err.code === code && (field === undefined || err.field === field);
 
 test('options.storage defaults to indexeddb, accepts memory, names the field otherwise', () => {
   assert.equal(resolveOptions({}).storage, 'indexeddb');
@@ -18,7 +20,10 @@ test('options.storage defaults to indexeddb, accepts memory, names the field oth
 
 test('a manifest with a newer format version is unsupported, not a load error', () => {
   const manifest = { formatVersion: 99, kind: 'sequence', name: 'sasrec', version: '1', files: [], config: {} };
-  assert.throws(() => parseManifest(manifest, 'sequence'), (err: unknown) => isCode('unsupported', 'formatVersion')(err) && /format 99 is newer/.test((err as Error).message));
+  assert.throws(
+    () => parseManifest(manifest, 'sequence'),
+    (err: unknown) => isCode('unsupported', 'formatVersion')(err) && /format 99 is newer/.test((err as Error).message),
+  );
 });
 
 // Node has no IndexedDB: exactly the "storage unavailable" case. (Order matters: the memory test installs one.)
@@ -30,7 +35,16 @@ test('without IndexedDB the default mode rejects storage-unavailable and says ho
 
 test("storage: 'memory' keeps a working database in memory when IndexedDB is missing", async () => {
   const db = new Database('mem', 'memory');
-  assert.equal(await addEvents(db, 'ann', [{ itemId: 'a', type: 'like', at: 1 }, { itemId: 'b', type: 'view', at: 2 }]), 2);
-  assert.deepEqual((await readHistory(db, 'ann', 10)).map((e) => e.itemId), ['b', 'a']);
+  assert.equal(
+    await addEvents(db, 'ann', [
+      { itemId: 'a', type: 'like', at: 1 },
+      { itemId: 'b', type: 'view', at: 2 },
+    ]),
+    2,
+  );
+  assert.deepEqual(
+    (await readHistory(db, 'ann', 10)).map((e) => e.itemId),
+    ['b', 'a'],
+  );
   await db.close();
 });

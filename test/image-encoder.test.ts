@@ -6,10 +6,16 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { verifyFile, type ModelManifest } from '../common/model-format/manifest';
-import { letterboxGeometry, loadImageEncoder, parseImageConfig, preprocessBatch, type ImageEncoder, type RawImage } from '../workers/models/image/encoder';
+import {
+  letterboxGeometry,
+  loadImageEncoder,
+  parseImageConfig,
+  preprocessBatch,
+  type ImageEncoder,
+  type RawImage,
+} from '../workers/models/image/encoder';
 
 const DIR = new URL('../public/models/image/', import.meta.url);
-
 
 function synth(w: number, h: number, f: (x: number, y: number) => [number, number, number]): RawImage {
   const data = new Uint8ClampedArray(w * h * 4);
@@ -17,7 +23,10 @@ function synth(w: number, h: number, f: (x: number, y: number) => [number, numbe
     for (let x = 0; x < w; x++) {
       const [r, g, b] = f(x, y);
       const i = (y * w + x) * 4;
-      data[i] = r; data[i + 1] = g; data[i + 2] = b; data[i + 3] = 255;
+      data[i] = r;
+      data[i + 1] = g;
+      data[i + 2] = b;
+      data[i + 3] = 255;
     }
   }
   return { data, width: w, height: h };
@@ -103,8 +112,10 @@ describe('image encoder (shipped artefact)', () => {
     for (let i = 0; i < 3; i++) assert.ok(Math.abs(Math.sqrt(cosine(v, i, i, enc.dim)) - 1) < 1e-4);
     assert.ok(v.every(Number.isFinite));
     const same = cosine(v, 0, 1, enc.dim);
-    assert.ok(same > cosine(v, 0, 2, enc.dim) + 0.1 && same > cosine(v, 1, 2, enc.dim) + 0.1,
-      `crops ${same.toFixed(3)} vs unrelated ${cosine(v, 0, 2, enc.dim).toFixed(3)}, ${cosine(v, 1, 2, enc.dim).toFixed(3)}`);
+    assert.ok(
+      same > cosine(v, 0, 2, enc.dim) + 0.1 && same > cosine(v, 1, 2, enc.dim) + 0.1,
+      `crops ${same.toFixed(3)} vs unrelated ${cosine(v, 0, 2, enc.dim).toFixed(3)}, ${cosine(v, 1, 2, enc.dim).toFixed(3)}`,
+    );
   });
 
   test('the cpu backend (encode) gives the same features as wasm (encodeAsync)', async (t) => {
@@ -146,18 +157,29 @@ describe('image encoder (shipped artefact)', () => {
     assert.deepEqual(at(0, 0), [0, 0, 0]); // padding
     assert.deepEqual(at(g.top - 1, 100), [0, 0, 0]);
     assert.deepEqual(at(g.top + g.height, 100), [0, 0, 0]);
-    for (const [y, xx] of [[g.top, 0], [112, 112], [g.top + g.height - 1, 223]] as const) {
+    for (const [y, xx] of [
+      [g.top, 0],
+      [112, 112],
+      [g.top + g.height - 1, 223],
+    ] as const) {
       const [r, gg, b] = at(y, xx);
-      assert.ok(Math.abs(r! - 1) < 1e-6 && Math.abs(gg! - 128 / 255) < 1e-6 && Math.abs(b!) < 1e-6, `pixel ${y},${xx}: ${at(y, xx).join(',')}`);
+      assert.ok(
+        Math.abs(r! - 1) < 1e-6 && Math.abs(gg! - 128 / 255) < 1e-6 && Math.abs(b!) < 1e-6,
+        `pixel ${y},${xx}: ${at(y, xx).join(',')}`,
+      );
     }
   });
 
   test('rejects malformed images without leaking', () => {
     const before = tf.memory().numTensors;
-    assert.throws(() => enc.encode([{ data: new Uint8ClampedArray(10), width: 4, height: 4 }]),
-      (err: Error & { code?: string; field?: string }) => err.code === 'invalid-argument' && err.field === 'images[0].data');
-    assert.throws(() => enc.encode([{ data: new Uint8ClampedArray(0), width: 0, height: 0 }]),
-      (err: Error & { code?: string }) => err.code === 'invalid-argument');
+    assert.throws(
+      () => enc.encode([{ data: new Uint8ClampedArray(10), width: 4, height: 4 }]),
+      (err: Error & { code?: string; field?: string }) => err.code === 'invalid-argument' && err.field === 'images[0].data',
+    );
+    assert.throws(
+      () => enc.encode([{ data: new Uint8ClampedArray(0), width: 0, height: 0 }]),
+      (err: Error & { code?: string }) => err.code === 'invalid-argument',
+    );
     assert.equal(enc.encode([]).length, 0);
     assert.equal(tf.memory().numTensors, before);
   });

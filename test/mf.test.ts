@@ -16,12 +16,16 @@ function lowRank(U: number, I: number, seed: number, density = 0.5): Ratings {
   const k = 2;
   const pu = Array.from({ length: U * k }, () => random() * 2 - 1);
   const qi = Array.from({ length: I * k }, () => random() * 2 - 1);
-  const users: number[] = []; const items: number[] = []; const values: number[] = [];
-  for (let u = 0; u < U; u++) for (let i = 0; i < I; i++) {
-    if (random() > density) continue;
-    users.push(u); items.push(i);
-    values.push(3 + 0.3 * (u % 3) - 0.2 * (i % 4) + (pu[u * k]! * qi[i * k]! + pu[u * k + 1]! * qi[i * k + 1]!));
-  }
+  const users: number[] = [];
+  const items: number[] = [];
+  const values: number[] = [];
+  for (let u = 0; u < U; u++)
+    for (let i = 0; i < I; i++) {
+      if (random() > density) continue;
+      users.push(u);
+      items.push(i);
+      values.push(3 + 0.3 * (u % 3) - 0.2 * (i % 4) + (pu[u * k]! * qi[i * k]! + pu[u * k + 1]! * qi[i * k + 1]!));
+    }
   return { users: Int32Array.from(users), items: Int32Array.from(items), values: Float32Array.from(values) };
 }
 
@@ -29,20 +33,29 @@ test('k-fold indices partition all ratings', () => {
   const folds = kFoldIndices(103, 5, 1);
   assert.equal(folds.length, 5);
   const all = folds.flatMap((f) => [...f]).sort((a, b) => a - b);
-  assert.deepEqual(all, Array.from({ length: 103 }, (_, i) => i));
+  assert.deepEqual(
+    all,
+    Array.from({ length: 103 }, (_, i) => i),
+  );
 });
 
 test('biased MF recovers a low-rank rating matrix better than the global mean', () => {
   const random = mulberry32(9);
-  const U = 60; const I = 40; const k = 2;
+  const U = 60;
+  const I = 40;
+  const k = 2;
   const pu = Array.from({ length: U * k }, () => random() * 2 - 1);
   const qi = Array.from({ length: I * k }, () => random() * 2 - 1);
-  const users: number[] = []; const items: number[] = []; const values: number[] = [];
-  for (let u = 0; u < U; u++) for (let i = 0; i < I; i++) {
-    if (random() < 0.5) continue;
-    users.push(u); items.push(i);
-    values.push(3 + 0.3 * (u % 3) - 0.2 * (i % 4) + (pu[u * k]! * qi[i * k]! + pu[u * k + 1]! * qi[i * k + 1]!));
-  }
+  const users: number[] = [];
+  const items: number[] = [];
+  const values: number[] = [];
+  for (let u = 0; u < U; u++)
+    for (let i = 0; i < I; i++) {
+      if (random() < 0.5) continue;
+      users.push(u);
+      items.push(i);
+      values.push(3 + 0.3 * (u % 3) - 0.2 * (i % 4) + (pu[u * k]! * qi[i * k]! + pu[u * k + 1]! * qi[i * k + 1]!));
+    }
   const data: Ratings = { users: Int32Array.from(users), items: Int32Array.from(items), values: Float32Array.from(values) };
   const [testIdx, ...rest] = kFoldIndices(values.length, 5, 2);
   const train = subset(data, Int32Array.from(rest.flatMap((f) => [...f])));
@@ -63,12 +76,18 @@ test('folding a new user in from their own ratings predicts their other ratings 
   const isNew = (u: number): boolean => u >= 60;
   const trainIdx = Int32Array.from([...data.users.keys()].filter((r) => !isNew(data.users[r]!)));
   const m = trainMf(subset(data, trainIdx), 60, 40, { factors: 4, epochs: 200, lr: 0.02, reg: 0.01, seed: 3 });
-  let errFold = 0; let errBias = 0; let n = 0;
+  let errFold = 0;
+  let errBias = 0;
+  let n = 0;
   for (let u = 60; u < 80; u++) {
     const rows = [...data.users.keys()].filter((r) => data.users[r] === u);
     const known = rows.filter((_, j) => j % 2 === 0);
     const held = rows.filter((_, j) => j % 2 === 1);
-    const user = foldInUser(m, known.map((r) => [data.items[r]!, data.values[r]!] as const), 0.05);
+    const user = foldInUser(
+      m,
+      known.map((r) => [data.items[r]!, data.values[r]!] as const),
+      0.05,
+    );
     for (const r of held) {
       const truth = data.values[r]!;
       errFold += (predictFolded(m, user, data.items[r]!) - truth) ** 2;
@@ -76,7 +95,8 @@ test('folding a new user in from their own ratings predicts their other ratings 
       n++;
     }
   }
-  const fold = Math.sqrt(errFold / n); const bias = Math.sqrt(errBias / n);
+  const fold = Math.sqrt(errFold / n);
+  const bias = Math.sqrt(errBias / n);
   assert.ok(fold < bias * 0.8, `fold-in RMSE ${fold} vs item-bias RMSE ${bias}`);
 });
 
@@ -87,7 +107,32 @@ test('train --model mf --out writes a verified ratings model directory', async (
   data.users.forEach((u, r) => lines.push(`u${u},i${data.items[r]},${data.values[r]!.toFixed(3)}`));
   writeFileSync(join(dir, 'ratings.csv'), `${lines.join('\n')}\n`);
   const out = join(dir, 'model');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/index.ts', 'train', '--model', 'mf', '--interactions', join(dir, 'ratings.csv'), '--out', out, '--folds', '2', '--factors', '4', '--epochs', '200', '--lr', '0.02', '--reg', '0.01'], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'cli/index.ts',
+      'train',
+      '--model',
+      'mf',
+      '--interactions',
+      join(dir, 'ratings.csv'),
+      '--out',
+      out,
+      '--folds',
+      '2',
+      '--factors',
+      '4',
+      '--epochs',
+      '200',
+      '--lr',
+      '0.02',
+      '--reg',
+      '0.01',
+    ],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   const { manifest, files } = await readModelDir(out, 'ratings');
   assert.equal(manifest.name, 'biased-mf');

@@ -22,7 +22,16 @@ test('every public type and list of common/types.ts is exported from the package
 });
 
 test('the exported lists are frozen and the defaults are drawn from them', () => {
-  for (const list of [api.BACKENDS, api.EVENT_TYPES, api.ERROR_CODES, api.REASON_SOURCES, api.PROGRESS_TASKS, api.STORAGE_MODES, api.IMPORT_MODES, api.MODEL_KINDS]) {
+  for (const list of [
+    api.BACKENDS,
+    api.EVENT_TYPES,
+    api.ERROR_CODES,
+    api.REASON_SOURCES,
+    api.PROGRESS_TASKS,
+    api.STORAGE_MODES,
+    api.IMPORT_MODES,
+    api.MODEL_KINDS,
+  ]) {
     assert.ok(Object.isFrozen(list));
     assert.equal(new Set(list).size, list.length);
   }

@@ -11,14 +11,24 @@ import { similarItems } from '../workers/ranking/similar';
 import type { StoredEvent } from '../common/types';
 
 test('topK equals a full sort (ties by lower index) for any input', () => {
-  fc.assert(fc.property(fc.array(fc.integer({ min: -5, max: 5 })), fc.integer({ min: 0, max: 20 }), (values, k) => {
-    const expected = values.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, k).map(([, i]) => i);
-    assert.deepEqual(topK(values, k), expected);
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: -5, max: 5 })), fc.integer({ min: 0, max: 20 }), (values, k) => {
+      const expected = values
+        .map((v, i) => [v, i] as const)
+        .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+        .slice(0, k)
+        .map(([, i]) => i);
+      assert.deepEqual(topK(values, k), expected);
+    }),
+    { numRuns: 500 },
+  );
 });
 
 test('topK respects the filter and skips NaN', () => {
-  assert.deepEqual(topK([3, Number.NaN, 5, 1], 2, (i) => i !== 2), [0, 3]);
+  assert.deepEqual(
+    topK([3, Number.NaN, 5, 1], 2, (i) => i !== 2),
+    [0, 3],
+  );
 });
 
 const catalog = buildCatalog([
@@ -28,10 +38,18 @@ const catalog = buildCatalog([
   { id: 'titanic', tags: ['romance', 'drama'] },
   { id: 'up', tags: ['family'] },
 ]);
-const at = (n: number, itemId: string, type: StoredEvent['type'], value?: number): StoredEvent => ({ itemId, type, at: n, ...(value === undefined ? {} : { value }) });
+const at = (n: number, itemId: string, type: StoredEvent['type'], value?: number): StoredEvent => ({
+  itemId,
+  type,
+  at: n,
+  ...(value === undefined ? {} : { value }),
+});
 
 test('labels come from meta.title, then the first text line, then the id', () => {
-  assert.deepEqual(catalog.items.map((i) => i.label), ['Alien', 'Aliens', 'The Notebook', 'titanic', 'up']);
+  assert.deepEqual(
+    catalog.items.map((i) => i.label),
+    ['Alien', 'Aliens', 'The Notebook', 'titanic', 'up'],
+  );
 });
 
 test('event weights: likes pull, dislikes push, ratings centre on 3', () => {
@@ -51,10 +69,28 @@ test('profile: recency decay, unknown items counted, tags learned', () => {
 });
 
 test('rank: co-occurrence dominates with a "because you liked" reason; filters apply', () => {
-  const neighbors = indexCooccurrence({ neighbors: { alien: [['aliens', 5], ['titanic', 1], ['missing', 9]] } }, catalog);
+  const neighbors = indexCooccurrence(
+    {
+      neighbors: {
+        alien: [
+          ['aliens', 5],
+          ['titanic', 1],
+          ['missing', 9],
+        ],
+      },
+    },
+    catalog,
+  );
   const profile = buildProfile([at(1, 'alien', 'like')], catalog);
   const signals = {
-    popularity: popularitySignal(new Map([['titanic', 1000], ['up', 10]]), new Map(), catalog),
+    popularity: popularitySignal(
+      new Map([
+        ['titanic', 1000],
+        ['up', 10],
+      ]),
+      new Map(),
+      catalog,
+    ),
     cooccurrence: cooccurrenceSignal(neighbors, profile, catalog.items.length),
     tags: tagSignal(profile, catalog),
   };
@@ -62,7 +98,12 @@ test('rank: co-occurrence dominates with a "because you liked" reason; filters a
   const base = { catalog, signals, weights: DEFAULT_WEIGHTS, k: 3, diversity: 0, explain };
   const recs = rank({ ...base, exclude: new Set(['alien']) });
   assert.equal(recs[0]!.itemId, 'aliens');
-  assert.deepEqual(recs[0]!.reasons[0], { source: 'co-occurrence', text: 'Because you liked Alien', itemIds: ['alien'], weight: recs[0]!.reasons[0]!.weight });
+  assert.deepEqual(recs[0]!.reasons[0], {
+    source: 'co-occurrence',
+    text: 'Because you liked Alien',
+    itemIds: ['alien'],
+    weight: recs[0]!.reasons[0]!.weight,
+  });
   assert.ok(recs[0]!.reasons.some((r) => r.source === 'tags' && r.text === 'Matches your taste for sci-fi'));
   const total = recs[0]!.reasons.reduce((s, r) => s + r.weight, 0);
   assert.ok(Math.abs(total - 1) < 1e-6);
@@ -75,7 +116,11 @@ test('rank: co-occurrence dominates with a "because you liked" reason; filters a
 test('rank: no signal at all says so instead of inventing one', () => {
   const profile = buildProfile([], catalog);
   const recs = rank({
-    catalog, signals: { popularity: popularitySignal(new Map(), new Map(), catalog) }, weights: DEFAULT_WEIGHTS, k: 2, diversity: 0,
+    catalog,
+    signals: { popularity: popularitySignal(new Map(), new Map(), catalog) },
+    weights: DEFAULT_WEIGHTS,
+    k: 2,
+    diversity: 0,
     explain: { catalog, itemVerbs: profile.itemVerbs, tagAffinity: profile.tagAffinity },
   });
   assert.equal(recs.length, 2);
@@ -93,7 +138,14 @@ test('mmr: diversity 0 keeps relevance order; 1 spreads over dissimilar items', 
 
 test('similar: neighbours and shared tags, never the item itself', () => {
   const neighbors = indexCooccurrence({ neighbors: { alien: [['aliens', 5]] } }, catalog);
-  const out = similarItems({ catalog, neighbors, itemIndex: catalog.index.get('alien')!, k: 5, exclude: new Set(), weights: { cooccurrence: 1, tags: 0.5 } });
+  const out = similarItems({
+    catalog,
+    neighbors,
+    itemIndex: catalog.index.get('alien')!,
+    k: 5,
+    exclude: new Set(),
+    weights: { cooccurrence: 1, tags: 0.5 },
+  });
   assert.equal(out[0]!.itemId, 'aliens');
   assert.equal(out[0]!.reasons[0]!.text, 'Often enjoyed together with Alien');
   assert.ok(out.every((r) => r.itemId !== 'alien' && r.score > 0));
@@ -102,11 +154,24 @@ test('similar: neighbours and shared tags, never the item itself', () => {
 test('novelty turns popularity from a bonus into a penalty', async () => {
   const { withNovelty } = await import('../workers/recommend');
   const profile = buildProfile([], catalog);
-  const signals = { popularity: popularitySignal(new Map([['titanic', 1000], ['up', 900], ['alien', 1]]), new Map(), catalog) };
+  const signals = {
+    popularity: popularitySignal(
+      new Map([
+        ['titanic', 1000],
+        ['up', 900],
+        ['alien', 1],
+      ]),
+      new Map(),
+      catalog,
+    ),
+  };
   const explain = { catalog, itemVerbs: profile.itemVerbs, tagAffinity: profile.tagAffinity };
   const plain = rank({ catalog, signals, weights: withNovelty(DEFAULT_WEIGHTS, 0), k: 2, diversity: 0, explain });
   const novel = rank({ catalog, signals, weights: withNovelty(DEFAULT_WEIGHTS, 1), k: 2, diversity: 0, explain });
-  assert.deepEqual(plain.map((r) => r.itemId), ['titanic', 'up']);
+  assert.deepEqual(
+    plain.map((r) => r.itemId),
+    ['titanic', 'up'],
+  );
   assert.ok(!novel.some((r) => r.itemId === 'titanic' || r.itemId === 'up'));
 });
 
@@ -118,7 +183,10 @@ test('blend weights shipped in a manifest override the defaults, untrusted value
   assert.deepEqual(blendWeights(fitted), { ...SEQUENCE_DEFAULT_WEIGHTS, sequence: 2, contentText: 0.1 });
   // no fitted blend: beside a sequence model the other signals only nudge
   assert.deepEqual(blendWeights(undefined), SEQUENCE_DEFAULT_WEIGHTS);
-  assert.ok(SEQUENCE_DEFAULT_WEIGHTS.contentText < DEFAULT_WEIGHTS.contentText && SEQUENCE_DEFAULT_WEIGHTS.cooccurrence < DEFAULT_WEIGHTS.cooccurrence);
+  assert.ok(
+    SEQUENCE_DEFAULT_WEIGHTS.contentText < DEFAULT_WEIGHTS.contentText &&
+      SEQUENCE_DEFAULT_WEIGHTS.cooccurrence < DEFAULT_WEIGHTS.cooccurrence,
+  );
   // a user the model does not score gets the content-first defaults, fitted blend or not
   assert.deepEqual(blendWeights(fitted, false), DEFAULT_WEIGHTS);
   assert.equal(parseBlend({}), undefined);
@@ -126,7 +194,12 @@ test('blend weights shipped in a manifest override the defaults, untrusted value
 
 test('recommendFor: fitted weights for users the sequence model scores, content-first defaults for the others', async () => {
   const { recommendFor } = await import('../workers/recommend');
-  const vocabulary = new Map([['alien', 1], ['aliens', 2], ['titanic', 3], ['up', 4]]); // 'notebook' unknown to the model
+  const vocabulary = new Map([
+    ['alien', 1],
+    ['aliens', 2],
+    ['titanic', 3],
+    ['up', 4],
+  ]); // 'notebook' unknown to the model
   let calls = 0;
   const model = {
     maxLen: 10,
@@ -137,14 +210,30 @@ test('recommendFor: fitted weights for users the sequence model scores, content-
     },
   } as unknown as import('../workers/models/serving/server').SequenceServer;
   // a blend fitted beside the sequence model: popularity, no tags or co-occurrence
-  const sequence = { model, vocabulary, blend: { sequence: 1, popularity: 0.5, tags: 0, cooccurrence: 0, contentText: 0, contentImage: 0 } };
-  const popularity = new Map([['up', 900], ['alien', 100], ['aliens', 50], ['titanic', 40], ['notebook', 30]]);
+  const sequence = {
+    model,
+    vocabulary,
+    blend: { sequence: 1, popularity: 0.5, tags: 0, cooccurrence: 0, contentText: 0, contentImage: 0 },
+  };
+  const popularity = new Map([
+    ['up', 900],
+    ['alien', 100],
+    ['aliens', 50],
+    ['titanic', 40],
+    ['notebook', 30],
+  ]);
   const base = { catalog, neighbors: indexCooccurrence(undefined, catalog), popularity, sequence };
   const scored = await recommendFor({ ...base, history: [at(1, 'alien', 'like')], seen: new Set(['alien']) }, { k: 2 });
   assert.equal(calls, 1);
-  assert.deepEqual(scored.results.map((r) => r.itemId), ['up', 'aliens']);
+  assert.deepEqual(
+    scored.results.map((r) => r.itemId),
+    ['up', 'aliens'],
+  );
   // liked only an item the model does not know: no sequence signal, so the tags (romance) lead, not popularity
   const unscored = await recommendFor({ ...base, history: [at(1, 'notebook', 'like')], seen: new Set(['notebook']) }, { k: 1 });
   assert.equal(calls, 1);
-  assert.deepEqual(unscored.results.map((r) => r.itemId), ['titanic']);
+  assert.deepEqual(
+    unscored.results.map((r) => r.itemId),
+    ['titanic'],
+  );
 });

@@ -66,7 +66,11 @@ function anchors(markdown: string): Set<string> {
     if (line.startsWith('```')) inCode = !inCode;
     const m = inCode ? null : /^#{1,6} (.+)$/.exec(line);
     if (!m) continue;
-    const slug = m[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const slug = m[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     out.add(n === 0 ? slug : `${slug}-${n}`);
@@ -74,7 +78,12 @@ function anchors(markdown: string): Set<string> {
   return out;
 }
 
-const markdownFiles = [README, ...readdirSync(join(root, DOCS)).filter((f) => f.endsWith('.md')).map((f) => `${DOCS}/${f}`)];
+const markdownFiles = [
+  README,
+  ...readdirSync(join(root, DOCS))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `${DOCS}/${f}`),
+];
 const readme = read(README);
 const api = section(readme, '## API');
 
@@ -94,7 +103,10 @@ test('every relative link in README.md and docs/*.md resolves, anchors included'
       if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:
       const [path, anchor] = target.split('#') as [string, string | undefined];
       const resolved = path === '' ? join(root, file) : join(root, dirname(file), decodeURIComponent(path));
-      if (!existsSync(resolved)) { broken.push(`${file}: ${target}`); continue; }
+      if (!existsSync(resolved)) {
+        broken.push(`${file}: ${target}`);
+        continue;
+      }
       if (anchor && resolved.endsWith('.md') && !anchors(readFileSync(resolved, 'utf8')).has(anchor)) {
         broken.push(`${file}: ${target} (no heading #${anchor} in ${relative(root, resolved)})`);
       }

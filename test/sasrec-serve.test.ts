@@ -9,34 +9,49 @@ import { initParams } from '../training/sequence/model';
 import { loadSequenceModel } from '../training/sequence/trained-model';
 import { loadSequenceServer } from '../workers/models/serving/load';
 
-const fixture = (seed: number, positions?: PositionOrigin, block?: BlockLayout, relativeBias?: boolean, attention?: AttentionKind): ModelFixture => randomSequenceModel({ seed, positions, block, relativeBias, attention });
+const fixture = (
+  seed: number,
+  positions?: PositionOrigin,
+  block?: BlockLayout,
+  relativeBias?: boolean,
+  attention?: AttentionKind,
+): ModelFixture => randomSequenceModel({ seed, positions, block, relativeBias, attention });
 
 const layouts: Array<[PositionOrigin | undefined, BlockLayout | undefined, boolean?, AttentionKind?]> = [
-  [undefined, undefined], ['from-end', undefined], ['from-start', undefined], ['from-start', 'ligr'], ['from-end', 'ligr'], ['from-start', undefined, true], ['from-end', 'ligr', true],
-  ['from-start', 'ligr', true, 'silu'], ['from-end', undefined, false, 'silu'], ['from-start', 'ligr', true, 'silu-mean'],
+  [undefined, undefined],
+  ['from-end', undefined],
+  ['from-start', undefined],
+  ['from-start', 'ligr'],
+  ['from-end', 'ligr'],
+  ['from-start', undefined, true],
+  ['from-end', 'ligr', true],
+  ['from-start', 'ligr', true, 'silu'],
+  ['from-end', undefined, false, 'silu'],
+  ['from-start', 'ligr', true, 'silu-mean'],
 ];
-for (const [positions, block, relativeBias, attention] of layouts) test(`serving forward (plain tf ops) equals the training forward, incl. attention (positions: ${positions ?? 'default'}, block: ${block ?? 'default'}${relativeBias ? ', relative bias' : ''}${attention ? `, ${attention} attention` : ''})`, async () => {
-  await tf.setBackend('cpu');
-  const { manifest, files } = fixture(3, positions, block, relativeBias, attention);
-  const reference = await loadSequenceModel(manifest, files);
-  const server = await loadSequenceServer(manifest, files);
-  for (const history of [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]]) {
-    const h = Int32Array.from(history);
-    const want = reference.score(h);
-    const got = await server.score(h);
-    let maxDiff = 0;
-    for (let i = 1; i < want.scores.length; i++) maxDiff = Math.max(maxDiff, Math.abs(want.scores[i]! - got.scores[i]!));
-    assert.ok(maxDiff < 1e-4, `scores differ by ${maxDiff} for history ${history}`);
-    assert.equal(got.contributions.length, want.contributions.length);
-    want.contributions.forEach((c, i) => assert.ok(Math.abs(c - got.contributions[i]!) < 1e-4));
-  }
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < 20; i++) await server.score(Int32Array.from([1, 2, 3, i + 1]));
-  assert.equal(tf.memory().numTensors, before, 'no tensor leak');
-  await assert.rejects(server.score(Int32Array.from([0])), /not a model item index/);
-  reference.dispose();
-  server.dispose();
-});
+for (const [positions, block, relativeBias, attention] of layouts)
+  test(`serving forward (plain tf ops) equals the training forward, incl. attention (positions: ${positions ?? 'default'}, block: ${block ?? 'default'}${relativeBias ? ', relative bias' : ''}${attention ? `, ${attention} attention` : ''})`, async () => {
+    await tf.setBackend('cpu');
+    const { manifest, files } = fixture(3, positions, block, relativeBias, attention);
+    const reference = await loadSequenceModel(manifest, files);
+    const server = await loadSequenceServer(manifest, files);
+    for (const history of [[5], [1, 2, 3], [7, 3, 29, 30, 1, 14, 9, 2, 2, 5, 11, 18, 21, 4, 6]]) {
+      const h = Int32Array.from(history);
+      const want = reference.score(h);
+      const got = await server.score(h);
+      let maxDiff = 0;
+      for (let i = 1; i < want.scores.length; i++) maxDiff = Math.max(maxDiff, Math.abs(want.scores[i]! - got.scores[i]!));
+      assert.ok(maxDiff < 1e-4, `scores differ by ${maxDiff} for history ${history}`);
+      assert.equal(got.contributions.length, want.contributions.length);
+      want.contributions.forEach((c, i) => assert.ok(Math.abs(c - got.contributions[i]!) < 1e-4));
+    }
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) await server.score(Int32Array.from([1, 2, 3, i + 1]));
+    assert.equal(tf.memory().numTensors, before, 'no tensor leak');
+    await assert.rejects(server.score(Int32Array.from([0])), /not a model item index/);
+    reference.dispose();
+    server.dispose();
+  });
 
 test('from-start positions: left padding in a batch changes no score, and the layout changes the scores', async () => {
   await tf.setBackend('cpu');
@@ -115,18 +130,30 @@ test('manifest relativeBias: a boolean, SASRec only; the weights must carry one 
   const histories = [Int32Array.from([7, 3, 29, 30, 1])];
   const biased = initParams(tinyConfig({ relativeBias: true }), 5);
   const unbiased = initParams(tinyConfig(), 5);
-  const scores = (params: typeof biased, relativeBias: boolean): Float32Array => scoreHistories(params, tinyConfig({ relativeBias }), histories).scores;
+  const scores = (params: typeof biased, relativeBias: boolean): Float32Array =>
+    scoreHistories(params, tinyConfig({ relativeBias }), histories).scores;
   assert.ok(maxAbsDiff(scores(biased, true), scores(unbiased, false)) < 1e-6, 'a zero bias is the plain model');
-  (biased.get('block0.rel_bias') as tf.Variable).assign(tf.tensor2d([[0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]));
+  (biased.get('block0.rel_bias') as tf.Variable).assign(
+    tf.tensor2d([
+      [0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11],
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    ]),
+  );
   assert.ok(maxAbsDiff(scores(biased, true), scores(unbiased, false)) > 1e-3, 'a learned bias changes the scores');
   for (const v of [...biased.values(), ...unbiased.values()]) v.dispose();
 });
 
 test('manifest attention: "softmax", "silu" or "silu-mean", SASRec only; each kind scores the same weights differently, and padding in a batch still changes no score', async () => {
   const { manifest, files } = fixture(3, 'from-start', 'ligr', true, 'silu');
-  await assert.rejects(loadSequenceModel({ ...manifest, config: { ...manifest.config, attention: 'relu' } }, files), /attention must be "softmax", "silu" or "silu-mean"/);
+  await assert.rejects(
+    loadSequenceModel({ ...manifest, config: { ...manifest.config, attention: 'relu' } }, files),
+    /attention must be "softmax", "silu" or "silu-mean"/,
+  );
   const gru = randomSequenceModel({ seed: 3, architecture: 'gru' });
-  await assert.rejects(loadSequenceModel({ ...gru.manifest, config: { ...gru.manifest.config, attention: 'silu' } }, gru.files), /only with architecture "sasrec"/);
+  await assert.rejects(
+    loadSequenceModel({ ...gru.manifest, config: { ...gru.manifest.config, attention: 'silu' } }, gru.files),
+    /only with architecture "sasrec"/,
+  );
   const loaded = await loadSequenceModel(manifest, files);
   assert.equal((loaded.config as SequenceModelConfig).attention, 'silu');
   loaded.dispose();
@@ -146,6 +173,9 @@ test('manifest attention: "softmax", "silu" or "silu-mean", SASRec only; each ki
     return batched;
   };
   const [softmax, silu, siluMean] = [scored('softmax'), scored('silu'), scored('silu-mean')];
-  assert.ok(maxAbsDiff(softmax, silu) > 1e-3 && maxAbsDiff(softmax, siluMean) > 1e-3 && maxAbsDiff(silu, siluMean) > 1e-3, 'the three attention kinds differ');
+  assert.ok(
+    maxAbsDiff(softmax, silu) > 1e-3 && maxAbsDiff(softmax, siluMean) > 1e-3 && maxAbsDiff(silu, siluMean) > 1e-3,
+    'the three attention kinds differ',
+  );
   for (const v of params.values()) v.dispose();
 });

@@ -32,7 +32,14 @@ function clusteredVectors(n: number, dim: number, clusters: number, noise: numbe
 }
 
 /** The reference: exact scores as a Float32Array (float64 sums, like content.ts), top-k by ../topk.ts. */
-function bruteForce(vectors: Float32Array, dim: number, query: Float32Array, k: number, metric: ScanMetric, allowed?: (i: number) => boolean): { indices: number[]; scores: number[] } {
+function bruteForce(
+  vectors: Float32Array,
+  dim: number,
+  query: Float32Array,
+  k: number,
+  metric: ScanMetric,
+  allowed?: (i: number) => boolean,
+): { indices: number[]; scores: number[] } {
   const n = vectors.length / dim;
   let scores: Float32Array;
   if (metric === 'cosine') {
@@ -49,7 +56,14 @@ function bruteForce(vectors: Float32Array, dim: number, query: Float32Array, k: 
   return { indices, scores: indices.map((i) => scores[i]!) };
 }
 
-function check(vectors: Float32Array, dim: number, query: Float32Array, k: number, options: VectorIndexOptions, allowed?: (i: number) => boolean): void {
+function check(
+  vectors: Float32Array,
+  dim: number,
+  query: Float32Array,
+  k: number,
+  options: VectorIndexOptions,
+  allowed?: (i: number) => boolean,
+): void {
   const index = createVectorIndex(vectors, dim, options);
   const got = index.topK(query, k, allowed);
   const want = bruteForce(vectors, dim, query, k, options.metric ?? 'dot', allowed);
@@ -79,9 +93,11 @@ test('top-k equals the brute-force f32 top-k on random data, dim not a multiple 
   for (const dim of [37, 64, 5]) {
     const vectors = randomVectors(3000, dim, dim);
     const query = randomVectors(1, dim, 99 + dim);
-    for (const precision of PRECISIONS) for (const metric of METRICS) for (const kernel of ['auto', 'js'] as const) {
-      check(vectors, dim, query, 10, { precision, metric, kernel });
-    }
+    for (const precision of PRECISIONS)
+      for (const metric of METRICS)
+        for (const kernel of ['auto', 'js'] as const) {
+          check(vectors, dim, query, 10, { precision, metric, kernel });
+        }
   }
 });
 
@@ -91,12 +107,14 @@ test('recall@10 vs exact is 1.0 on random and on clustered data', () => {
   const data = { random: randomVectors(20000, dim, 7), clustered: clusteredVectors(20000, dim, 20, 0.05, 8) };
   for (const [name, vectors] of Object.entries(data)) {
     // Clustered queries sit near a cluster, where the top rows are close in score.
-    const qs = name === 'clustered' ? queries.map((q, j) => Float32Array.from(q, (x, d) => vectors[j * 97 * dim + d]! + 0.05 * x)) : queries;
-    for (const metric of METRICS) for (const precision of PRECISIONS) {
-      const recall = recallAt(vectors, dim, qs, 10, { precision, metric });
-      assert.equal(recall, 1, `${name} ${metric} ${precision}: recall@10 ${recall}`);
-      for (const q of qs.slice(0, 3)) check(vectors, dim, q, 10, { precision, metric });
-    }
+    const qs =
+      name === 'clustered' ? queries.map((q, j) => Float32Array.from(q, (x, d) => vectors[j * 97 * dim + d]! + 0.05 * x)) : queries;
+    for (const metric of METRICS)
+      for (const precision of PRECISIONS) {
+        const recall = recallAt(vectors, dim, qs, 10, { precision, metric });
+        assert.equal(recall, 1, `${name} ${metric} ${precision}: recall@10 ${recall}`);
+        for (const q of qs.slice(0, 3)) check(vectors, dim, q, 10, { precision, metric });
+      }
   }
 });
 
@@ -132,11 +150,12 @@ test('zero rows score 0; a zero query ties everything at 0, lowest index first',
   const vectors = randomVectors(300, dim, 9);
   for (const i of [0, 5, 77, 299]) vectors.fill(0, i * dim, (i + 1) * dim);
   const query = randomVectors(1, dim, 10);
-  for (const precision of PRECISIONS) for (const metric of METRICS) {
-    check(vectors, dim, query, 300, { precision, metric });
-    check(vectors, dim, new Float32Array(dim), 12, { precision, metric });
-    check(vectors, dim, new Float32Array(dim), 12, { precision, metric }, (i) => i > 100);
-  }
+  for (const precision of PRECISIONS)
+    for (const metric of METRICS) {
+      check(vectors, dim, query, 300, { precision, metric });
+      check(vectors, dim, new Float32Array(dim), 12, { precision, metric });
+      check(vectors, dim, new Float32Array(dim), 12, { precision, metric }, (i) => i > 100);
+    }
 });
 
 test('NaN and Infinity behave as topk.ts over exact scores: NaN never wins, +Infinity leads', () => {
@@ -147,15 +166,16 @@ test('NaN and Infinity behave as topk.ts over exact scores: NaN never wins, +Inf
   vectors[41 * dim + 7] = Number.NEGATIVE_INFINITY;
   const query = randomVectors(1, dim, 12);
   query[7] = Math.abs(query[7]!) + 0.5;
-  for (const precision of PRECISIONS) for (const metric of METRICS) {
-    const got = createVectorIndex(vectors, dim, { precision, metric }).topK(query, 500);
-    // dot: NaN never wins; cosine: a NaN row has no positive norm and scores 0, as in searchScores.
-    if (metric === 'dot') assert.ok(![...got.indices].includes(3), 'a NaN row never wins');
-    else assert.equal(got.scores[[...got.indices].indexOf(3)], 0);
-    check(vectors, dim, query, 10, { precision, metric });
-    check(vectors, dim, query, 500, { precision, metric });
-    check(vectors, dim, query, 10, { precision, metric }, (i) => i !== 40);
-  }
+  for (const precision of PRECISIONS)
+    for (const metric of METRICS) {
+      const got = createVectorIndex(vectors, dim, { precision, metric }).topK(query, 500);
+      // dot: NaN never wins; cosine: a NaN row has no positive norm and scores 0, as in searchScores.
+      if (metric === 'dot') assert.ok(![...got.indices].includes(3), 'a NaN row never wins');
+      else assert.equal(got.scores[[...got.indices].indexOf(3)], 0);
+      check(vectors, dim, query, 10, { precision, metric });
+      check(vectors, dim, query, 500, { precision, metric });
+      check(vectors, dim, query, 10, { precision, metric }, (i) => i !== 40);
+    }
   const dotTop = createVectorIndex(vectors, dim).topK(query, 1);
   assert.deepEqual([...dotTop.indices], [40]);
   assert.equal(dotTop.scores[0], Number.POSITIVE_INFINITY);
@@ -172,7 +192,13 @@ test('the JS fallback computes the same approximate scores as the WASM kernel, b
     const n = 700;
     const vectors = randomVectors(n, dim, 20 + dim);
     const query = randomVectors(1, dim, 21 + dim);
-    const base = { vectors, dim, n, weight: (i: number) => 1 + i / n, skip: Uint8Array.from({ length: n }, (_, i) => (i === 4 || i === 9 ? 1 : 0)) };
+    const base = {
+      vectors,
+      dim,
+      n,
+      weight: (i: number) => 1 + i / n,
+      skip: Uint8Array.from({ length: n }, (_, i) => (i === 4 || i === 9 ? 1 : 0)),
+    };
     for (const create of [createI8Scanner, createF32Scanner]) {
       const wasm = create({ ...base, wasm: true });
       const js = create({ ...base, wasm: false });
@@ -189,7 +215,10 @@ test('the JS fallback computes the same approximate scores as the WASM kernel, b
 });
 
 test('the scan error bound holds for every row (int8 and f32, dot and cosine weights)', () => {
-  for (const [name, vectors] of [['random', randomVectors(3000, 48, 40)], ['clustered', clusteredVectors(3000, 48, 5, 0.02, 41)]] as const) {
+  for (const [name, vectors] of [
+    ['random', randomVectors(3000, 48, 40)],
+    ['clustered', clusteredVectors(3000, 48, 5, 0.02, 41)],
+  ] as const) {
     const dim = 48;
     const n = 3000;
     const norms = rowNorms(vectors, dim, n);
@@ -230,32 +259,51 @@ test('property: equals the brute-force top-k on small inputs with ties, zeros, N
     { weight: 4, arbitrary: fc.double({ min: -10, max: 10, noNaN: true }) },
     { weight: 1, arbitrary: fc.constant(Number.NaN) },
   );
-  fc.assert(fc.property(
-    fc.integer({ min: 1, max: 40 }).chain((dim) => fc.record({
-      dim: fc.constant(dim),
-      rows: fc.array(fc.array(value, { minLength: dim, maxLength: dim }), { maxLength: 120 }),
-      query: fc.array(fc.integer({ min: -4, max: 4 }), { minLength: dim, maxLength: dim }),
-    })),
-    fc.integer({ min: 1, max: 30 }),
-    fc.constantFrom(...PRECISIONS), fc.constantFrom(...METRICS), fc.constantFrom('auto' as const, 'js' as const),
-    fc.integer({ min: 0, max: 4 }),
-    ({ dim, rows, query }, k, precision, metric, kernel, mod) => {
-      const vectors = Float32Array.from(rows.flat());
-      const allowed = mod === 0 ? undefined : (i: number) => i % (mod + 1) !== 0;
-      // ≤ 120 rows: every allowed row is a candidate, so the result must be exact even with ties.
-      check(vectors, dim, Float32Array.from(query), k, { precision, metric, kernel }, allowed);
-    },
-  ), { numRuns: 300 });
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 40 }).chain((dim) =>
+        fc.record({
+          dim: fc.constant(dim),
+          rows: fc.array(fc.array(value, { minLength: dim, maxLength: dim }), { maxLength: 120 }),
+          query: fc.array(fc.integer({ min: -4, max: 4 }), { minLength: dim, maxLength: dim }),
+        }),
+      ),
+      fc.integer({ min: 1, max: 30 }),
+      fc.constantFrom(...PRECISIONS),
+      fc.constantFrom(...METRICS),
+      fc.constantFrom('auto' as const, 'js' as const),
+      fc.integer({ min: 0, max: 4 }),
+      ({ dim, rows, query }, k, precision, metric, kernel, mod) => {
+        const vectors = Float32Array.from(rows.flat());
+        const allowed = mod === 0 ? undefined : (i: number) => i % (mod + 1) !== 0;
+        // ≤ 120 rows: every allowed row is a candidate, so the result must be exact even with ties.
+        check(vectors, dim, Float32Array.from(query), k, { precision, metric, kernel }, allowed);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
 
 test('property: with few first candidates the widening still returns the exact top-k', () => {
-  fc.assert(fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 20 }), (seed, dim, k) => {
-    const n = 1500;
-    const query = randomVectors(1, dim, seed + 1);
-    const clustered = seed % 2 === 0;
-    const vectors = clustered ? clusteredVectors(n, dim, 3, 0.01, seed) : randomVectors(n, dim, seed);
-    check(vectors, dim, query, k, { candidates: k, metric: seed % 3 === 0 ? 'cosine' : 'dot', precision: seed % 5 === 0 ? 'f32' : 'int8' });
-  }), { numRuns: 40 });
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 1_000_000 }),
+      fc.integer({ min: 1, max: 70 }),
+      fc.integer({ min: 1, max: 20 }),
+      (seed, dim, k) => {
+        const n = 1500;
+        const query = randomVectors(1, dim, seed + 1);
+        const clustered = seed % 2 === 0;
+        const vectors = clustered ? clusteredVectors(n, dim, 3, 0.01, seed) : randomVectors(n, dim, seed);
+        check(vectors, dim, query, k, {
+          candidates: k,
+          metric: seed % 3 === 0 ? 'cosine' : 'dot',
+          precision: seed % 5 === 0 ? 'f32' : 'int8',
+        });
+      },
+    ),
+    { numRuns: 40 },
+  );
 });
 
 test('searchTopK: the indexed path (repeated searches of a large catalogue) returns what the plain scan returns', () => {
@@ -277,6 +325,11 @@ test('searchTopK: the indexed path (repeated searches of a large catalogue) retu
   // Few positive matches: both paths stop at the last positive score.
   const far = new Float32Array(dim * 3000);
   for (let i = 0; i < 3000; i++) far[i * dim] = i < 5 ? 1 : -1;
-  const q = new Float32Array(dim); q[0] = 1;
-  for (let rep = 0; rep < 2; rep++) assert.deepEqual(searchTopK(q, far, dim, 3000, 10, () => false, 1000).map((h) => h.index), [0, 1, 2, 3, 4]);
+  const q = new Float32Array(dim);
+  q[0] = 1;
+  for (let rep = 0; rep < 2; rep++)
+    assert.deepEqual(
+      searchTopK(q, far, dim, 3000, 10, () => false, 1000).map((h) => h.index),
+      [0, 1, 2, 3, 4],
+    );
 });

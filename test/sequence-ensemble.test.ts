@@ -11,7 +11,7 @@ const logSoftmax = (row: number[]): number[] => {
   return [0, ...items.map((x) => x - logZ)];
 };
 
-test('the ensemble score is the mean of the members\' log-softmax over items 1..n (padding column left 0)', () => {
+test("the ensemble score is the mean of the members' log-softmax over items 1..n (padding column left 0)", () => {
   const a = Float32Array.from([99, 1, 2, 3, /* row 2 */ -5, 0, 0, 4]);
   const b = Float32Array.from([-7, 3, 0, -1, /* row 2 */ 50, 2, 2, 2]);
   const got = meanLogSoftmax([a, b], 2, 4);
@@ -25,35 +25,61 @@ test('the ensemble score is the mean of the members\' log-softmax over items 1..
   assert.equal(got[4], 0);
 });
 
-test('a member\'s scale and offset per row do not matter beyond its probabilities; one member keeps its own ranking', () => {
-  fc.assert(fc.property(
-    fc.array(fc.float({ min: -20, max: 20, noNaN: true }), { minLength: 3, maxLength: 12 }),
-    fc.float({ min: -100, max: 100, noNaN: true }),
-    (logits, shift) => {
-      const width = logits.length + 1;
-      const row = Float32Array.from([0, ...logits]);
-      const shifted = Float32Array.from([0, ...logits.map((x) => x + shift)]);
-      const one = meanLogSoftmax([row], 1, width);
-      const other = meanLogSoftmax([shifted], 1, width);
-      for (let j = 1; j < width; j++) {
-        assert.ok(Math.abs((one[j] as number) - (other[j] as number)) < 1e-3);
-        for (let k = 1; k < width; k++) if ((row[j] as number) > (row[k] as number) + 1e-3) assert.ok((one[j] as number) > (one[k] as number));
-      }
-      // probabilities of a log-softmax row sum to 1
-      let total = 0;
-      for (let j = 1; j < width; j++) total += Math.exp(one[j] as number);
-      assert.ok(Math.abs(total - 1) < 1e-4);
-    },
-  ));
+test("a member's scale and offset per row do not matter beyond its probabilities; one member keeps its own ranking", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.float({ min: -20, max: 20, noNaN: true }), { minLength: 3, maxLength: 12 }),
+      fc.float({ min: -100, max: 100, noNaN: true }),
+      (logits, shift) => {
+        const width = logits.length + 1;
+        const row = Float32Array.from([0, ...logits]);
+        const shifted = Float32Array.from([0, ...logits.map((x) => x + shift)]);
+        const one = meanLogSoftmax([row], 1, width);
+        const other = meanLogSoftmax([shifted], 1, width);
+        for (let j = 1; j < width; j++) {
+          assert.ok(Math.abs((one[j] as number) - (other[j] as number)) < 1e-3);
+          for (let k = 1; k < width; k++)
+            if ((row[j] as number) > (row[k] as number) + 1e-3) assert.ok((one[j] as number) > (one[k] as number));
+        }
+        // probabilities of a log-softmax row sum to 1
+        let total = 0;
+        for (let j = 1; j < width; j++) total += Math.exp(one[j] as number);
+        assert.ok(Math.abs(total - 1) < 1e-4);
+      },
+    ),
+  );
 });
 
 test('shape mismatches and empty ensembles are refused', () => {
-  assert.throws(() => addLogSoftmax(new Float32Array(8), new Float32Array(6), 2, 4, 1), (e: unknown) => e instanceof TastebudError && e.code === 'internal');
-  assert.throws(() => meanLogSoftmax([], 1, 4), (e: unknown) => e instanceof TastebudError && e.code === 'invalid-argument');
+  assert.throws(
+    () => addLogSoftmax(new Float32Array(8), new Float32Array(6), 2, 4, 1),
+    (e: unknown) => e instanceof TastebudError && e.code === 'internal',
+  );
+  assert.throws(
+    () => meanLogSoftmax([], 1, 4),
+    (e: unknown) => e instanceof TastebudError && e.code === 'invalid-argument',
+  );
 });
 
 test('members must share one item vocabulary, in the same order', () => {
-  checkSameVocabulary([{ name: 'a', itemIds: ['1', '2'] }, { name: 'b', itemIds: ['1', '2'] }]);
-  assert.throws(() => checkSameVocabulary([{ name: 'a', itemIds: ['1', '2'] }, { name: 'b', itemIds: ['2', '1'] }]), /b has a different item vocabulary \(2 items\) from a/);
-  assert.throws(() => checkSameVocabulary([{ name: 'a', itemIds: ['1', '2'] }, { name: 'b', itemIds: ['1', '2', '3'] }]), (e: unknown) => e instanceof TastebudError && e.code === 'invalid-argument');
+  checkSameVocabulary([
+    { name: 'a', itemIds: ['1', '2'] },
+    { name: 'b', itemIds: ['1', '2'] },
+  ]);
+  assert.throws(
+    () =>
+      checkSameVocabulary([
+        { name: 'a', itemIds: ['1', '2'] },
+        { name: 'b', itemIds: ['2', '1'] },
+      ]),
+    /b has a different item vocabulary \(2 items\) from a/,
+  );
+  assert.throws(
+    () =>
+      checkSameVocabulary([
+        { name: 'a', itemIds: ['1', '2'] },
+        { name: 'b', itemIds: ['1', '2', '3'] },
+      ]),
+    (e: unknown) => e instanceof TastebudError && e.code === 'invalid-argument',
+  );
 });

@@ -8,7 +8,10 @@ import { initParams, paramShapes, type SequenceArchConfig } from '../training/se
 import { trainSequenceModel } from '../training/sequence/train';
 import { sha256Hex, type ModelManifest } from '../common/model-format/manifest';
 
-before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
+before(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
 
 test('GRU variant: padding is exact, learns a cycle, loads and scores like SASRec', async () => {
   const n = 6;
@@ -19,18 +22,42 @@ test('GRU variant: padding is exact, learns a cycle, loads and scores like SASRe
   const b = scoreHistories(params, config, [Int32Array.from([2, 3]), Int32Array.from([1, 2, 3, 4])]).scores.subarray(0, n + 1);
   assert.ok(a.every((x, i) => Math.abs(x - (b[i] as number)) < 1e-5));
   const seqs = Array.from({ length: 24 }, (_, u) => Int32Array.from({ length: 6 }, (_, i) => 1 + ((u + i) % n)));
-  await trainSequenceModel(params, config, seqs, { epochs: 40, batchSize: 8, lr: 0.03, seed: 1, sampledNegatives: 0, evalEvery: 40, patience: 3, maxSeconds: 120 }, { validate: () => 1 });
-  const top = (s: Float32Array): number => { let best = 1; for (let j = 2; j <= n; j++) if ((s[j] as number) > (s[best] as number)) best = j; return best; };
+  await trainSequenceModel(
+    params,
+    config,
+    seqs,
+    { epochs: 40, batchSize: 8, lr: 0.03, seed: 1, sampledNegatives: 0, evalEvery: 40, patience: 3, maxSeconds: 120 },
+    { validate: () => 1 },
+  );
+  const top = (s: Float32Array): number => {
+    let best = 1;
+    for (let j = 2; j <= n; j++) if ((s[j] as number) > (s[best] as number)) best = j;
+    return best;
+  };
   assert.equal(top(scoreHistories(params, config, [Int32Array.from([3, 4])]).scores), 5);
 
-  const { specs, bytes } = encodeWeights(paramShapes(config).map(([name, shape]) => ({ name, shape, data: params.get(name)!.dataSync() as Float32Array })));
+  const { specs, bytes } = encodeWeights(
+    paramShapes(config).map(([name, shape]) => ({ name, shape, data: params.get(name)!.dataSync() as Float32Array })),
+  );
   const vocab = new TextEncoder().encode(JSON.stringify(['a', 'b', 'c', 'd', 'e', 'f']));
   const manifest: ModelManifest = {
-    formatVersion: 1, kind: 'sequence', name: 'gru', version: 'test',
-    files: [{ path: WEIGHTS_FILE, sha256: await sha256Hex(bytes), bytes: bytes.byteLength }, { path: VOCAB_FILE, sha256: await sha256Hex(vocab), bytes: vocab.byteLength }],
+    formatVersion: 1,
+    kind: 'sequence',
+    name: 'gru',
+    version: 'test',
+    files: [
+      { path: WEIGHTS_FILE, sha256: await sha256Hex(bytes), bytes: bytes.byteLength },
+      { path: VOCAB_FILE, sha256: await sha256Hex(vocab), bytes: vocab.byteLength },
+    ],
     config: { ...config, weights: { path: WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', specs }, vocabulary: VOCAB_FILE },
   };
-  const model = await loadSequenceModel(manifest, new Map([[WEIGHTS_FILE, bytes.slice().buffer as ArrayBuffer], [VOCAB_FILE, vocab.slice().buffer as ArrayBuffer]]));
+  const model = await loadSequenceModel(
+    manifest,
+    new Map([
+      [WEIGHTS_FILE, bytes.slice().buffer as ArrayBuffer],
+      [VOCAB_FILE, vocab.slice().buffer as ArrayBuffer],
+    ]),
+  );
   const before = tf.memory().numTensors;
   const out = model.score(Int32Array.from([1, 2, 3, 4]));
   assert.equal(tf.memory().numTensors, before);

@@ -13,13 +13,26 @@ const fresh = (): Database => new Database(`test-${process.pid}-${n++}`);
 
 test('events: one transaction per batch, newest first, users isolated', async () => {
   const db = fresh();
-  await addEvents(db, 'ann', [{ itemId: 'a', type: 'like', at: 1 }, { itemId: 'b', type: 'view', at: 2 }, { itemId: 'c', type: 'rate', value: 4, at: 3 }]);
+  await addEvents(db, 'ann', [
+    { itemId: 'a', type: 'like', at: 1 },
+    { itemId: 'b', type: 'view', at: 2 },
+    { itemId: 'c', type: 'rate', value: 4, at: 3 },
+  ]);
   await addEvents(db, 'bob', [{ itemId: 'z', type: 'like', at: 5 }]);
-  assert.deepEqual((await readHistory(db, 'ann', 10)).map((e) => e.itemId), ['c', 'b', 'a']);
-  assert.deepEqual((await readHistory(db, 'ann', 10, 3)).map((e) => e.itemId), ['b', 'a']);
-  assert.deepEqual((await readHistory(db, 'ann', 1)).map((e) => e.itemId), ['c']);
+  assert.deepEqual(
+    (await readHistory(db, 'ann', 10)).map((e) => e.itemId),
+    ['c', 'b', 'a'],
+  );
+  assert.deepEqual(
+    (await readHistory(db, 'ann', 10, 3)).map((e) => e.itemId),
+    ['b', 'a'],
+  );
+  assert.deepEqual(
+    (await readHistory(db, 'ann', 1)).map((e) => e.itemId),
+    ['c'],
+  );
   assert.equal(await countUserEvents(db, 'bob'), 1);
-  assert.deepEqual([...await readSeenItemIds(db, 'ann')].sort(), ['a', 'b', 'c']);
+  assert.deepEqual([...(await readSeenItemIds(db, 'ann'))].sort(), ['a', 'b', 'c']);
   await db.close();
 });
 
@@ -27,11 +40,17 @@ test('items: content hash changes only with content; delete removes vectors too'
   const db = fresh();
   assert.equal(contentHash({ id: 'a', text: 'x', tags: ['t'] }), contentHash({ id: 'b', text: 'x' }));
   assert.notEqual(contentHash({ id: 'a', text: 'x' }), contentHash({ id: 'a', text: 'y' }));
-  await putItems(db, [{ id: 'a', text: 'Alien' }, { id: 'b', tags: ['x'] }]);
+  await putItems(db, [
+    { id: 'a', text: 'Alien' },
+    { id: 'b', tags: ['x'] },
+  ]);
   const conn = await db.get();
   await conn.put('vectors', { itemId: 'a', model: 'text:test@1', contentHash: 'h', vector: new Float32Array([1, 2]) });
   assert.equal(await deleteItems(db, ['a', 'missing']), 1);
-  assert.deepEqual((await readAllItems(db)).map((i) => i.id), ['b']);
+  assert.deepEqual(
+    (await readAllItems(db)).map((i) => i.id),
+    ['b'],
+  );
   assert.equal(await conn.count('vectors'), 0);
   assert.equal(await countItems(db), 1);
   await db.close();
@@ -39,7 +58,10 @@ test('items: content hash changes only with content; delete removes vectors too'
 
 test('export → forget → import restores the same history; merge skips duplicates; replace swaps', async () => {
   const db = fresh();
-  await addEvents(db, 'ann', [{ itemId: 'a', type: 'like', at: 1 }, { itemId: 'b', type: 'rate', value: 2, at: 2 }]);
+  await addEvents(db, 'ann', [
+    { itemId: 'a', type: 'like', at: 1 },
+    { itemId: 'b', type: 'rate', value: 2, at: 2 },
+  ]);
   await addEvents(db, 'bob', [{ itemId: 'z', type: 'like', at: 1 }]);
   const exported = await exportUser(db, 'ann', 99);
   assert.equal(exported.events.length, 2);
@@ -53,7 +75,10 @@ test('export → forget → import restores the same history; merge skips duplic
   assert.deepEqual((await exportUser(db, 'ann', 99)).events, exported.events);
   const one = { ...exported, events: [{ itemId: 'q', type: 'like' as const, at: 7 }] };
   assert.deepEqual(await importUser(db, 'ann', one, 'replace'), { imported: 1, skippedDuplicates: 0 });
-  assert.deepEqual((await readHistory(db, 'ann', 10)).map((e) => e.itemId), ['q']);
+  assert.deepEqual(
+    (await readHistory(db, 'ann', 10)).map((e) => e.itemId),
+    ['q'],
+  );
   await db.close();
 });
 
@@ -61,8 +86,13 @@ test('a batch that fails leaves nothing half-written', async () => {
   const db = fresh();
   // A value that cannot be cloned makes the second add throw inside the transaction.
   const uncloneable = (() => 1) as unknown as number;
-  await assert.rejects(addEvents(db, 'ann', [{ itemId: 'a', type: 'like', at: 1 }, { itemId: 'b', type: 'like', at: 2, value: uncloneable }]),
-    (err: unknown) => err instanceof TastebudError);
+  await assert.rejects(
+    addEvents(db, 'ann', [
+      { itemId: 'a', type: 'like', at: 1 },
+      { itemId: 'b', type: 'like', at: 2, value: uncloneable },
+    ]),
+    (err: unknown) => err instanceof TastebudError,
+  );
   assert.equal(await countUserEvents(db, 'ann'), 0);
   await db.close();
 });
@@ -95,8 +125,11 @@ test('migration: a database written by schema 1 upgrades with its data intact', 
   const conn = await db.get();
   assert.equal(conn.version, DB_VERSION);
   assert.deepEqual([...conn.objectStoreNames].sort(), ['adaptations', 'events', 'items', 'meta', 'models', 'profiles', 'vectors']);
-  assert.deepEqual((await readHistory(db, 'ann', 10)).map((e) => e.itemId), ['b', 'a']);
-  assert.deepEqual([...await readSeenItemIds(db, 'ann')].sort(), ['a', 'b'], 'the new by-user-item index covers old rows');
+  assert.deepEqual(
+    (await readHistory(db, 'ann', 10)).map((e) => e.itemId),
+    ['b', 'a'],
+  );
+  assert.deepEqual([...(await readSeenItemIds(db, 'ann'))].sort(), ['a', 'b'], 'the new by-user-item index covers old rows');
   assert.equal(await countItems(db), 1);
   await db.close();
 });
@@ -106,11 +139,18 @@ test('another tab upgrading the schema closes this connection, which reopens on 
   const db = new Database(name);
   await addEvents(db, 'ann', [{ itemId: 'a', type: 'like', at: 1 }]);
   // A newer tastebud in another tab adds a store: ours must not block it...
-  const newer = await openDB(name, DB_VERSION + 1, { upgrade(d) { d.createObjectStore('future'); } });
+  const newer = await openDB(name, DB_VERSION + 1, {
+    upgrade(d) {
+      d.createObjectStore('future');
+    },
+  });
   newer.close();
   // ...and ours keeps working on the newer (superset) schema.
   await addEvents(db, 'ann', [{ itemId: 'b', type: 'like', at: 2 }]);
-  assert.deepEqual((await readHistory(db, 'ann', 10)).map((e) => e.itemId), ['b', 'a']);
+  assert.deepEqual(
+    (await readHistory(db, 'ann', 10)).map((e) => e.itemId),
+    ['b', 'a'],
+  );
   assert.equal((await db.get()).version, DB_VERSION + 1);
   await db.close();
 });
@@ -119,7 +159,15 @@ test('a newer schema that dropped what we need gives a clear storage-unavailable
   const name = `incompatible-${process.pid}`;
   const db = new Database(name);
   await addEvents(db, 'ann', [{ itemId: 'a', type: 'like', at: 1 }]);
-  const newer = await openDB(name, DB_VERSION + 1, { upgrade(d) { d.deleteObjectStore('meta'); } });
+  const newer = await openDB(name, DB_VERSION + 1, {
+    upgrade(d) {
+      d.deleteObjectStore('meta');
+    },
+  });
   newer.close();
-  await assert.rejects(readHistory(db, 'ann', 1), (err: unknown) => err instanceof TastebudError && err.code === 'storage-unavailable' && /meta/.test(err.message) && /reload/.test(err.message));
+  await assert.rejects(
+    readHistory(db, 'ann', 1),
+    (err: unknown) =>
+      err instanceof TastebudError && err.code === 'storage-unavailable' && /meta/.test(err.message) && /reload/.test(err.message),
+  );
 });

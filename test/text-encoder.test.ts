@@ -10,7 +10,6 @@ import { foldDiacritics, resolveToken, tokenize } from '../workers/models/text/t
 
 const DIR = new URL('../public/models/text/', import.meta.url);
 
-
 function cosine(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
   let s = 0;
   for (let d = 0; d < dim; d++) s += a[i * dim + d]! * b[j * dim + d]!;
@@ -49,7 +48,13 @@ describe('text tokenizer', () => {
   });
 
   test('resolveToken falls back to folded, joined and split forms', () => {
-    const vocab = new Map([['amelie', 0], ['oneill', 1], ['space', 2], ['opera', 3], ['sci-fi', 4]]);
+    const vocab = new Map([
+      ['amelie', 0],
+      ['oneill', 1],
+      ['space', 2],
+      ['opera', 3],
+      ['sci-fi', 4],
+    ]);
     const look = (w: string): number | undefined => vocab.get(w);
     assert.deepEqual(resolveToken('sci-fi', look), [4]);
     assert.deepEqual(resolveToken('amélie', look), [0]);
@@ -99,9 +104,13 @@ describe('text encoder (shipped artefact)', () => {
 
   test('semantic sanity', () => {
     const texts = [
-      'space alien ship', 'astronaut spacecraft', 'romantic wedding comedy',
-      'Four Weddings and a Funeral (1994) Comedy|Romance', 'Alien (1979) Action|Horror|Sci-Fi|Thriller',
-      'Aliens (1986) Action|Sci-Fi|Thriller|War', 'Toy Story (1995) Animation|Children\'s|Comedy',
+      'space alien ship',
+      'astronaut spacecraft',
+      'romantic wedding comedy',
+      'Four Weddings and a Funeral (1994) Comedy|Romance',
+      'Alien (1979) Action|Horror|Sci-Fi|Thriller',
+      'Aliens (1986) Action|Sci-Fi|Thriller|War',
+      "Toy Story (1995) Animation|Children's|Comedy",
     ];
     const v = enc.encode(texts);
     const c = (i: number, j: number): number => cosine(v, i, v, j, enc.dim);
@@ -142,11 +151,17 @@ describe('text encoder (shipped artefact)', () => {
     assert.ok(tf.memory().numTensors > before);
     e2.dispose();
     assert.equal(tf.memory().numTensors, before);
-    assert.throws(() => e2.encode(['x']), (err: Error & { code?: string }) => err.code === 'disposed');
+    assert.throws(
+      () => e2.encode(['x']),
+      (err: Error & { code?: string }) => err.code === 'disposed',
+    );
   });
 
   test('rejects a manifest of the wrong kind or a missing file', async () => {
-    await assert.rejects(loadTextEncoder({ ...manifest, kind: 'image' }, files), (err: Error & { code?: string }) => err.code === 'model-load');
+    await assert.rejects(
+      loadTextEncoder({ ...manifest, kind: 'image' }, files),
+      (err: Error & { code?: string }) => err.code === 'model-load',
+    );
     const partial = new Map(files);
     partial.delete('vectors.i8');
     await assert.rejects(loadTextEncoder(manifest, partial), (err: Error & { code?: string }) => err.code === 'model-load');

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { TastebudError } from '../common/errors';
 import {
-  validateEvents, validateExportData, validateItems, validateRecommendOptions, validateHistoryOptions, validateImportOptions, LIMITS,
+  validateEvents,
+  validateExportData,
+  validateItems,
+  validateRecommendOptions,
+  validateHistoryOptions,
+  validateImportOptions,
+  LIMITS,
 } from '../common/validate';
 import { resolveOptions } from '../lib/options';
 
@@ -43,7 +49,14 @@ test('events: single and batch, defaults and errors', () => {
   assert.deepEqual(validateEvents({ itemId: 'a', type: 'like' }), [{ itemId: 'a', type: 'like' }]);
   assert.deepEqual(validateEvents([{ itemId: 'a', type: 'rate', value: 4, at: 5 }]), [{ itemId: 'a', type: 'rate', value: 4, at: 5 }]);
   rejects(() => validateEvents({ itemId: 'a', type: 'love' }), 'event.type');
-  rejects(() => validateEvents([{ itemId: 'a', type: 'like' }, { itemId: 'b', type: 'rate' }]), 'events[1].value');
+  rejects(
+    () =>
+      validateEvents([
+        { itemId: 'a', type: 'like' },
+        { itemId: 'b', type: 'rate' },
+      ]),
+    'events[1].value',
+  );
   rejects(() => validateEvents([{ itemId: 'a', type: 'like', value: Infinity }]), 'events[0].value');
   rejects(() => validateEvents([{ itemId: 'a', type: 'like', at: -1 }]), 'events[0].at');
   rejects(() => validateEvents([]), 'events');
@@ -67,24 +80,46 @@ test('options: k range, booleans, diversity', () => {
 });
 
 test('export data: rebuilt from known fields only', () => {
-  const hostile = JSON.parse('{"format":"tastebud-export","version":1,"userId":"u","exportedAt":1,"events":[{"itemId":"a","type":"like","at":3,"__proto__":{"x":1},"extra":"dropped"}],"constructor":{"prototype":{"y":2}}}');
+  const hostile = JSON.parse(
+    '{"format":"tastebud-export","version":1,"userId":"u","exportedAt":1,"events":[{"itemId":"a","type":"like","at":3,"__proto__":{"x":1},"extra":"dropped"}],"constructor":{"prototype":{"y":2}}}',
+  );
   const clean = validateExportData(hostile);
-  assert.deepEqual(clean, { format: 'tastebud-export', version: 1, userId: 'u', exportedAt: 1, events: [{ itemId: 'a', type: 'like', at: 3 }] });
+  assert.deepEqual(clean, {
+    format: 'tastebud-export',
+    version: 1,
+    userId: 'u',
+    exportedAt: 1,
+    events: [{ itemId: 'a', type: 'like', at: 3 }],
+  });
   rejects(() => validateExportData({ ...clean, version: 2 }), 'data.version');
   rejects(() => validateExportData({ ...clean, events: [{ itemId: 'a', type: 'like' }] }), 'data.events[0].at');
   rejects(() => validateExportData({ ...clean, events: [{ itemId: 'a', type: 'like', at: Number.NaN }] }), 'data.events[0].at');
 });
 
 test('fuzz: validators only ever throw invalid-argument TastebudErrors', () => {
-  const validators = [validateItems, validateEvents, validateRecommendOptions, validateExportData, validateHistoryOptions, validateImportOptions, resolveOptions];
-  fc.assert(fc.property(fc.anything({ withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true }), (value) => {
-    for (const validate of validators) {
-      try {
-        validate(value);
-      } catch (err) {
-        if (!(err instanceof TastebudError) || err.code !== 'invalid-argument' || typeof err.field !== 'string') return false;
-      }
-    }
-    return ({} as Record<string, unknown>).polluted === undefined;
-  }), { numRuns: 2000 });
+  const validators = [
+    validateItems,
+    validateEvents,
+    validateRecommendOptions,
+    validateExportData,
+    validateHistoryOptions,
+    validateImportOptions,
+    resolveOptions,
+  ];
+  fc.assert(
+    fc.property(
+      fc.anything({ withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true }),
+      (value) => {
+        for (const validate of validators) {
+          try {
+            validate(value);
+          } catch (err) {
+            if (!(err instanceof TastebudError) || err.code !== 'invalid-argument' || typeof err.field !== 'string') return false;
+          }
+        }
+        return ({} as Record<string, unknown>).polluted === undefined;
+      },
+    ),
+    { numRuns: 2000 },
+  );
 });

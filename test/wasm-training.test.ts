@@ -14,13 +14,24 @@ import { mulberry32 } from '../common/random';
 
 const config: SequenceArchConfig = { architecture: 'sasrec', numItems: 40, dim: 8, maxLen: 12, blocks: 2, heads: 2, dropout: 0 };
 
-function run(): { ce: number; ceGrads: Float32Array[]; loss: number; grads: Float32Array[]; sampledLoss: number; sampledGrads: Float32Array[] } {
+function run(): {
+  ce: number;
+  ceGrads: Float32Array[];
+  loss: number;
+  grads: Float32Array[];
+  sampledLoss: number;
+  sampledGrads: Float32Array[];
+} {
   const random = mulberry32(7);
   const h = tf.randomNormal([300, 8], 0, 1, 'float32', 1) as tf.Tensor2D;
   const table = tf.randomNormal([41, 8], 0, 1, 'float32', 2) as tf.Tensor2D;
   const targets = Int32Array.from({ length: 300 }, () => 1 + Math.floor(random() * 40));
-  const ce = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => softmaxCrossEntropy(a as tf.Tensor2D, b as tf.Tensor2D, { targets, excludeColumn: 0, chunkRows: 64 }))([h, table]);
-  const seqs = Array.from({ length: 10 }, () => Int32Array.from({ length: 4 + Math.floor(random() * 12) }, () => 1 + Math.floor(random() * 40)));
+  const ce = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) =>
+    softmaxCrossEntropy(a as tf.Tensor2D, b as tf.Tensor2D, { targets, excludeColumn: 0, chunkRows: 64 }),
+  )([h, table]);
+  const seqs = Array.from({ length: 10 }, () =>
+    Int32Array.from({ length: 4 + Math.floor(random() * 12) }, () => 1 + Math.floor(random() * 40)),
+  );
   const params = initParams(config, 3);
   const batch = makeBatches(seqs, config.maxLen, 10, random)[0];
   assert.ok(batch);
@@ -52,7 +63,9 @@ test('wasm training fast paths give the cpu losses and gradients, and leak nothi
   assert.ok(Math.abs(cpu.ce - wasm.ce) < 1e-5, `ce ${cpu.ce} vs ${wasm.ce}`);
   cpu.ceGrads.forEach((g, i) => assert.ok(maxDiff(g, wasm.ceGrads[i] as Float32Array) < 1e-5, `ce grad ${i}`));
   assert.ok(Math.abs(cpu.loss - wasm.loss) < 1e-4, `loss ${cpu.loss} vs ${wasm.loss}`);
-  cpu.grads.forEach((g, i) => assert.ok(maxDiff(g, wasm.grads[i] as Float32Array) < 1e-4, `grad ${i}: ${maxDiff(g, wasm.grads[i] as Float32Array)}`));
+  cpu.grads.forEach((g, i) =>
+    assert.ok(maxDiff(g, wasm.grads[i] as Float32Array) < 1e-4, `grad ${i}: ${maxDiff(g, wasm.grads[i] as Float32Array)}`),
+  );
   assert.ok(Math.abs(cpu.sampledLoss - wasm.sampledLoss) < 1e-4, `sampled loss ${cpu.sampledLoss} vs ${wasm.sampledLoss}`);
   assert.ok(Math.abs(cpu.sampledLoss - cpu.loss) > 1e-3, 'the sampled loss differs from the full one');
   cpu.sampledGrads.forEach((g, i) => assert.ok(maxDiff(g, wasm.sampledGrads[i] as Float32Array) < 1e-4, `sampled grad ${i}`));

@@ -6,11 +6,17 @@ import { type TrainOptions, trainSequenceModel } from '../training/sequence/trai
 import { averageDecayAt, snapshot, WeightAverage, type WeightSnapshot } from '../training/sequence/weight-average';
 import { cycle } from './sequence-fixtures';
 
-before(async () => { await tf.setBackend('cpu'); await tf.ready(); });
+before(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
 
 const maxDiff = (a: WeightSnapshot, b: WeightSnapshot): number => {
   let m = 0;
-  for (const [k, x] of a) { const y = b.get(k) as Float32Array; for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs((x[i] as number) - (y[i] as number))); }
+  for (const [k, x] of a) {
+    const y = b.get(k) as Float32Array;
+    for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs((x[i] as number) - (y[i] as number)));
+  }
   return m;
 };
 
@@ -22,7 +28,11 @@ test('the weight average follows avg = d·avg + (1 − d)·w with the warm-up de
   const params: ParamMap = new Map([['w', w]]);
   const average = new WeightAverage(params, 0.5);
   let expected = [1, -2];
-  for (const [step, value] of [[0, [3, 0]], [1, [5, 4]], [2, [-1, 2]]] as const) {
+  for (const [step, value] of [
+    [0, [3, 0]],
+    [1, [5, 4]],
+    [2, [-1, 2]],
+  ] as const) {
     w.assign(tf.tensor([...value]));
     average.update(params);
     const d = averageDecayAt(0.5, step);
@@ -33,7 +43,12 @@ test('the weight average follows avg = d·avg + (1 − d)·w with the warm-up de
   const seen = await average.withAverage(params, () => Array.from(w.dataSync()));
   assert.deepEqual(seen, Array.from(got));
   assert.deepEqual(Array.from(w.dataSync()), [-1, 2], 'the live weights are back');
-  await assert.rejects(average.withAverage(params, () => { throw new Error('validation failed'); }), /validation failed/);
+  await assert.rejects(
+    average.withAverage(params, () => {
+      throw new Error('validation failed');
+    }),
+    /validation failed/,
+  );
   assert.deepEqual(Array.from(w.dataSync()), [-1, 2], 'also after a throw');
   w.dispose();
 });
@@ -42,7 +57,16 @@ test('training with --weight-average: validation sees the average, training cont
   const n = 8;
   const config: SequenceArchConfig = { architecture: 'sasrec', numItems: n, dim: 8, maxLen: 6, blocks: 1, heads: 2, dropout: 0 };
   const seqs = Array.from({ length: 32 }, (_, u) => cycle(n, u % n, 5 + (u % 4)));
-  const opts: TrainOptions = { epochs: 4, batchSize: 16, lr: 0.02, seed: 3, sampledNegatives: 0, evalEvery: 2, patience: 5, maxSeconds: 120 };
+  const opts: TrainOptions = {
+    epochs: 4,
+    batchSize: 16,
+    lr: 0.02,
+    seed: 3,
+    sampledNegatives: 0,
+    evalEvery: 2,
+    patience: 5,
+    maxSeconds: 120,
+  };
 
   const plainLosses: number[] = [];
   const plain = initParams(config, 7);
@@ -56,21 +80,30 @@ test('training with --weight-average: validation sees the average, training cont
   const losses: number[] = [];
   const validated: WeightSnapshot[] = [];
   const tensorsBefore = tf.memory().numTensors;
-  await trainSequenceModel(params, config, seqs, { ...opts, weightAverage: decay }, {
-    onStep: (i) => {
-      losses.push(i.loss);
-      const live = snapshot(params);
-      const d = averageDecayAt(decay, updates++);
-      for (const [k, avg] of expected) { const x = live.get(k) as Float32Array; for (let j = 0; j < avg.length; j++) avg[j] = d * (avg[j] as number) + (1 - d) * (x[j] as number); }
+  await trainSequenceModel(
+    params,
+    config,
+    seqs,
+    { ...opts, weightAverage: decay },
+    {
+      onStep: (i) => {
+        losses.push(i.loss);
+        const live = snapshot(params);
+        const d = averageDecayAt(decay, updates++);
+        for (const [k, avg] of expected) {
+          const x = live.get(k) as Float32Array;
+          for (let j = 0; j < avg.length; j++) avg[j] = d * (avg[j] as number) + (1 - d) * (x[j] as number);
+        }
+      },
+      validate: (p) => {
+        const seen = snapshot(p);
+        assert.ok(maxDiff(seen, expected) < 1e-5, 'validation sees the moving average');
+        validated.push(seen);
+        // later validations score worse, so the first checkpoint is the one kept
+        return 1 / validated.length;
+      },
     },
-    validate: (p) => {
-      const seen = snapshot(p);
-      assert.ok(maxDiff(seen, expected) < 1e-5, 'validation sees the moving average');
-      validated.push(seen);
-      // later validations score worse, so the first checkpoint is the one kept
-      return 1 / validated.length;
-    },
-  });
+  );
   assert.deepEqual(losses, plainLosses, 'the average does not change the training trajectory');
   assert.equal(validated.length, 2);
   assert.ok(maxDiff(validated[0] as WeightSnapshot, validated[1] as WeightSnapshot) > 1e-4);

@@ -5,7 +5,8 @@ import { TastebudError } from '../common/errors';
 import { registerWasmTrainingKernels } from './tfjs-wasm-kernels';
 
 export async function setupBackend(name: string): Promise<string> {
-  if (name !== 'wasm' && name !== 'cpu') throw new TastebudError('invalid-argument', `--backend must be wasm or cpu, got ${name}`, { field: 'backend' });
+  if (name !== 'wasm' && name !== 'cpu')
+    throw new TastebudError('invalid-argument', `--backend must be wasm or cpu, got ${name}`, { field: 'backend' });
   registerWasmTrainingKernels();
   // silence tfjs' "Hi there" console banner for the cpu backend in Node
   const ok = await tf.setBackend(name);

@@ -17,14 +17,20 @@ export interface BlendCase {
   seen: Int32Array;
 }
 
-export interface BlendMetrics { users: number; ndcg10: number; hr10: number }
+export interface BlendMetrics {
+  users: number;
+  ndcg10: number;
+  hr10: number;
+}
 
 /**
  * Non-negative: the worker drops negative weights from a manifest (`parseBlend`). Fine at the low end:
  * the sequence signal is exp(logit − max logit), near 0 for all but the model's top picks, so useful
  * weights for the others on a strong model are small.
  */
-export const WEIGHT_GRID: readonly number[] = [0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3];
+export const WEIGHT_GRID: readonly number[] = [
+  0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3,
+];
 
 export const ZERO_WEIGHTS: BlendWeights = { sequence: 0, cooccurrence: 0, tags: 0, popularity: 0, contentText: 0, contentImage: 0 };
 
@@ -38,7 +44,13 @@ export function weightsOf(values: Partial<BlendWeights>): BlendWeights {
  * training/metrics.ts, which counts items from 1 after a padding slot — hence offset −1 and ids + 1.
  */
 export function rankOfTarget(scores: Float32Array, target: number, seen: Int32Array): number {
-  return rankFromOne(scores, target + 1, Int32Array.from(seen, (j) => j + 1), scores.length, -1);
+  return rankFromOne(
+    scores,
+    target + 1,
+    Int32Array.from(seen, (j) => j + 1),
+    scores.length,
+    -1,
+  );
 }
 
 /** NDCG@10 / HR@10 of the ranks in `acc` (training/metrics.ts's accumulator, the one `eval` reports with). */
@@ -94,9 +106,15 @@ export function fitBlend(cases: readonly BlendCase[], signals: readonly SignalNa
         if (value === weights[name]) continue;
         const score = evaluateBlend(cases, { ...weights, [name]: value }).ndcg10;
         evaluations++;
-        if (score > best + 1e-12) { best = score; bestValue = value; }
+        if (score > best + 1e-12) {
+          best = score;
+          bestValue = value;
+        }
       }
-      if (bestValue !== weights[name]) { weights = { ...weights, [name]: bestValue }; changed = true; }
+      if (bestValue !== weights[name]) {
+        weights = { ...weights, [name]: bestValue };
+        changed = true;
+      }
       options.onStep?.({ round, signal: name, weight: weights[name], ndcg10: best, evaluations });
     }
     if (!changed) break;

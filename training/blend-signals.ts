@@ -28,22 +28,32 @@ export interface BlendWorld {
 
 /** The model's items as a catalog (tags from the items file, when given). */
 export function blendCatalog(itemIds: readonly string[], items?: ReadonlyMap<string, ItemMeta>): Catalog {
-  return buildCatalog(itemIds.map((id) => {
-    const meta = items?.get(id);
-    return { id, tags: meta?.tags ?? [], ...(meta?.title ? { meta: { title: meta.title } } : {}) };
-  }));
+  return buildCatalog(
+    itemIds.map((id) => {
+      const meta = items?.get(id);
+      return { id, tags: meta?.tags ?? [], ...(meta?.title ? { meta: { title: meta.title } } : {}) };
+    }),
+  );
 }
 
 /**
  * Popularity and co-occurrence tables from the training parts (the same
  * builder as the demo's catalog), and the text / image vectors (catalog order) if any.
  */
-export function buildWorld(catalog: Catalog, itemIds: readonly string[], train: readonly Int32Array[], text?: ContentMatrix, image?: ContentMatrix): BlendWorld {
+export function buildWorld(
+  catalog: Catalog,
+  itemIds: readonly string[],
+  train: readonly Int32Array[],
+  text?: ContentMatrix,
+  image?: ContentMatrix,
+): BlendWorld {
   const tables = buildTables(train.map((s) => Array.from(s, (m) => itemIds[m - 1]!)));
   const vocabulary = new Map<string, number>();
   itemIds.forEach((id, i) => vocabulary.set(id, i + 1));
   const catalogOf = new Int32Array(itemIds.length + 1).fill(-1);
-  itemIds.forEach((id, i) => { catalogOf[i + 1] = catalog.index.get(id) ?? -1; });
+  itemIds.forEach((id, i) => {
+    catalogOf[i + 1] = catalog.index.get(id) ?? -1;
+  });
   const ctx: SignalContext = {
     catalog,
     neighbors: indexCooccurrence(tables.cooccurrence, catalog),
@@ -57,7 +67,8 @@ export function buildWorld(catalog: Catalog, itemIds: readonly string[], train: 
 /** A history of model items (oldest first) as the engine reads it: stored events, newest first, the last PROFILE_WINDOW. */
 export function historyEvents(history: Int32Array, itemIds: readonly string[]): StoredEvent[] {
   const out: StoredEvent[] = [];
-  for (let i = history.length - 1; i >= 0 && out.length < PROFILE_WINDOW; i--) out.push({ itemId: itemIds[history[i]! - 1]!, type: 'view', at: i });
+  for (let i = history.length - 1; i >= 0 && out.length < PROFILE_WINDOW; i--)
+    out.push({ itemId: itemIds[history[i]! - 1]!, type: 'view', at: i });
   return out;
 }
 
@@ -74,12 +85,23 @@ export interface CaseOptions {
 /** Signals of the named kinds only, without contributor arrays (memory). */
 function keep(signals: Partial<Record<SignalName, SignalScores>>, names: readonly SignalName[]): Partial<Record<SignalName, SignalScores>> {
   const out: Partial<Record<SignalName, SignalScores>> = {};
-  for (const name of names) { const s = signals[name]; if (s) out[name] = { scores: s.scores }; }
+  for (const name of names) {
+    const s = signals[name];
+    if (s) out[name] = { scores: s.scores };
+  }
   return out;
 }
 
 /** Calls `consume` with one case per user (each user has >= 3 items). */
-export function forEachCase(world: BlendWorld, score: SequenceScorer, seqs: readonly Int32Array[], users: readonly number[], names: readonly SignalName[], options: CaseOptions, consume: (c: BlendCase) => void): void {
+export function forEachCase(
+  world: BlendWorld,
+  score: SequenceScorer,
+  seqs: readonly Int32Array[],
+  users: readonly number[],
+  names: readonly SignalName[],
+  options: CaseOptions,
+  consume: (c: BlendCase) => void,
+): void {
   const batchSize = options.batchSize ?? 128;
   const { catalog } = world.ctx;
   const width = world.itemIds.length + 1;
@@ -93,8 +115,13 @@ export function forEachCase(world: BlendWorld, score: SequenceScorer, seqs: read
     const scores = score(batch.map((b) => b.modelInput));
     batch.forEach((b, i) => {
       const signals = profileSignals(world.ctx, buildProfile(b.events, catalog), false);
-      if (b.modelInput.length > 0) signals.sequence = sequenceSignal(scores.subarray(i * width, (i + 1) * width), world.vocabulary, catalog);
-      consume({ signals: keep(signals, names), target: world.catalogOf[b.target]!, seen: Int32Array.from(b.history, (m) => world.catalogOf[m]!) });
+      if (b.modelInput.length > 0)
+        signals.sequence = sequenceSignal(scores.subarray(i * width, (i + 1) * width), world.vocabulary, catalog);
+      consume({
+        signals: keep(signals, names),
+        target: world.catalogOf[b.target]!,
+        seen: Int32Array.from(b.history, (m) => world.catalogOf[m]!),
+      });
     });
     options.onBatch?.(Math.min(users.length, start + batchSize), users.length);
   }

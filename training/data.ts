@@ -10,7 +10,12 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { TastebudError } from '../common/errors';
 
-export interface Interaction { item: string; rating?: number; ts?: number; line: number }
+export interface Interaction {
+  item: string;
+  rating?: number;
+  ts?: number;
+  line: number;
+}
 
 export interface ReadOptions {
   /** Skip exact duplicate lines (same user, item, rating, timestamp) instead of failing. Default true. */
@@ -61,9 +66,16 @@ function splitCsv(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i] as string;
     if (q) {
-      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (ch === '"') q = false; else cur += ch;
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') q = false;
+      else cur += ch;
     } else if (ch === '"') q = true;
-    else if (ch === ',') { out.push(cur); cur = ''; } else cur += ch;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur);
   return out;
@@ -75,7 +87,12 @@ function bad(file: string, line: number, message: string): never {
   throw new TastebudError('invalid-argument', `${file}:${line}: ${message}`, { field: `line ${line}` });
 }
 
-interface Columns { user: number; item: number; rating: number; ts: number }
+interface Columns {
+  user: number;
+  item: number;
+  rating: number;
+  ts: number;
+}
 
 function headerColumns(fields: string[]): Columns | null {
   const norm = fields.map((f) => f.trim().toLowerCase().replace(/^"|"$/g, ''));
@@ -115,7 +132,8 @@ export async function readInteractions(file: string, opts: ReadOptions = {}): Pr
     if (line.trim() === '' || line.startsWith('#')) continue;
     if (!split) {
       const d = detectSplitter(line, file);
-      split = d.split; format = d.format;
+      split = d.split;
+      format = d.format;
       const fields = split(line);
       const header = headerColumns(fields);
       if (header) {
@@ -126,10 +144,18 @@ export async function readInteractions(file: string, opts: ReadOptions = {}): Pr
       }
       if (fields.length >= 3 && format !== 'whitespace') cols.rating = 2;
       if (fields.length >= 4 && format !== 'whitespace') cols.ts = 3;
-      if (format === 'whitespace' && fields.length >= 3) { cols.rating = 2; if (fields.length >= 4) cols.ts = 3; }
+      if (format === 'whitespace' && fields.length >= 3) {
+        cols.rating = 2;
+        if (fields.length >= 4) cols.ts = 3;
+      }
     }
     const fields = split(line);
-    if (fields.length < minFields) bad(file, lineNo, `expected at least ${minFields} columns (user, item${minFields > 2 ? ', …' : ''}), found ${fields.length}: "${line.slice(0, 80)}"`);
+    if (fields.length < minFields)
+      bad(
+        file,
+        lineNo,
+        `expected at least ${minFields} columns (user, item${minFields > 2 ? ', …' : ''}), found ${fields.length}: "${line.slice(0, 80)}"`,
+      );
     const user = (fields[cols.user] ?? '').trim();
     const item = (fields[cols.item] ?? '').trim();
     if (user === '') bad(file, lineNo, 'empty user id');
@@ -145,11 +171,19 @@ export async function readInteractions(file: string, opts: ReadOptions = {}): Pr
       const t = (fields[cols.ts] ?? '').trim();
       const n = isNumeric(t) ? Number(t) : Date.parse(t);
       if (!Number.isFinite(n)) bad(file, lineNo, `timestamp "${t.slice(0, 40)}" is neither a number nor a date`);
-      rec.ts = n; tsKey = t; anyTs = true;
+      rec.ts = n;
+      tsKey = t;
+      anyTs = true;
     }
     let list = byUser.get(user);
     let keys = seenKeys.get(user);
-    if (!list || !keys) { list = []; keys = new Map(); byUser.set(user, list); seenKeys.set(user, keys); users.push(user); }
+    if (!list || !keys) {
+      list = [];
+      keys = new Map();
+      byUser.set(user, list);
+      seenKeys.set(user, keys);
+      users.push(user);
+    }
     // Without a rating or timestamp a repeated item is a re-consumption, not a duplicate line.
     const key = `${item}\u0000${rec.rating ?? ''}\u0000${tsKey}`;
     const prev = cols.ts >= 0 || cols.rating >= 0 ? keys.get(key) : undefined;
@@ -164,14 +198,24 @@ export async function readInteractions(file: string, opts: ReadOptions = {}): Pr
     items.add(item);
     interactions++;
   }
-  if (interactions === 0) throw new TastebudError('invalid-argument', `${file}: no interactions found (empty file or header only)`, { field: 'interactions' });
+  if (interactions === 0)
+    throw new TastebudError('invalid-argument', `${file}: no interactions found (empty file or header only)`, { field: 'interactions' });
   if (duplicates > 3) warnings.push(`${duplicates} duplicate lines skipped in total`);
   if (anyTs) for (const list of byUser.values()) list.sort((a, b) => (a.ts ?? 0) - (b.ts ?? 0) || a.line - b.line);
   return {
-    users, byUser, warnings,
+    users,
+    byUser,
+    warnings,
     fingerprint: {
-      file, sha256: hash.digest('hex'), bytes: st.size, lines: lineNo, interactions,
-      users: users.length, items: items.size, format, duplicatesSkipped: duplicates,
+      file,
+      sha256: hash.digest('hex'),
+      bytes: st.size,
+      lines: lineNo,
+      interactions,
+      users: users.length,
+      items: items.size,
+      format,
+      duplicatesSkipped: duplicates,
     },
   };
 }
@@ -205,7 +249,8 @@ export function toSequences(log: InteractionLog, vocab: readonly string[]): Inde
     const out: number[] = [];
     for (const r of list) {
       const k = index.get(r.item);
-      if (k === undefined) unknown++; else out.push(k);
+      if (k === undefined) unknown++;
+      else out.push(k);
     }
     users.push(u);
     seqs.push(Int32Array.from(out));
@@ -224,7 +269,10 @@ export function leaveOneOut(seqs: readonly Int32Array[]): LeaveOneOut {
   const train: Int32Array[] = [];
   const evalUsers: number[] = [];
   seqs.forEach((s, u) => {
-    if (s.length >= 3) { train.push(s.subarray(0, s.length - 2)); evalUsers.push(u); } else train.push(s);
+    if (s.length >= 3) {
+      train.push(s.subarray(0, s.length - 2));
+      evalUsers.push(u);
+    } else train.push(s);
   });
   return { train, evalUsers };
 }

@@ -10,7 +10,12 @@ import type { GradientPeer, ShardGradients } from './sequence/data-parallel';
 import type { SequenceArchConfig } from './sequence/model';
 import { type BatchScorer, leaveOneOutCases, metricsOfRanks, rankCases, type RankingMetrics } from './metrics';
 
-export interface GradientWorkerData { config: SequenceArchConfig; backend: string; seed: number; sampledNegatives: number }
+export interface GradientWorkerData {
+  config: SequenceArchConfig;
+  backend: string;
+  seed: number;
+  sampledNegatives: number;
+}
 export type GradientWorkerRequest =
   | { id: number; kind: 'gradients'; weights: readonly Float32Array[]; shard: Batch }
   | { id: number; kind: 'ranks'; weights: readonly Float32Array[]; inputs: Int32Array[]; targets: Int32Array };
@@ -49,7 +54,10 @@ class ThreadPeer implements TrainingPeer {
       const waiter = this.pending.get(msg.id);
       if (msg.error !== undefined) {
         const err = new Error(`gradient thread failed: ${msg.error}`);
-        if (waiter) { this.pending.delete(msg.id); waiter.reject(err); } else this.fail(err);
+        if (waiter) {
+          this.pending.delete(msg.id);
+          waiter.reject(err);
+        } else this.fail(err);
         return;
       }
       if (!waiter) return;
@@ -57,7 +65,9 @@ class ThreadPeer implements TrainingPeer {
       waiter.resolve(msg);
     });
     worker.on('error', (err) => this.fail(err));
-    worker.on('exit', (code) => { if (code !== 0) this.fail(new Error(`gradient thread exited with code ${code}`)); });
+    worker.on('exit', (code) => {
+      if (code !== 0) this.fail(new Error(`gradient thread exited with code ${code}`));
+    });
   }
 
   private fail(err: Error): void {
@@ -93,16 +103,35 @@ class ThreadPeer implements TrainingPeer {
 
 /** Starts `count` gradient threads and waits until each has its model and backend ready. */
 export async function startGradientPeers(count: number, data: GradientWorkerData): Promise<TrainingPeer[]> {
-  const started = await Promise.allSettled(Array.from({ length: count }, () => new Promise<ThreadPeer>((resolve, reject) => {
-    const worker = spawnWorker(data);
-    const onMessage = (msg: GradientWorkerReply | { ready: true }): void => {
-      if ('ready' in msg) { cleanup(); resolve(new ThreadPeer(worker)); } else if (msg.error !== undefined) { cleanup(); void worker.terminate(); reject(new Error(msg.error)); }
-    };
-    const onError = (err: Error): void => { cleanup(); reject(err); };
-    const cleanup = (): void => { worker.off('message', onMessage); worker.off('error', onError); };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-  })));
+  const started = await Promise.allSettled(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ThreadPeer>((resolve, reject) => {
+          const worker = spawnWorker(data);
+          const onMessage = (msg: GradientWorkerReply | { ready: true }): void => {
+            if ('ready' in msg) {
+              cleanup();
+              resolve(new ThreadPeer(worker));
+            } else if (msg.error !== undefined) {
+              cleanup();
+              void worker.terminate();
+              reject(new Error(msg.error));
+            }
+          };
+          const onError = (err: Error): void => {
+            cleanup();
+            reject(err);
+          };
+          const cleanup = (): void => {
+            worker.off('message', onMessage);
+            worker.off('error', onError);
+          };
+          worker.on('message', onMessage);
+          worker.on('error', onError);
+        }),
+    ),
+  );
   const peers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
@@ -117,18 +146,36 @@ export async function startGradientPeers(count: number, data: GradientWorkerData
  * this thread (`score`) and the peers (each scoring with `weights`): the same
  * ranks, in about 1 / (peers + 1) of the time.
  */
-export async function evaluateLeaveOneOutShared(score: BatchScorer, weights: readonly Float32Array[], peers: readonly TrainingPeer[], numItems: number, seqs: readonly Int32Array[], evalUsers: readonly number[], which: 'valid' | 'test', batchSize = 256): Promise<RankingMetrics> {
+export async function evaluateLeaveOneOutShared(
+  score: BatchScorer,
+  weights: readonly Float32Array[],
+  peers: readonly TrainingPeer[],
+  numItems: number,
+  seqs: readonly Int32Array[],
+  evalUsers: readonly number[],
+  which: 'valid' | 'test',
+  batchSize = 256,
+): Promise<RankingMetrics> {
   const { inputs, targets } = leaveOneOutCases(seqs, evalUsers, which);
   const parts = peers.length + 1;
   const owned: number[][] = Array.from({ length: parts }, () => []);
   for (let start = 0, k = 0; start < inputs.length; start += batchSize, k++) {
     for (let i = start; i < Math.min(inputs.length, start + batchSize); i++) (owned[k % parts] as number[]).push(i);
   }
-  const pick = (idx: number[]): { inputs: Int32Array[]; targets: Int32Array } => ({ inputs: idx.map((i) => inputs[i] as Int32Array), targets: Int32Array.from(idx, (i) => targets[i] as number) });
-  const remote = peers.map((peer, p) => { const part = pick(owned[p + 1] as number[]); return peer.ranks(weights, part.inputs, part.targets); });
+  const pick = (idx: number[]): { inputs: Int32Array[]; targets: Int32Array } => ({
+    inputs: idx.map((i) => inputs[i] as Int32Array),
+    targets: Int32Array.from(idx, (i) => targets[i] as number),
+  });
+  const remote = peers.map((peer, p) => {
+    const part = pick(owned[p + 1] as number[]);
+    return peer.ranks(weights, part.inputs, part.targets);
+  });
   const local = pick(owned[0] as number[]);
   const ranks = new Int32Array(inputs.length);
-  const place = (idx: number[], r: Int32Array): void => idx.forEach((i, j) => { ranks[i] = r[j] as number; });
+  const place = (idx: number[], r: Int32Array): void =>
+    idx.forEach((i, j) => {
+      ranks[i] = r[j] as number;
+    });
   place(owned[0] as number[], rankCases(score, numItems, local.inputs, local.targets, batchSize));
   (await Promise.all(remote)).forEach((r, p) => place(owned[p + 1] as number[], r));
   return metricsOfRanks(ranks);

@@ -32,7 +32,10 @@ async function run(): Promise<void> {
       }
       const r = shardGradients(params, data.config, msg.shard, data.sampledNegatives, random);
       const reply: GradientWorkerReply = { id: msg.id, loss: r.loss, targets: r.targets, grads: r.grads };
-      port.postMessage(reply, r.grads.map((g) => g.buffer as ArrayBuffer));
+      port.postMessage(
+        reply,
+        r.grads.map((g) => g.buffer as ArrayBuffer),
+      );
     } catch (err) {
       const reply: GradientWorkerReply = { id: msg.id, error: err instanceof Error ? err.message : String(err) };
       port.postMessage(reply);

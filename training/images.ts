@@ -31,7 +31,11 @@ export function readJpeg(path: string): RawImage | string {
 }
 
 /** Encodes the images at `paths` (undefined = item without an image: zero row, not a failure). */
-export async function encodeImageFiles(modelDir: string, paths: ReadonlyArray<string | undefined>, onProgress?: (done: number, total: number) => void): Promise<ImageVectors> {
+export async function encodeImageFiles(
+  modelDir: string,
+  paths: ReadonlyArray<string | undefined>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImageVectors> {
   const { manifest, files } = await readModelDir(modelDir, 'image');
   const encoder = await loadImageEncoder(manifest, files);
   const dim = encoder.dim;
@@ -47,7 +51,10 @@ export async function encodeImageFiles(modelDir: string, paths: ReadonlyArray<st
       for (const { index, path } of wanted.slice(start, start + BATCH)) {
         const img = readJpeg(path);
         if (typeof img === 'string') failures.push({ index, path, reason: img });
-        else { rows.push(index); images.push(img); }
+        else {
+          rows.push(index);
+          images.push(img);
+        }
       }
       if (images.length > 0) {
         const out = await encoder.encodeAsync(images);

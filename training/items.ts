@@ -36,7 +36,8 @@ export function parseItemLine(file: string, line: number, raw: string): ItemMeta
   } catch {
     bad(file, line, `not valid JSON (expected one item object per line): "${raw.slice(0, 80)}"`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) bad(file, line, 'expected a JSON object { "id", "title"?, "tags"?, "text"?, "image"? }');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    bad(file, line, 'expected a JSON object { "id", "title"?, "tags"?, "text"?, "image"? }');
   const o = json as Record<string, unknown>;
   const id = typeof o.id === 'number' && Number.isFinite(o.id) ? String(o.id) : o.id;
   if (typeof id !== 'string' || id.trim() === '') bad(file, line, '"id" must be a non-empty string or a number');
@@ -53,9 +54,12 @@ export function parseItemLine(file: string, line: number, raw: string): ItemMeta
 }
 
 export function readItems(file: string): Map<string, ItemMeta> {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new TastebudError('invalid-argument', `Items file not found: ${file}`, { field: 'items' });
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new TastebudError('invalid-argument', `Items file not found: ${file}`, { field: 'items' });
   const items = new Map<string, ItemMeta>();
-  const lines = readFileSync(file, 'utf8').replace(/^\uFEFF/, '').split('\n');
+  const lines = readFileSync(file, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\n');
   lines.forEach((raw, i) => {
     const text = raw.trim();
     if (text === '' || text.startsWith('#')) return;
@@ -63,7 +67,10 @@ export function readItems(file: string): Map<string, ItemMeta> {
     if (items.has(item.id)) bad(file, i + 1, `duplicate item id "${item.id.slice(0, 60)}"`);
     items.set(item.id, item);
   });
-  if (items.size === 0) throw new TastebudError('invalid-argument', `${file}: no items found (expected JSONL, one { "id", … } object per line)`, { field: 'items' });
+  if (items.size === 0)
+    throw new TastebudError('invalid-argument', `${file}: no items found (expected JSONL, one { "id", … } object per line)`, {
+      field: 'items',
+    });
   return items;
 }
 

@@ -8,8 +8,12 @@ export const CUTOFFS = [5, 10, 20] as const;
 
 export interface RankingMetrics {
   users: number;
-  hr5: number; hr10: number; hr20: number;
-  ndcg5: number; ndcg10: number; ndcg20: number;
+  hr5: number;
+  hr10: number;
+  hr20: number;
+  ndcg5: number;
+  ndcg10: number;
+  ndcg20: number;
   /** Mean reciprocal rank (1 / (rank + 1)). */
   mrr: number;
 }
@@ -60,8 +64,12 @@ export class MetricAccumulator {
     const nd = (k: number): number => (this.ndcg.get(k) ?? 0) / n;
     return {
       users: this.n,
-      hr5: hr(5), hr10: hr(10), hr20: hr(20),
-      ndcg5: nd(5), ndcg10: nd(10), ndcg20: nd(20),
+      hr5: hr(5),
+      hr10: hr(10),
+      hr20: hr(20),
+      ndcg5: nd(5),
+      ndcg10: nd(10),
+      ndcg20: nd(20),
       mrr: this.rr / n,
     };
   }
@@ -69,29 +77,56 @@ export class MetricAccumulator {
 
 export function round4(m: RankingMetrics): RankingMetrics {
   const r = (x: number): number => Math.round(x * 1e4) / 1e4;
-  return { users: m.users, hr5: r(m.hr5), hr10: r(m.hr10), hr20: r(m.hr20), ndcg5: r(m.ndcg5), ndcg10: r(m.ndcg10), ndcg20: r(m.ndcg20), mrr: r(m.mrr) };
+  return {
+    users: m.users,
+    hr5: r(m.hr5),
+    hr10: r(m.hr10),
+    hr20: r(m.hr20),
+    ndcg5: r(m.ndcg5),
+    ndcg10: r(m.ndcg10),
+    ndcg20: r(m.ndcg20),
+    mrr: r(m.mrr),
+  };
 }
 
 /** Scores all items (row-major B × (numItems + 1)) for a batch of histories. */
 export type BatchScorer = (histories: readonly Int32Array[]) => Float32Array;
 
 /** The leave-one-out cases of `evalUsers`, shortest input first (keeps batches dense). */
-export function leaveOneOutCases(seqs: readonly Int32Array[], evalUsers: readonly number[], which: 'valid' | 'test'): { inputs: Int32Array[]; targets: Int32Array } {
+export function leaveOneOutCases(
+  seqs: readonly Int32Array[],
+  evalUsers: readonly number[],
+  which: 'valid' | 'test',
+): { inputs: Int32Array[]; targets: Int32Array } {
   const cut = which === 'valid' ? 2 : 1;
   const order = [...evalUsers].sort((a, b) => (seqs[a] as Int32Array).length - (seqs[b] as Int32Array).length);
-  const inputs = order.map((u) => { const s = seqs[u] as Int32Array; return s.subarray(0, s.length - cut); });
-  const targets = Int32Array.from(order, (u) => { const s = seqs[u] as Int32Array; return s[s.length - cut] as number; });
+  const inputs = order.map((u) => {
+    const s = seqs[u] as Int32Array;
+    return s.subarray(0, s.length - cut);
+  });
+  const targets = Int32Array.from(order, (u) => {
+    const s = seqs[u] as Int32Array;
+    return s[s.length - cut] as number;
+  });
   return { inputs, targets };
 }
 
 /** Rank of each case's target (its own input masked), scoring `batchSize` histories at a time. */
-export function rankCases(score: BatchScorer, numItems: number, inputs: readonly Int32Array[], targets: Int32Array, batchSize = 256): Int32Array {
+export function rankCases(
+  score: BatchScorer,
+  numItems: number,
+  inputs: readonly Int32Array[],
+  targets: Int32Array,
+  batchSize = 256,
+): Int32Array {
   const ranks = new Int32Array(inputs.length);
   const width = numItems + 1;
   for (let i = 0; i < inputs.length; i += batchSize) {
     const batch = inputs.slice(i, i + batchSize);
     const scores = score(batch);
-    batch.forEach((input, b) => { ranks[i + b] = rankOfTarget(scores, targets[i + b] as number, input, numItems, b * width); });
+    batch.forEach((input, b) => {
+      ranks[i + b] = rankOfTarget(scores, targets[i + b] as number, input, numItems, b * width);
+    });
   }
   return ranks;
 }
@@ -107,7 +142,14 @@ export function metricsOfRanks(ranks: ArrayLike<number>): RankingMetrics {
  * >= 3 items). `which` = 'valid': input = all but the last two, target =
  * second-to-last; 'test': input = all but the last, target = last.
  */
-export function evaluateLeaveOneOut(score: BatchScorer, numItems: number, seqs: readonly Int32Array[], evalUsers: readonly number[], which: 'valid' | 'test', batchSize = 256): RankingMetrics {
+export function evaluateLeaveOneOut(
+  score: BatchScorer,
+  numItems: number,
+  seqs: readonly Int32Array[],
+  evalUsers: readonly number[],
+  which: 'valid' | 'test',
+  batchSize = 256,
+): RankingMetrics {
   const { inputs, targets } = leaveOneOutCases(seqs, evalUsers, which);
   return metricsOfRanks(rankCases(score, numItems, inputs, targets, batchSize));
 }

@@ -29,7 +29,6 @@ export interface MfOptions {
 
 export const DEFAULT_MF_OPTIONS: MfOptions = { factors: 100, epochs: 20, lr: 0.005, reg: 0.02, initStd: 0.1, seed: 42 };
 
-
 function gaussian(random: () => number): () => number {
   return () => {
     const u = Math.max(random(), 1e-12);
@@ -56,7 +55,9 @@ export function trainMf(data: Ratings, numUsers: number, numItems: number, optio
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     for (let x = n - 1; x > 0; x--) {
       const y = Math.floor(random() * (x + 1));
-      const t = order[x] as number; order[x] = order[y] as number; order[y] = t;
+      const t = order[x] as number;
+      order[x] = order[y] as number;
+      order[y] = t;
     }
     for (let x = 0; x < n; x++) {
       const idx = order[x] as number;
@@ -112,7 +113,9 @@ export function kFoldIndices(n: number, folds: number, seed: number): Int32Array
   const order = Int32Array.from({ length: n }, (_, i) => i);
   for (let x = n - 1; x > 0; x--) {
     const y = Math.floor(random() * (x + 1));
-    const t = order[x] as number; order[x] = order[y] as number; order[y] = t;
+    const t = order[x] as number;
+    order[x] = order[y] as number;
+    order[y] = t;
   }
   const out: Int32Array[] = [];
   for (let f = 0; f < folds; f++) out.push(order.slice(Math.floor((f * n) / folds), Math.floor(((f + 1) * n) / folds)));

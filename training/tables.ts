@@ -25,7 +25,10 @@ export function readSequences(file: string): string[][] {
     const [user, item, , time] = fields;
     if (user === undefined || item === undefined || user === '') continue;
     let seq = byUser.get(user);
-    if (!seq) { seq = []; byUser.set(user, seq); }
+    if (!seq) {
+      seq = [];
+      byUser.set(user, seq);
+    }
     seq.push({ item, time: time === undefined ? line : Number(time) });
     line++;
   }
@@ -36,7 +39,12 @@ export function readSequences(file: string): string[][] {
 export function buildTables(sequences: readonly string[][]): Tables {
   const index = new Map<string, number>();
   const ids: string[] = [];
-  for (const seq of sequences) for (const id of seq) if (!index.has(id)) { index.set(id, ids.length); ids.push(id); }
+  for (const seq of sequences)
+    for (const id of seq)
+      if (!index.has(id)) {
+        index.set(id, ids.length);
+        ids.push(id);
+      }
   const n = ids.length;
   const counts = new Float64Array(n);
   const pairs = new Float32Array(n * n);
@@ -54,7 +62,9 @@ export function buildTables(sequences: readonly string[][]): Tables {
     }
   }
   const popularity: Record<string, number> = {};
-  ids.forEach((id, i) => { popularity[id] = counts[i] as number; });
+  ids.forEach((id, i) => {
+    popularity[id] = counts[i] as number;
+  });
   const neighbors: Record<string, Array<[string, number]>> = {};
   for (let a = 0; a < n; a++) {
     // Cosine-style normalisation so blockbusters do not neighbour everything.

@@ -11,7 +11,9 @@ const TOLERANCE = 1e-3;
 
 /** Deterministic inputs whose exact results we know without tfjs. */
 function goldenInputs(): { a: number[]; b: number[]; m: number; n: number; p: number } {
-  const m = 4; const n = 8; const p = 16;
+  const m = 4;
+  const n = 8;
+  const p = 16;
   const a = Array.from({ length: m * n }, (_, i) => ((i * 7) % 11) / 4 - 1);
   const b = Array.from({ length: n * p }, (_, i) => ((i * 5) % 13) / 8 - 0.75);
   return { a, b, m, n, p };
@@ -19,11 +21,12 @@ function goldenInputs(): { a: number[]; b: number[]; m: number; n: number; p: nu
 
 function referenceMatmul(a: number[], b: number[], m: number, n: number, p: number): number[] {
   const out = new Array<number>(m * p).fill(0);
-  for (let i = 0; i < m; i++) for (let j = 0; j < p; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += a[i * n + k]! * b[k * p + j]!;
-    out[i * p + j] = s;
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < p; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += a[i * n + k]! * b[k * p + j]!;
+      out[i * p + j] = s;
+    }
   return out;
 }
 
@@ -32,7 +35,11 @@ export async function selfTest(): Promise<string | null> {
   const { a, b, m, n, p } = goldenInputs();
   const expected = referenceMatmul(a, b, m, n, p);
   const row0 = expected.slice(0, p);
-  const expectedTop = row0.map((v, i) => [v, i] as const).sort((x, y) => y[0] - x[0] || x[1] - y[1]).slice(0, 3).map(([, i]) => i);
+  const expectedTop = row0
+    .map((v, i) => [v, i] as const)
+    .sort((x, y) => y[0] - x[0] || x[1] - y[1])
+    .slice(0, 3)
+    .map(([, i]) => i);
   const product = tf.tidy(() => tf.matMul(tf.tensor2d(a, [m, n]), tf.tensor2d(b, [n, p])));
   const firstRow = tf.tidy(() => product.slice([0, 0], [1, p]).reshape([p]));
   const top = tf.topk(firstRow, 3);
@@ -53,7 +60,8 @@ export async function selfTest(): Promise<string | null> {
 
 async function register(name: BackendName): Promise<string | null> {
   if (name === 'webgpu') {
-    if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) return 'WebGPU is not available in this browser (navigator.gpu is missing)';
+    if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu)
+      return 'WebGPU is not available in this browser (navigator.gpu is missing)';
     await import('@tensorflow/tfjs-backend-webgpu');
     const adapter = await navigator.gpu.requestAdapter();
     if (!adapter) return 'WebGPU has no adapter (GPU blocklisted or disabled)';
@@ -92,6 +100,8 @@ export async function selectBackend(candidates: readonly BackendName[]): Promise
     attempts.push({ name, ok: reason === null, ms: Math.round(performance.now() - started), ...(reason === null ? {} : { reason }) });
     if (reason === null) return { backend: name, attempts };
   }
-  throw new TastebudError('backend-unavailable',
-    `No tfjs backend passed its self-test: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}. Add 'cpu' to options.backends as a last resort.`);
+  throw new TastebudError(
+    'backend-unavailable',
+    `No tfjs backend passed its self-test: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}. Add 'cpu' to options.backends as a last resort.`,
+  );
 }

@@ -54,11 +54,19 @@ async function holdLifeLock(name: string | undefined): Promise<void> {
   if (!name || !locks) return;
   await new Promise<void>((granted) => {
     // Held until this worker dies; the page watches for its release.
-    void locks.request(name, () => { granted(); return new Promise<never>(() => {}); });
+    void locks.request(name, () => {
+      granted();
+      return new Promise<never>(() => {});
+    });
   });
 }
 
-async function loadTable<T>(kind: ModelInfo['kind'], source: string | object | undefined, load: () => Promise<T>, models: ModelInfo[]): Promise<T | undefined> {
+async function loadTable<T>(
+  kind: ModelInfo['kind'],
+  source: string | object | undefined,
+  load: () => Promise<T>,
+  models: ModelInfo[],
+): Promise<T | undefined> {
   if (source === undefined) return undefined;
   const started = performance.now();
   const name = typeof source === 'string' ? source : 'inline';
@@ -81,7 +89,11 @@ export function createEngine(): EngineApi {
   };
 
   const progress = (event: ProgressEvent): void => {
-    try { void state?.onProgress?.(event); } catch { /* a throwing callback must not break the engine */ }
+    try {
+      void state?.onProgress?.(event);
+    } catch {
+      /* a throwing callback must not break the engine */
+    }
   };
 
   const catalogState = (s: State): Promise<CatalogState> => {
@@ -91,7 +103,9 @@ export function createEngine(): EngineApi {
         return { catalog, neighbors: indexCooccurrence(s.cooccurrence, catalog) };
       });
       s.catalog = loading;
-      loading.catch(() => { if (s.catalog === loading) s.catalog = null; });
+      loading.catch(() => {
+        if (s.catalog === loading) s.catalog = null;
+      });
     }
     return s.catalog;
   };
@@ -117,8 +131,17 @@ export function createEngine(): EngineApi {
         s.backend = choice.backend;
         s.attempts.push(...choice.attempts);
         s.switches.push({ from, to: choice.backend, reason, at: Date.now() });
-        progress({ task: 'backend', backend: choice.backend, from, done: 1, total: 1, message: `${reason}: switched from ${from} to ${choice.backend}` });
-      })().finally(() => { s.recovering = null; });
+        progress({
+          task: 'backend',
+          backend: choice.backend,
+          from,
+          done: 1,
+          total: 1,
+          message: `${reason}: switched from ${from} to ${choice.backend}`,
+        });
+      })().finally(() => {
+        s.recovering = null;
+      });
     }
     return s.recovering;
   };
@@ -150,23 +173,43 @@ export function createEngine(): EngineApi {
       await db.get();
       const registry = new ModelRegistry(db, config.models, progress);
       const s: State = {
-        config, db, backend: choice.backend, attempts: choice.attempts, models: [], popularity: new Map(),
-        gpu: new GpuLossWatch(choice.backend), switches: [], recovering: null,
+        config,
+        db,
+        backend: choice.backend,
+        attempts: choice.attempts,
+        models: [],
+        popularity: new Map(),
+        gpu: new GpuLossWatch(choice.backend),
+        switches: [],
+        recovering: null,
         registry,
         content: new ContentIndex(db, registry, progress, config.baseUrl),
-        catalog: null, channel: null, lastUnknownItems: 0,
+        catalog: null,
+        channel: null,
+        lastUnknownItems: 0,
         adaptations: new Adaptations(db, config.userId),
       };
       if (onProgress) s.onProgress = onProgress;
       state = s;
       progress({ task: 'backend', backend: choice.backend, done: 1, total: 1, message: `using ${choice.backend}` });
-      s.popularity = (await loadTable('popularity', config.models.popularity, () => loadPopularity(config.models.popularity!), s.models)) ?? new Map();
-      s.cooccurrence = await loadTable('cooccurrence', config.models.cooccurrence, () => loadCooccurrence(config.models.cooccurrence!), s.models);
+      s.popularity =
+        (await loadTable('popularity', config.models.popularity, () => loadPopularity(config.models.popularity!), s.models)) ?? new Map();
+      s.cooccurrence = await loadTable(
+        'cooccurrence',
+        config.models.cooccurrence,
+        () => loadCooccurrence(config.models.cooccurrence!),
+        s.models,
+      );
       // Start loading now; recommend() waits for it, createRecommender() does not.
       void s.registry.sequence();
       // Resume encoding that a reload interrupted (a no-op when every vector is cached).
       if (config.models.text !== undefined || config.models.image !== undefined) {
-        void readAllItems(db).then((items) => s.content.encode(items)).then(() => s.channel?.postMessage({ type: 'vectors-changed' }), () => undefined);
+        void readAllItems(db)
+          .then((items) => s.content.encode(items))
+          .then(
+            () => s.channel?.postMessage({ type: 'vectors-changed' }),
+            () => undefined,
+          );
       }
       if (typeof BroadcastChannel !== 'undefined') {
         s.channel = new BroadcastChannel(`tastebud:${config.dbName}`);
@@ -178,114 +221,160 @@ export function createEngine(): EngineApi {
       return { backend: choice.backend };
     },
 
-    async ping() { return 'pong'; },
+    async ping() {
+      return 'pong';
+    },
 
-    upsertItems: (items) => guard(async () => {
-      const s = need();
-      progress({ task: 'store-items', done: 0, total: items.length, message: 'storing items' });
-      const records = await putItems(s.db, items);
-      itemsChanged(s);
-      progress({ task: 'store-items', done: items.length, total: items.length, message: 'storing items' });
-      const report = await s.content.encode(records);
-      if (report.encoded > 0) s.channel?.postMessage({ type: 'vectors-changed' });
-      return { upserted: items.length, encoded: report.encoded, failed: report.failed };
-    }),
+    upsertItems: (items) =>
+      guard(async () => {
+        const s = need();
+        progress({ task: 'store-items', done: 0, total: items.length, message: 'storing items' });
+        const records = await putItems(s.db, items);
+        itemsChanged(s);
+        progress({ task: 'store-items', done: items.length, total: items.length, message: 'storing items' });
+        const report = await s.content.encode(records);
+        if (report.encoded > 0) s.channel?.postMessage({ type: 'vectors-changed' });
+        return { upserted: items.length, encoded: report.encoded, failed: report.failed };
+      }),
 
-    removeItems: (ids) => guard(async () => {
-      const s = need();
-      const removed = await deleteItems(s.db, ids);
-      itemsChanged(s);
-      return { removed };
-    }),
+    removeItems: (ids) =>
+      guard(async () => {
+        const s = need();
+        const removed = await deleteItems(s.db, ids);
+        itemsChanged(s);
+        return { removed };
+      }),
 
-    track: (events) => guard(async () => {
-      const s = need();
-      return { stored: await addEvents(s.db, s.config.userId, events) };
-    }),
+    track: (events) =>
+      guard(async () => {
+        const s = need();
+        return { stored: await addEvents(s.db, s.config.userId, events) };
+      }),
 
-    recommend: (options) => guard(async () => {
-      const s = need();
-      const [{ catalog, neighbors }, sequence, history, seen] = await Promise.all([
-        catalogState(s), readySequence(s), readHistory(s.db, s.config.userId, PROFILE_WINDOW), readSeenItemIds(s.db, s.config.userId),
-      ]);
-      const [text, image] = await Promise.all([s.content.matrix('text', catalog), s.content.matrix('image', catalog)]);
-      const outcome = await recommendFor({
-        catalog, neighbors, popularity: s.popularity, history, seen,
-        ...(sequence ? { sequence } : {}), ...(text ? { text } : {}), ...(image ? { image } : {}),
-      }, options);
-      s.lastUnknownItems = outcome.profile.unknownItems + outcome.unknownToModel;
-      return outcome.results;
-    }),
+    recommend: (options) =>
+      guard(async () => {
+        const s = need();
+        const [{ catalog, neighbors }, sequence, history, seen] = await Promise.all([
+          catalogState(s),
+          readySequence(s),
+          readHistory(s.db, s.config.userId, PROFILE_WINDOW),
+          readSeenItemIds(s.db, s.config.userId),
+        ]);
+        const [text, image] = await Promise.all([s.content.matrix('text', catalog), s.content.matrix('image', catalog)]);
+        const outcome = await recommendFor(
+          {
+            catalog,
+            neighbors,
+            popularity: s.popularity,
+            history,
+            seen,
+            ...(sequence ? { sequence } : {}),
+            ...(text ? { text } : {}),
+            ...(image ? { image } : {}),
+          },
+          options,
+        );
+        s.lastUnknownItems = outcome.profile.unknownItems + outcome.unknownToModel;
+        return outcome.results;
+      }),
 
-    similar: (itemId, options) => guard(async () => {
-      const s = need();
-      return similarFor({ ...(await catalogState(s)), content: s.content }, itemId, options);
-    }),
+    similar: (itemId, options) =>
+      guard(async () => {
+        const s = need();
+        return similarFor({ ...(await catalogState(s)), content: s.content }, itemId, options);
+      }),
 
-    cancelEncoding: async () => { state?.content.cancel(); },
+    cancelEncoding: async () => {
+      state?.content.cancel();
+    },
 
-    search: (query, options) => guard(async () => {
-      const s = need();
-      return searchFor({ catalog: (await catalogState(s)).catalog, content: s.content }, query, options);
-    }),
+    search: (query, options) =>
+      guard(async () => {
+        const s = need();
+        return searchFor({ catalog: (await catalogState(s)).catalog, content: s.content }, query, options);
+      }),
 
-    history: (options) => guard(async () => readHistory(need().db, need().config.userId, options.limit ?? DEFAULTS.historyLimit, options.before)),
+    history: (options) =>
+      guard(async () => readHistory(need().db, need().config.userId, options.limit ?? DEFAULTS.historyLimit, options.before)),
 
     exportData: () => guard(async () => exportUser(need().db, need().config.userId)),
 
-    importData: (data, options) => guard(async () => {
-      const s = need();
-      // The page validated it already; the worker checks again before it trusts data from a file.
-      const clean = validateExportData(data);
-      progress({ task: 'import', done: 0, total: clean.events.length, message: 'importing events' });
-      const result = await importUser(s.db, s.config.userId, clean, options.mode ?? DEFAULTS.importMode);
-      progress({ task: 'import', done: clean.events.length, total: clean.events.length, message: 'importing events' });
-      return result;
-    }),
+    importData: (data, options) =>
+      guard(async () => {
+        const s = need();
+        // The page validated it already; the worker checks again before it trusts data from a file.
+        const clean = validateExportData(data);
+        progress({ task: 'import', done: 0, total: clean.events.length, message: 'importing events' });
+        const result = await importUser(s.db, s.config.userId, clean, options.mode ?? DEFAULTS.importMode);
+        progress({ task: 'import', done: clean.events.length, total: clean.events.length, message: 'importing events' });
+        return result;
+      }),
 
-    forget: () => guard(async () => {
-      const s = need();
-      await forgetUser(s.db, s.config.userId);
-      s.adaptations.forgotten((await s.registry.sequence())?.model);
-    }),
+    forget: () =>
+      guard(async () => {
+        const s = need();
+        await forgetUser(s.db, s.config.userId);
+        s.adaptations.forgotten((await s.registry.sequence())?.model);
+      }),
 
-    adapt: (options) => guard(async () => {
-      const s = need();
-      const handle = await readySequence(s);
-      if (!handle) {
-        throw s.config.models.sequence === undefined
-          ? new TastebudError('unsupported', 'adapt() fine-tunes the sequence model: pass models.sequence to createRecommender().')
-          : new TastebudError('model-load', 'adapt(): the sequence model did not load; see info().models for why.');
-      }
-      const history = await readHistory(s.db, s.config.userId, PROFILE_WINDOW);
-      return s.adaptations.adapt(handle.model, modelItemsOf(history, handle.vocabulary), options);
-    }),
+    adapt: (options) =>
+      guard(async () => {
+        const s = need();
+        const handle = await readySequence(s);
+        if (!handle) {
+          throw s.config.models.sequence === undefined
+            ? new TastebudError('unsupported', 'adapt() fine-tunes the sequence model: pass models.sequence to createRecommender().')
+            : new TastebudError('model-load', 'adapt(): the sequence model did not load; see info().models for why.');
+        }
+        const history = await readHistory(s.db, s.config.userId, PROFILE_WINDOW);
+        return s.adaptations.adapt(handle.model, modelItemsOf(history, handle.vocabulary), options);
+      }),
 
-    resetAdaptation: () => guard(async () => {
-      const s = need();
-      await s.adaptations.reset((await s.registry.sequence())?.model);
-    }),
+    resetAdaptation: () =>
+      guard(async () => {
+        const s = need();
+        await s.adaptations.reset((await s.registry.sequence())?.model);
+      }),
 
-    info: () => guard(async () => {
-      const s = need();
-      const [items, events, userEvents, vectors] = await Promise.all([
-        countItems(s.db), countAllEvents(s.db), countUserEvents(s.db, s.config.userId), countVectors(s.db),
-      ]);
-      const storage: { usage?: number; quota?: number; persisted: boolean | 'unknown' } = { persisted: 'unknown' };
-      try {
-        const estimate = await navigator.storage?.estimate();
-        if (estimate?.usage !== undefined) storage.usage = estimate.usage;
-        if (estimate?.quota !== undefined) storage.quota = estimate.quota;
-        if (navigator.storage?.persisted) storage.persisted = await navigator.storage.persisted();
-      } catch { /* estimate is best effort */ }
-      return {
-        version: s.config.version, userId: s.config.userId, dbName: s.config.dbName,
-        backend: s.backend, backendsTried: s.attempts, backendSwitches: s.switches, storageMode: s.config.storage, models: [...s.models, ...s.registry.info()],
-        counts: { items, events, userEvents, vectors, unknownHistoryItems: s.lastUnknownItems, failedContentItems: s.content.failedItems },
-        storage,
-        memory: { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes },
-      };
-    }),
+    info: () =>
+      guard(async () => {
+        const s = need();
+        const [items, events, userEvents, vectors] = await Promise.all([
+          countItems(s.db),
+          countAllEvents(s.db),
+          countUserEvents(s.db, s.config.userId),
+          countVectors(s.db),
+        ]);
+        const storage: { usage?: number; quota?: number; persisted: boolean | 'unknown' } = { persisted: 'unknown' };
+        try {
+          const estimate = await navigator.storage?.estimate();
+          if (estimate?.usage !== undefined) storage.usage = estimate.usage;
+          if (estimate?.quota !== undefined) storage.quota = estimate.quota;
+          if (navigator.storage?.persisted) storage.persisted = await navigator.storage.persisted();
+        } catch {
+          /* estimate is best effort */
+        }
+        return {
+          version: s.config.version,
+          userId: s.config.userId,
+          dbName: s.config.dbName,
+          backend: s.backend,
+          backendsTried: s.attempts,
+          backendSwitches: s.switches,
+          storageMode: s.config.storage,
+          models: [...s.models, ...s.registry.info()],
+          counts: {
+            items,
+            events,
+            userEvents,
+            vectors,
+            unknownHistoryItems: s.lastUnknownItems,
+            failedContentItems: s.content.failedItems,
+          },
+          storage,
+          memory: { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes },
+        };
+      }),
 
     async dispose() {
       const s = state;

@@ -10,8 +10,12 @@ import type { BackendName } from '../common/types';
 import { TastebudError } from '../common/errors';
 import { selectBackend, type BackendChoice } from './backend';
 
-interface WebGpuLike { device?: { lost?: Promise<{ reason?: string; message?: string }> } }
-interface WebGlLike { gpgpu?: { gl?: WebGLRenderingContext | WebGL2RenderingContext } }
+interface WebGpuLike {
+  device?: { lost?: Promise<{ reason?: string; message?: string }> };
+}
+interface WebGlLike {
+  gpgpu?: { gl?: WebGLRenderingContext | WebGL2RenderingContext };
+}
 
 export interface SwitchOutcome {
   from: BackendName;
@@ -43,11 +47,18 @@ export class GpuLossWatch {
     const reason = this.lost() ?? 'backend lost';
     const rest = candidates.slice(candidates.indexOf(from) + 1);
     if (rest.length === 0) {
-      throw new TastebudError('backend-unavailable', `The ${from} backend was lost (${reason}) and options.backends lists none after it; add 'cpu' as a last resort.`);
+      throw new TastebudError(
+        'backend-unavailable',
+        `The ${from} backend was lost (${reason}) and options.backends lists none after it; add 'cpu' as a last resort.`,
+      );
     }
     const choice = await selectBackend(rest);
     // The lost backend's memory is gone with its device; drop what tfjs still holds for it.
-    try { tf.removeBackend(from); } catch { /* already unusable */ }
+    try {
+      tf.removeBackend(from);
+    } catch {
+      /* already unusable */
+    }
     this.backend = choice.backend;
     this.lostReason = null;
     this.watch();
@@ -58,7 +69,9 @@ export class GpuLossWatch {
     const generation = ++this.generation;
     this.gl = null;
     const current = tf.engine().backend as unknown;
-    const onLost = (reason: string): void => { if (generation === this.generation) this.lostReason = reason; };
+    const onLost = (reason: string): void => {
+      if (generation === this.generation) this.lostReason = reason;
+    };
     if (this.backend === 'webgpu') {
       const lost = (current as WebGpuLike).device?.lost;
       void lost?.then((info) => onLost(`WebGPU device lost (${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''})`));

@@ -65,12 +65,19 @@ function sequenceInput(ctx: RecommendContext, handle: SequenceHandle): { modelId
     const event = ctx.history[i]!;
     if (!feedsSequence(event)) continue;
     const m = handle.vocabulary.get(event.itemId);
-    if (m === undefined) { unknown += 1; continue; }
+    if (m === undefined) {
+      unknown += 1;
+      continue;
+    }
     modelIdx.push(m);
     catalogIdx.push(ctx.catalog.index.get(event.itemId) ?? -1);
   }
   const keep = Math.min(modelIdx.length, handle.model.maxLen);
-  return { modelIdx: Int32Array.from(modelIdx.slice(modelIdx.length - keep)), catalogIdx: catalogIdx.slice(catalogIdx.length - keep), unknown };
+  return {
+    modelIdx: Int32Array.from(modelIdx.slice(modelIdx.length - keep)),
+    catalogIdx: catalogIdx.slice(catalogIdx.length - keep),
+    unknown,
+  };
 }
 
 /**
@@ -112,8 +119,22 @@ export function profileSignals(ctx: SignalContext, profile: UserProfile, contrib
     cooccurrence: cooccurrenceSignal(ctx.neighbors, profile, n),
     tags: tagSignal(profile, catalog),
   };
-  if (ctx.text) signals.contentText = contentSignal(buildContentProfile(ctx.text.matrix, ctx.text.dim, profile.itemWeights), ctx.text.matrix, ctx.text.dim, n, content);
-  if (ctx.image) signals.contentImage = contentSignal(buildContentProfile(ctx.image.matrix, ctx.image.dim, profile.itemWeights), ctx.image.matrix, ctx.image.dim, n, content);
+  if (ctx.text)
+    signals.contentText = contentSignal(
+      buildContentProfile(ctx.text.matrix, ctx.text.dim, profile.itemWeights),
+      ctx.text.matrix,
+      ctx.text.dim,
+      n,
+      content,
+    );
+  if (ctx.image)
+    signals.contentImage = contentSignal(
+      buildContentProfile(ctx.image.matrix, ctx.image.dim, profile.itemWeights),
+      ctx.image.matrix,
+      ctx.image.dim,
+      n,
+      content,
+    );
   return signals;
 }
 
@@ -145,7 +166,10 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
   const results = rank({
     catalog,
     signals,
-    weights: withNovelty(ctx.weights ?? blendWeights(ctx.sequence?.blend, signals.sequence !== undefined), options.novelty ?? DEFAULTS.novelty),
+    weights: withNovelty(
+      ctx.weights ?? blendWeights(ctx.sequence?.blend, signals.sequence !== undefined),
+      options.novelty ?? DEFAULTS.novelty,
+    ),
     k: options.k ?? DEFAULTS.k,
     exclude,
     ...(options.tags ? { includeTags: options.tags } : {}),
@@ -153,7 +177,9 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
     diversity: options.diversity ?? DEFAULTS.diversity,
     similarity,
     explain: {
-      catalog, itemVerbs: profile.itemVerbs, tagAffinity: profile.tagAffinity,
+      catalog,
+      itemVerbs: profile.itemVerbs,
+      tagAffinity: profile.tagAffinity,
       ...(sequenceContributors ? { sequenceContributors } : {}),
     },
   });
@@ -161,10 +187,17 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
 }
 
 /** similar(): items close to one item by co-occurrence, shared tags and every content model's cosine. */
-export async function similarFor(ctx: { catalog: Catalog; neighbors: NeighborIndex; content: ContentIndex }, itemId: string, options: SimilarOptions): Promise<Recommendation[]> {
+export async function similarFor(
+  ctx: { catalog: Catalog; neighbors: NeighborIndex; content: ContentIndex },
+  itemId: string,
+  options: SimilarOptions,
+): Promise<Recommendation[]> {
   const { catalog, neighbors } = ctx;
   const itemIndex = catalog.index.get(itemId);
-  if (itemIndex === undefined) throw new TastebudError('not-found', `itemId: no item ${JSON.stringify(itemId)} in the catalog; add it with upsertItems() first.`, { field: 'itemId' });
+  if (itemIndex === undefined)
+    throw new TastebudError('not-found', `itemId: no item ${JSON.stringify(itemId)} in the catalog; add it with upsertItems() first.`, {
+      field: 'itemId',
+    });
   const content = [];
   for (const kind of ['text', 'image'] as const) {
     const m = await ctx.content.matrix(kind, catalog);
@@ -177,20 +210,34 @@ export async function similarFor(ctx: { catalog: Catalog; neighbors: NeighborInd
     });
   }
   return similarItems({
-    catalog, neighbors, itemIndex, k: options.k ?? DEFAULTS.k, exclude: new Set(options.exclude ?? []),
-    weights: { cooccurrence: DEFAULT_WEIGHTS.cooccurrence, tags: DEFAULT_WEIGHTS.tags }, content,
+    catalog,
+    neighbors,
+    itemIndex,
+    k: options.k ?? DEFAULTS.k,
+    exclude: new Set(options.exclude ?? []),
+    weights: { cooccurrence: DEFAULT_WEIGHTS.cooccurrence, tags: DEFAULT_WEIGHTS.tags },
+    content,
   });
 }
 
 /** search(): the items whose text vectors are closest to the query's. */
-export async function searchFor(ctx: { catalog: Catalog; content: ContentIndex }, query: string, options: SearchOptions): Promise<Recommendation[]> {
+export async function searchFor(
+  ctx: { catalog: Catalog; content: ContentIndex },
+  query: string,
+  options: SearchOptions,
+): Promise<Recommendation[]> {
   const { catalog } = ctx;
   const [vector, text] = await Promise.all([ctx.content.queryVector(query), ctx.content.matrix('text', catalog)]);
   if (!vector || !text) {
-    throw new TastebudError('unsupported', 'search() needs a text model: pass options.models.text (e.g. the bundled public/models/text/manifest.json).');
+    throw new TastebudError(
+      'unsupported',
+      'search() needs a text model: pass options.models.text (e.g. the bundled public/models/text/manifest.json).',
+    );
   }
   const exclude = new Set(options.exclude ?? []);
-  const hits = searchTopK(vector, text.matrix, text.dim, catalog.items.length, options.k ?? DEFAULTS.k, (i) => exclude.has(catalog.items[i]!.id));
+  const hits = searchTopK(vector, text.matrix, text.dim, catalog.items.length, options.k ?? DEFAULTS.k, (i) =>
+    exclude.has(catalog.items[i]!.id),
+  );
   return hits.map(({ index, score }) => ({
     itemId: catalog.items[index]!.id,
     score,

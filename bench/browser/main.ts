@@ -6,7 +6,9 @@ import type { BenchApi, EncodeSample, SessionOptions, SessionReady } from './pro
 import { catalogItems, history, popularityCounts, posterItems, textItems } from './synthetic';
 
 declare global {
-  interface Window { bench: BenchApi }
+  interface Window {
+    bench: BenchApi;
+  }
 }
 
 const TIMEOUT_MS = 600_000;
@@ -33,7 +35,10 @@ async function seed(options: SessionOptions): Promise<SessionReady> {
   }
 }
 
-async function encode(options: { backends: SessionOptions['backends']; dbName: string; count: number; model: string }, kind: 'text' | 'image'): Promise<EncodeSample> {
+async function encode(
+  options: { backends: SessionOptions['backends']; dbName: string; count: number; model: string },
+  kind: 'text' | 'image',
+): Promise<EncodeSample> {
   const make = kind === 'text' ? (n: number, prefix: string) => Promise.resolve(textItems(n, prefix)) : posterItems;
   const warmup = await make(kind === 'text' ? 50 : 2, 'w');
   const measured = await make(options.count, 'e');
@@ -43,7 +48,12 @@ async function encode(options: { backends: SessionOptions['backends']; dbName: s
   await plain.upsertItems(measured);
   const storeOnlyMs = performance.now() - started;
   await plain.dispose();
-  const r = await createRecommender({ backends: options.backends, dbName: options.dbName, timeoutMs: TIMEOUT_MS, models: { [kind]: options.model } });
+  const r = await createRecommender({
+    backends: options.backends,
+    dbName: options.dbName,
+    timeoutMs: TIMEOUT_MS,
+    models: { [kind]: options.model },
+  });
   try {
     await r.upsertItems(warmup); // loads the model and compiles its kernels
     started = performance.now();
@@ -67,7 +77,12 @@ window.bench = {
   async open(options) {
     if (session) throw new Error('a session is already open');
     const ready = await seed(options);
-    session = await createRecommender({ backends: options.backends, dbName: options.dbName, timeoutMs: TIMEOUT_MS, models: models(options) });
+    session = await createRecommender({
+      backends: options.backends,
+      dbName: options.dbName,
+      timeoutMs: TIMEOUT_MS,
+      models: models(options),
+    });
     return { ...ready, backend: (await session.info()).backend };
   },
   async recommendTimes(calls) {
@@ -91,7 +106,12 @@ window.bench = {
   },
   async startup(options) {
     const started = performance.now();
-    const r = await createRecommender({ backends: options.backends, dbName: options.dbName, timeoutMs: TIMEOUT_MS, models: models(options) });
+    const r = await createRecommender({
+      backends: options.backends,
+      dbName: options.dbName,
+      timeoutMs: TIMEOUT_MS,
+      models: models(options),
+    });
     const createMs = performance.now() - started;
     try {
       const first = await r.recommend({ k: 10 });
@@ -99,10 +119,16 @@ window.bench = {
       const secondRecommendMs = await timed(() => r.recommend({ k: 10 }));
       const info = await r.info();
       const model = info.models.find((m) => m.kind === 'sequence');
-      if (first.length !== 10 || (options.sequenceModel && model?.status !== 'ready')) throw new Error(`the sequence model did not serve: ${model?.error ?? 'no model'}`);
+      if (first.length !== 10 || (options.sequenceModel && model?.status !== 'ready'))
+        throw new Error(`the sequence model did not serve: ${model?.error ?? 'no model'}`);
       return {
-        backend: info.backend, totalMs, createMs, firstRecommendMs: totalMs - createMs, secondRecommendMs,
-        backendMs: info.backendsTried.reduce((sum, a) => sum + a.ms, 0), modelLoadMs: model?.loadMs ?? 0,
+        backend: info.backend,
+        totalMs,
+        createMs,
+        firstRecommendMs: totalMs - createMs,
+        secondRecommendMs,
+        backendMs: info.backendsTried.reduce((sum, a) => sum + a.ms, 0),
+        modelLoadMs: model?.loadMs ?? 0,
       };
     } finally {
       await r.dispose();
@@ -113,21 +139,34 @@ window.bench = {
   async indexedDb(options) {
     const r = await createRecommender({ backends: options.backends, dbName: options.dbName, timeoutMs: TIMEOUT_MS });
     const events = history(options.events, 3706, 17).map((e, i) => ({ ...e, at: 2_000_000 + i }));
-    const out = { batchedMs: [] as number[], perEventMs: [] as number[], historyReadMs: [] as number[], exportMs: [] as number[], importMs: [] as number[], events: events.length };
+    const out = {
+      batchedMs: [] as number[],
+      perEventMs: [] as number[],
+      historyReadMs: [] as number[],
+      exportMs: [] as number[],
+      importMs: [] as number[],
+      events: events.length,
+    };
     try {
       for (let i = 0; i < options.perEventReps; i++) {
         await r.forget();
-        out.perEventMs.push(await timed(async () => { for (const e of events) await r.track(e); }));
+        out.perEventMs.push(
+          await timed(async () => {
+            for (const e of events) await r.track(e);
+          }),
+        );
       }
       for (let i = 0; i < options.reps; i++) {
         await r.forget();
         out.batchedMs.push(await timed(() => r.track(events)));
       }
       for (let i = 0; i < options.reps; i++) {
-        out.historyReadMs.push(await timed(async () => {
-          const read = await r.history({ limit: events.length });
-          if (read.length !== events.length) throw new Error(`history returned ${read.length} events`);
-        }));
+        out.historyReadMs.push(
+          await timed(async () => {
+            const read = await r.history({ limit: events.length });
+            if (read.length !== events.length) throw new Error(`history returned ${read.length} events`);
+          }),
+        );
       }
       const data = await r.exportData();
       if (data.events.length !== events.length) throw new Error(`export has ${data.events.length} events`);

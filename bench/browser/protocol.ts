@@ -61,5 +61,11 @@ export interface BenchApi {
   startup(options: SessionOptions): Promise<StartupSample>;
   encodeText(options: { backends: BackendName[]; dbName: string; count: number; model: string }): Promise<EncodeSample>;
   encodeImages(options: { backends: BackendName[]; dbName: string; count: number; model: string }): Promise<EncodeSample>;
-  indexedDb(options: { backends: BackendName[]; dbName: string; events: number; perEventReps: number; reps: number }): Promise<IndexedDbSample>;
+  indexedDb(options: {
+    backends: BackendName[];
+    dbName: string;
+    events: number;
+    perEventReps: number;
+    reps: number;
+  }): Promise<IndexedDbSample>;
 }

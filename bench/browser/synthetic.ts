@@ -2,13 +2,34 @@
 import type { Item, TrackEvent } from '../../common/types';
 import { mulberry32 } from '../../common/random';
 
-const GENRES = ['action', 'adventure', 'animation', 'children', 'comedy', 'crime', 'documentary', 'drama', 'fantasy', 'noir', 'horror', 'musical', 'mystery', 'romance', 'sci-fi', 'thriller', 'war', 'western'];
-const WORDS = ('a young woman man family city war love story world life friends team secret past journey small town police detective ' +
+const GENRES = [
+  'action',
+  'adventure',
+  'animation',
+  'children',
+  'comedy',
+  'crime',
+  'documentary',
+  'drama',
+  'fantasy',
+  'noir',
+  'horror',
+  'musical',
+  'mystery',
+  'romance',
+  'sci-fi',
+  'thriller',
+  'war',
+  'western',
+];
+const WORDS = (
+  'a young woman man family city war love story world life friends team secret past journey small town police detective ' +
   'murder crew ship space planet earth future alien robot school teacher student music band singer dance king queen kingdom magic ' +
   'dragon island ocean mountain river forest night dark house ghost killer escape prison bank heist money gang boss brother sister ' +
   'father mother son daughter wedding marriage divorce summer winter christmas road trip car race horse cowboy soldier army battle ' +
   'general spy government president lawyer court trial doctor hospital virus zombie vampire monster scientist experiment time travel ' +
-  'dream memory revenge betrayal hero villain truth lie old new first last lost found home village farm').split(' ');
+  'dream memory revenge betrayal hero villain truth lie old new first last lost found home village farm'
+).split(' ');
 
 /** Deterministic PRNG so every backend sees the same data. */
 export const seeded = mulberry32;
@@ -30,7 +51,11 @@ export function popularityCounts(n: number): Record<string, number> {
 
 export function history(n: number, catalogSize: number, seed = 5): TrackEvent[] {
   const rand = seeded(seed);
-  return Array.from({ length: n }, (_, i) => ({ itemId: `i${1 + Math.floor(rand() * catalogSize)}`, type: 'view' as const, at: 1_000_000 + i }));
+  return Array.from({ length: n }, (_, i) => ({
+    itemId: `i${1 + Math.floor(rand() * catalogSize)}`,
+    type: 'view' as const,
+    at: 1_000_000 + i,
+  }));
 }
 
 export function textItems(n: number, prefix: string, seed = 9): Item[] {

@@ -15,8 +15,7 @@ export const K = 10;
 const WARM_QUERIES = 3;
 
 export type Method =
-  | 'js-baseline' | 'scan-int8-wasm' | 'scan-f32-wasm' | 'scan-int8-js'
-  | 'tfjs-cpu' | 'tfjs-wasm' | 'tfjs-webgl' | 'tfjs-webgpu';
+  'js-baseline' | 'scan-int8-wasm' | 'scan-f32-wasm' | 'scan-int8-js' | 'tfjs-cpu' | 'tfjs-wasm' | 'tfjs-webgl' | 'tfjs-webgpu';
 
 export interface TopkFigure {
   env: 'browser' | 'node';
@@ -44,7 +43,14 @@ export interface TopkFigure {
   rescored?: number;
 }
 
-export interface Skipped { env: 'browser' | 'node'; profile?: string; backend: Method; items: number; dim: number; reason: string }
+export interface Skipped {
+  env: 'browser' | 'node';
+  profile?: string;
+  backend: Method;
+  items: number;
+  dim: number;
+  reason: string;
+}
 
 export interface ConfigRequest {
   env: 'browser' | 'node';
@@ -60,7 +66,10 @@ export interface ConfigRequest {
   seed: number;
 }
 
-export interface ConfigResult { figures: TopkFigure[]; skipped: Skipped[] }
+export interface ConfigResult {
+  figures: TopkFigure[];
+  skipped: Skipped[];
+}
 
 /** Triangular noise in [-1, 1]: cheap to make in bulk, and not uniform. */
 export function makeVectors(count: number, dim: number, seed: number): Float32Array {
@@ -119,7 +128,12 @@ interface Runner {
   dispose(): void;
 }
 
-const TFJS_BACKEND: Partial<Record<Method, string>> = { 'tfjs-cpu': 'cpu', 'tfjs-wasm': 'wasm', 'tfjs-webgl': 'webgl', 'tfjs-webgpu': 'webgpu' };
+const TFJS_BACKEND: Partial<Record<Method, string>> = {
+  'tfjs-cpu': 'cpu',
+  'tfjs-wasm': 'wasm',
+  'tfjs-webgl': 'webgl',
+  'tfjs-webgpu': 'webgpu',
+};
 
 function runnerFor(method: Method, vectors: Float32Array, dim: number): Runner {
   const n = vectors.length / dim;
@@ -146,11 +160,18 @@ function runnerFor(method: Method, vectors: Float32Array, dim: number): Runner {
         return out;
       },
       bytesMoved: 4 * n * dim,
-      dispose() { items?.dispose(); items = null; },
+      dispose() {
+        items?.dispose();
+        items = null;
+      },
     };
   }
-  const options: VectorIndexOptions = method === 'scan-int8-wasm' ? { precision: 'int8' }
-    : method === 'scan-f32-wasm' ? { precision: 'f32' } : { precision: 'int8', kernel: 'js' };
+  const options: VectorIndexOptions =
+    method === 'scan-int8-wasm'
+      ? { precision: 'int8' }
+      : method === 'scan-f32-wasm'
+        ? { precision: 'f32' }
+        : { precision: 'int8', kernel: 'js' };
   let index: ReturnType<typeof createVectorIndex> | null = null;
   let rescored = 0;
   let queries = 0;
@@ -163,12 +184,16 @@ function runnerFor(method: Method, vectors: Float32Array, dim: number): Runner {
     },
     async query(q) {
       const r = index!.topK(q, K);
-      rescored += r.rescored; queries++;
+      rescored += r.rescored;
+      queries++;
       return Array.from(r.indices);
     },
     bytesMoved: 0,
     rescored: () => (queries ? rescored / queries : 0),
-    dispose() { index?.dispose(); index = null; },
+    dispose() {
+      index?.dispose();
+      index = null;
+    },
   };
   return runner;
 }
@@ -196,7 +221,11 @@ export async function measureConfig(req: ConfigRequest): Promise<ConfigResult> {
   for (const method of req.methods.filter((m) => m !== 'js-baseline')) {
     const prev = lastWarm.get(`${method}/${dim}`);
     if (prev && prev.ms * (items / prev.items) > req.skipMs) {
-      skipped.push({ ...tag, backend: method, reason: `predicted ${(prev.ms * items / prev.items / 1000).toFixed(1)} s per query from ${prev.ms.toFixed(0)} ms at ${prev.items} items (limit ${req.skipMs / 1000} s)` });
+      skipped.push({
+        ...tag,
+        backend: method,
+        reason: `predicted ${((prev.ms * items) / prev.items / 1000).toFixed(1)} s per query from ${prev.ms.toFixed(0)} ms at ${prev.items} items (limit ${req.skipMs / 1000} s)`,
+      });
     } else {
       methods.push(method);
     }
@@ -233,10 +262,18 @@ export async function measureConfig(req: ConfigRequest): Promise<ConfigResult> {
         const q = queries[r % queries.length]!;
         const baseFirst = r % 2 === 0;
         let truth: number[] = [];
-        if (baseFirst) { const [t, ms] = await timed(() => baseline.query(q)); truth = t; baseTimes.push(ms); }
+        if (baseFirst) {
+          const [t, ms] = await timed(() => baseline.query(q));
+          truth = t;
+          baseTimes.push(ms);
+        }
         const [got, ms] = await timed(() => runner.query(q));
         times.push(ms);
-        if (!baseFirst) { const [t, bms] = await timed(() => baseline.query(q)); truth = t; baseTimes.push(bms); }
+        if (!baseFirst) {
+          const [t, bms] = await timed(() => baseline.query(q));
+          truth = t;
+          baseTimes.push(bms);
+        }
         const want = new Set(truth);
         for (const i of got) if (want.has(i)) hits++;
       }
@@ -244,13 +281,17 @@ export async function measureConfig(req: ConfigRequest): Promise<ConfigResult> {
       const stats = summarize(times);
       const baselineMedianMs = summarize(baseTimes).medianMs;
       figures.push({
-        ...tag, backend: method, ...stats, baselineMedianMs,
+        ...tag,
+        backend: method,
+        ...stats,
+        baselineMedianMs,
         speedup: baselineMedianMs / stats.medianMs,
         gbPerSec: (4 * items * dim) / (stats.medianMs / 1000) / 1e9,
         bytesMoved: runner.bytesMoved,
         gbPerSecMoved: runner.bytesMoved / (stats.medianMs / 1000) / 1e9,
         recall10: hits / (reps * K),
-        reps, setupMs,
+        reps,
+        setupMs,
         ...(runner.rescored ? { rescored: runner.rescored() } : {}),
       });
     } catch (error) {
@@ -262,10 +303,17 @@ export async function measureConfig(req: ConfigRequest): Promise<ConfigResult> {
   if (allBaselineTimes.length > 0) {
     const stats = summarize(allBaselineTimes);
     figures.unshift({
-      ...tag, backend: 'js-baseline', ...stats, baselineMedianMs: stats.medianMs, speedup: 1,
+      ...tag,
+      backend: 'js-baseline',
+      ...stats,
+      baselineMedianMs: stats.medianMs,
+      speedup: 1,
       gbPerSec: (4 * items * dim) / (stats.medianMs / 1000) / 1e9,
-      bytesMoved: baseline.bytesMoved, gbPerSecMoved: baseline.bytesMoved / (stats.medianMs / 1000) / 1e9,
-      recall10: 1, reps: allBaselineTimes.length, setupMs: 0,
+      bytesMoved: baseline.bytesMoved,
+      gbPerSecMoved: baseline.bytesMoved / (stats.medianMs / 1000) / 1e9,
+      recall10: 1,
+      reps: allBaselineTimes.length,
+      setupMs: 0,
     });
   }
   return { figures, skipped };

@@ -36,7 +36,14 @@ const SKIP_MS = quick ? 2500 : 5000;
 const PORT = Number(process.env.TOPK_BENCH_PORT ?? 4321);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // As in playwright.config.ts.
-const BASE_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'];
 const WEBGL_ARGS = ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'];
 
@@ -53,26 +60,40 @@ const bandwidth: Record<string, number> = {};
 const started = Date.now();
 /** The machine may be shared: the 1/5/15-minute load averages say how much. */
 const loadAtStart = loadavg().map((x) => Number(x.toFixed(1)));
-const log = (msg: string): void => { console.error(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${msg}`); };
+const log = (msg: string): void => {
+  console.error(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${msg}`);
+};
 
 /** --quick leaves out the slowest figures that say nothing new at 1M: the JS fallback and tfjs-cpu (both slower than the baseline from 100k on). */
 const QUICK_SKIPS: Method[] = ['scan-int8-js', 'tfjs-cpu'];
 
 function requests(env: ConfigRequest['env'], methods: Method[], profile?: string): ConfigRequest[] {
-  return SIZES.flatMap((items) => DIMS.map((dim) => {
-    const left = quick && items >= 1_000_000 ? methods.filter((m) => QUICK_SKIPS.includes(m)) : [];
-    for (const backend of left) skipped.push({ env, ...(profile ? { profile } : {}), backend, items, dim, reason: '--quick' });
-    return {
-      env, ...(profile ? { profile } : {}), items, dim, methods: methods.filter((m) => !left.includes(m)),
-      maxReps: MAX_REPS[items]!, budgetMs: BUDGET_MS, skipMs: SKIP_MS, seed: items + dim,
-    };
-  }));
+  return SIZES.flatMap((items) =>
+    DIMS.map((dim) => {
+      const left = quick && items >= 1_000_000 ? methods.filter((m) => QUICK_SKIPS.includes(m)) : [];
+      for (const backend of left) skipped.push({ env, ...(profile ? { profile } : {}), backend, items, dim, reason: '--quick' });
+      return {
+        env,
+        ...(profile ? { profile } : {}),
+        items,
+        dim,
+        methods: methods.filter((m) => !left.includes(m)),
+        maxReps: MAX_REPS[items]!,
+        budgetMs: BUDGET_MS,
+        skipMs: SKIP_MS,
+        seed: items + dim,
+      };
+    }),
+  );
 }
 
 function report(result: { figures: TopkFigure[]; skipped: Skipped[] }): void {
   figures.push(...result.figures);
   skipped.push(...result.skipped);
-  for (const f of result.figures) log(`${f.env}${f.profile ? `/${f.profile}` : ''} ${f.backend} ${f.items}x${f.dim}: median ${f.medianMs.toFixed(2)} ms (×${f.speedup.toFixed(2)}), recall ${f.recall10}, ${f.reps} reps`);
+  for (const f of result.figures)
+    log(
+      `${f.env}${f.profile ? `/${f.profile}` : ''} ${f.backend} ${f.items}x${f.dim}: median ${f.medianMs.toFixed(2)} ms (×${f.speedup.toFixed(2)}), recall ${f.recall10}, ${f.reps} reps`,
+    );
   for (const s of result.skipped) log(`${s.env}${s.profile ? `/${s.profile}` : ''} ${s.backend} ${s.items}x${s.dim}: skipped, ${s.reason}`);
 }
 
@@ -92,7 +113,8 @@ async function buildPage(): Promise<string> {
   });
   mkdirSync(join(outDir, 'tfjs-wasm'), { recursive: true });
   const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-  for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, file), join(outDir, 'tfjs-wasm', file));
+  for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm')))
+    copyFileSync(join(wasmDir, file), join(outDir, 'tfjs-wasm', file));
   return outDir;
 }
 
@@ -102,15 +124,20 @@ function serve(dir: string): Promise<Server> {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = resolve(dir, `.${path === '/' ? '/index.html' : path}`);
-    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
+    if (!file.startsWith(dir)) {
+      res.writeHead(403).end();
+      return;
+    }
     try {
       const body = readFileSync(file);
       // Cross-origin isolation: 5 µs timers instead of 100 µs (and SharedArrayBuffer, so tfjs-wasm may use threads).
-      res.writeHead(200, {
-        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
-      }).end(body);
+      res
+        .writeHead(200, {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'cross-origin-opener-policy': 'same-origin',
+          'cross-origin-embedder-policy': 'require-corp',
+        })
+        .end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -144,7 +171,11 @@ async function runBrowser(): Promise<string> {
           } catch (error) {
             // A crashed tab (e.g. out of GPU memory in SwiftShader) skips this size; later sizes would fail the same way.
             const reason = `page failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
-            for (const m of profile.methods) report({ figures: [], skipped: [{ env: 'browser', profile: profile.name, backend: m, items: req.items, dim: req.dim, reason }] });
+            for (const m of profile.methods)
+              report({
+                figures: [],
+                skipped: [{ env: 'browser', profile: profile.name, backend: m, items: req.items, dim: req.dim, reason }],
+              });
             await page.close().catch(() => {});
             page = await openPage(browser);
           }
@@ -172,7 +203,8 @@ const result = {
   date: new Date().toISOString(),
   loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((x) => Number(x.toFixed(1))) },
   quick,
-  notes: 'medianMs/minMs/p95Ms per query (top-10 of one query incl. reading the result); baselineMedianMs is js-baseline in the same env/profile; gbPerSec = 4·items·dim bytes / median; bytesMoved = bytes the method reads; bandwidthGBs = a WASM SIMD sequential read of 256 MiB (the ceiling).',
+  notes:
+    'medianMs/minMs/p95Ms per query (top-10 of one query incl. reading the result); baselineMedianMs is js-baseline in the same env/profile; gbPerSec = 4·items·dim bytes / median; bytesMoved = bytes the method reads; bandwidthGBs = a WASM SIMD sequential read of 256 MiB (the ceiling).',
 };
 mkdirSync(dirname(resolve(outFile)), { recursive: true });
 writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);

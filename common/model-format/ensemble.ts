@@ -45,9 +45,11 @@ export function checkSameVocabulary(members: ReadonlyArray<{ name: string; itemI
   for (const m of members.slice(1)) {
     const differs = m.itemIds.length !== first.itemIds.length || m.itemIds.some((id, i) => id !== first.itemIds[i]);
     if (differs) {
-      throw new TastebudError('invalid-argument',
+      throw new TastebudError(
+        'invalid-argument',
         `${m.name} has a different item vocabulary (${m.itemIds.length} items) from ${first.name} (${first.itemIds.length} items); ensemble members must be trained on the same interactions.`,
-        { field: 'model' });
+        { field: 'model' },
+      );
     }
   }
 }
@@ -78,9 +80,11 @@ function ensembleFail(message: string, field: string): never {
 export function parseEnsembleConfig(config: Record<string, unknown>): EnsembleConfig {
   if (config.architecture !== ENSEMBLE_NAME) ensembleFail(`architecture must be "${ENSEMBLE_NAME}"`, 'architecture');
   const { numItems, vocabulary, members } = config;
-  if (typeof numItems !== 'number' || !Number.isInteger(numItems) || numItems < 1) ensembleFail('numItems must be a positive integer', 'numItems');
+  if (typeof numItems !== 'number' || !Number.isInteger(numItems) || numItems < 1)
+    ensembleFail('numItems must be a positive integer', 'numItems');
   if (typeof vocabulary !== 'string') ensembleFail('vocabulary must be a file path', 'vocabulary');
-  if (config.combine !== 'mean-log-softmax') ensembleFail(`combine must be "mean-log-softmax", got ${JSON.stringify(config.combine)}`, 'combine');
+  if (config.combine !== 'mean-log-softmax')
+    ensembleFail(`combine must be "mean-log-softmax", got ${JSON.stringify(config.combine)}`, 'combine');
   if (!Array.isArray(members) || members.length === 0) ensembleFail('members must be a non-empty array', 'members');
   const parsed = members.map((m: unknown, i: number) => {
     if (typeof m !== 'object' || m === null || Array.isArray(m)) ensembleFail(`member ${i} must be an object`, `members[${i}]`);
@@ -89,10 +93,19 @@ export function parseEnsembleConfig(config: Record<string, unknown>): EnsembleCo
     if (c.vocabulary !== vocabulary) ensembleFail(`member ${i} must use the ensemble's vocabulary file`, `members[${i}].vocabulary`);
     return c;
   });
-  if (new Set(parsed.map((c) => c.weights.path)).size !== parsed.length) ensembleFail('members must have distinct weights files', 'members');
+  if (new Set(parsed.map((c) => c.weights.path)).size !== parsed.length)
+    ensembleFail('members must have distinct weights files', 'members');
   const transitions = config.transitions === undefined ? undefined : parseTransitionsConfig(config.transitions);
-  if (transitions && (transitions.path === vocabulary || parsed.some((c) => c.weights.path === transitions.path))) ensembleFail('transitions.path must be a file of its own', 'transitions.path');
-  return { architecture: ENSEMBLE_NAME, numItems, vocabulary, combine: 'mean-log-softmax', members: parsed, ...(transitions ? { transitions } : {}) };
+  if (transitions && (transitions.path === vocabulary || parsed.some((c) => c.weights.path === transitions.path)))
+    ensembleFail('transitions.path must be a file of its own', 'transitions.path');
+  return {
+    architecture: ENSEMBLE_NAME,
+    numItems,
+    vocabulary,
+    combine: 'mean-log-softmax',
+    members: parsed,
+    ...(transitions ? { transitions } : {}),
+  };
 }
 
 const bytesOf = (c: SequenceModelConfig): number => c.weights.specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
@@ -106,7 +119,10 @@ export function weightPaths(config: SequenceModelConfig | EnsembleConfig): strin
 export function concatMemberWeights(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let off = 0;
-  for (const p of parts) { out.set(p, off); off += p.byteLength; }
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
   return out;
 }
 
@@ -115,10 +131,18 @@ export function splitMemberWeights(config: EnsembleConfig, bytes: ArrayBuffer): 
   const sizes = config.members.map(bytesOf);
   const total = sizes.reduce((a, b) => a + b, 0);
   if (bytes.byteLength !== total) {
-    throw new TastebudError('model-integrity', `ensemble weights have ${bytes.byteLength} bytes, its ${sizes.length} members need ${total}`, { field: 'weights' });
+    throw new TastebudError(
+      'model-integrity',
+      `ensemble weights have ${bytes.byteLength} bytes, its ${sizes.length} members need ${total}`,
+      { field: 'weights' },
+    );
   }
   let off = 0;
-  return sizes.map((n) => { const part = bytes.slice(off, off + n); off += n; return part; });
+  return sizes.map((n) => {
+    const part = bytes.slice(off, off + n);
+    off += n;
+    return part;
+  });
 }
 
 /**
@@ -129,23 +153,34 @@ export function splitMemberWeights(config: EnsembleConfig, bytes: ArrayBuffer): 
 export function meanContributions(parts: readonly Float32Array[]): Float32Array {
   const len = Math.max(0, ...parts.map((p) => p.length));
   const out = new Float32Array(len);
-  for (const p of parts) for (let i = 0; i < p.length; i++) out[len - p.length + i] = (out[len - p.length + i] as number) + (p[i] as number) / parts.length;
+  for (const p of parts)
+    for (let i = 0; i < p.length; i++) out[len - p.length + i] = (out[len - p.length + i] as number) + (p[i] as number) / parts.length;
   return out;
 }
 
 /** The ensemble's transition table with its settings, once decoded. */
-export interface EnsembleTransitions { table: TransitionTable; config: TransitionsConfig }
+export interface EnsembleTransitions {
+  table: TransitionTable;
+  config: TransitionsConfig;
+}
 
 /**
  * Ensemble scores of a batch (rows × (numItems + 1)): the members' mean
  * log-softmax plus, with a transition table, weight × its log-probability.
  * Rows of empty histories are all zero.
  */
-export function ensembleScores(memberScores: readonly Float32Array[], histories: readonly ArrayLike<number>[], numItems: number, transitions?: EnsembleTransitions): Float32Array {
+export function ensembleScores(
+  memberScores: readonly Float32Array[],
+  histories: readonly ArrayLike<number>[],
+  numItems: number,
+  transitions?: EnsembleTransitions,
+): Float32Array {
   const width = numItems + 1;
   const out = meanLogSoftmax(memberScores, histories.length, width);
   if (transitions) addTransitionScores(out, transitions.table, transitions.config, histories);
-  histories.forEach((h, b) => { if (h.length === 0) out.fill(0, b * width, (b + 1) * width); });
+  histories.forEach((h, b) => {
+    if (h.length === 0) out.fill(0, b * width, (b + 1) * width);
+  });
   return out;
 }
 
@@ -153,31 +188,64 @@ export function ensembleScores(memberScores: readonly Float32Array[], histories:
  * One history's ensemble scores and reasons from its members': ensembleScores
  * over `numItems + 1` slots, mean contributions (the transition table adds no reasons).
  */
-export function combineMemberScores(parts: ReadonlyArray<{ scores: Float32Array; contributions: Float32Array }>, history: ArrayLike<number>, numItems: number, transitions?: EnsembleTransitions): { scores: Float32Array; contributions: Float32Array } {
-  return { scores: ensembleScores(parts.map((p) => p.scores), [history], numItems, transitions), contributions: meanContributions(parts.map((p) => p.contributions)) };
+export function combineMemberScores(
+  parts: ReadonlyArray<{ scores: Float32Array; contributions: Float32Array }>,
+  history: ArrayLike<number>,
+  numItems: number,
+  transitions?: EnsembleTransitions,
+): { scores: Float32Array; contributions: Float32Array } {
+  return {
+    scores: ensembleScores(
+      parts.map((p) => p.scores),
+      [history],
+      numItems,
+      transitions,
+    ),
+    contributions: meanContributions(parts.map((p) => p.contributions)),
+  };
 }
 
 /** Splits exported ensemble weights (splitMemberWeights) and hands each member its part. */
-export function importMemberWeights(config: EnsembleConfig, bytes: ArrayBuffer, members: ReadonlyArray<{ importWeights(bytes: ArrayBuffer): void }>): void {
+export function importMemberWeights(
+  config: EnsembleConfig,
+  bytes: ArrayBuffer,
+  members: ReadonlyArray<{ importWeights(bytes: ArrayBuffer): void }>,
+): void {
   const parts = splitMemberWeights(config, bytes);
   members.forEach((m, i) => m.importWeights(parts[i] as ArrayBuffer));
 }
 
 /** A trained single model (sasrec or gru) offered as an ensemble member; `name` labels it in errors. */
-export interface EnsembleMemberSource { name: string; manifest: ModelManifest; files: ReadonlyMap<string, ArrayBuffer> }
+export interface EnsembleMemberSource {
+  name: string;
+  manifest: ModelManifest;
+  files: ReadonlyMap<string, ArrayBuffer>;
+}
 
 /**
  * The config and files of an ensemble model directory made of `members`
  * (their verified files): the shared vocabulary once, each member's weights
  * unchanged as `member-<i>.bin`.
  */
-export function composeEnsemble(members: readonly EnsembleMemberSource[], transitions?: { bytes: Uint8Array; config: Omit<TransitionsConfig, 'path'> }): { config: EnsembleConfig; files: Array<{ path: string; bytes: Uint8Array }> } {
+export function composeEnsemble(
+  members: readonly EnsembleMemberSource[],
+  transitions?: { bytes: Uint8Array; config: Omit<TransitionsConfig, 'path'> },
+): { config: EnsembleConfig; files: Array<{ path: string; bytes: Uint8Array }> } {
   const least = transitions ? 1 : 2;
-  if (members.length < least) throw new TastebudError('invalid-argument', `an ensemble needs at least ${least === 1 ? 'one model and a transition table' : 'two models'}, got ${members.length} model${members.length === 1 ? '' : 's'}`, { field: 'model' });
+  if (members.length < least)
+    throw new TastebudError(
+      'invalid-argument',
+      `an ensemble needs at least ${least === 1 ? 'one model and a transition table' : 'two models'}, got ${members.length} model${members.length === 1 ? '' : 's'}`,
+      { field: 'model' },
+    );
   const parsed = members.map((m) => {
     const { kind, name } = m.manifest;
     if (kind !== 'sequence' || (name !== 'sasrec' && name !== 'gru')) {
-      throw new TastebudError('invalid-argument', `${m.name} is a ${kind} model "${name}"; ensemble members must be single sasrec or gru models`, { field: 'model' });
+      throw new TastebudError(
+        'invalid-argument',
+        `${m.name} is a ${kind} model "${name}"; ensemble members must be single sasrec or gru models`,
+        { field: 'model' },
+      );
     }
     const file = (path: string): ArrayBuffer => {
       const bytes = m.files.get(path);
@@ -191,7 +259,10 @@ export function composeEnsemble(members: readonly EnsembleMemberSource[], transi
   const first = parsed[0] as (typeof parsed)[number];
   const memberPath = (i: number): string => `member-${i}.bin`;
   const config: EnsembleConfig = {
-    architecture: ENSEMBLE_NAME, numItems: first.config.numItems, vocabulary: VOCAB_FILE, combine: 'mean-log-softmax',
+    architecture: ENSEMBLE_NAME,
+    numItems: first.config.numItems,
+    vocabulary: VOCAB_FILE,
+    combine: 'mean-log-softmax',
     members: parsed.map((p, i) => ({ ...p.config, weights: { ...p.config.weights, path: memberPath(i) }, vocabulary: VOCAB_FILE })),
     ...(transitions ? { transitions: { ...transitions.config, path: TRANSITIONS_FILE } } : {}),
   };

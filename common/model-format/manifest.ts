@@ -46,9 +46,11 @@ export function parseManifest(json: unknown, expectedKind?: ModelKind): ModelMan
   const m = json as Record<string, unknown>;
   if (typeof m.formatVersion !== 'number' || !Number.isInteger(m.formatVersion)) fail('formatVersion must be an integer', 'formatVersion');
   if (m.formatVersion > MANIFEST_FORMAT_VERSION) {
-    throw new TastebudError('unsupported',
+    throw new TastebudError(
+      'unsupported',
       `Model manifest format ${m.formatVersion} is newer than this tastebud understands (${MANIFEST_FORMAT_VERSION}); upgrade tastebud or re-export the model.`,
-      { field: 'formatVersion' });
+      { field: 'formatVersion' },
+    );
   }
   if (typeof m.kind !== 'string' || !KINDS.has(m.kind)) fail(`kind must be one of ${[...KINDS].join(', ')}`, 'kind');
   if (expectedKind !== undefined && m.kind !== expectedKind) fail(`expected a ${expectedKind} model, got ${m.kind}`, 'kind');
@@ -68,11 +70,16 @@ export function parseManifest(json: unknown, expectedKind?: ModelKind): ModelMan
   });
   if (typeof m.config !== 'object' || m.config === null || Array.isArray(m.config)) fail('config must be an object', 'config');
   const out: ModelManifest = {
-    formatVersion: m.formatVersion, kind: m.kind as ModelKind, name: m.name, version: m.version,
-    files, config: m.config as Record<string, unknown>,
+    formatVersion: m.formatVersion,
+    kind: m.kind as ModelKind,
+    name: m.name,
+    version: m.version,
+    files,
+    config: m.config as Record<string, unknown>,
   };
   if (typeof m.license === 'string') out.license = m.license;
-  if (typeof m.metadata === 'object' && m.metadata !== null && !Array.isArray(m.metadata)) out.metadata = m.metadata as Record<string, unknown>;
+  if (typeof m.metadata === 'object' && m.metadata !== null && !Array.isArray(m.metadata))
+    out.metadata = m.metadata as Record<string, unknown>;
   if (typeof m.createdAt === 'string') out.createdAt = m.createdAt;
   return out;
 }
@@ -88,14 +95,18 @@ export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string
 /** Throws `model-integrity` naming the file if its size or hash differs from the manifest. */
 export async function verifyFile(entry: ManifestFile, bytes: ArrayBuffer): Promise<void> {
   if (bytes.byteLength !== entry.bytes) {
-    throw new TastebudError('model-integrity',
+    throw new TastebudError(
+      'model-integrity',
       `Model file ${entry.path} is ${bytes.byteLength} bytes, the manifest says ${entry.bytes}: the file is truncated or was replaced. Re-deploy the model directory.`,
-      { field: entry.path });
+      { field: entry.path },
+    );
   }
   const actual = await sha256Hex(bytes);
   if (actual !== entry.sha256) {
-    throw new TastebudError('model-integrity',
+    throw new TastebudError(
+      'model-integrity',
       `Model file ${entry.path} has sha256 ${actual}, the manifest says ${entry.sha256}: refusing to load a tampered or mismatched file.`,
-      { field: entry.path });
+      { field: entry.path },
+    );
   }
 }

@@ -38,9 +38,18 @@ export interface MfConfig {
 
 export function mfConfig(m: MfModel): MfConfig {
   return {
-    factors: m.factors, users: m.numUsers, items: m.numItems, ...(m.clip ? { clip: m.clip } : {}),
-    weights: { path: MF_WEIGHTS_FILE, dtype: 'float32', byteOrder: 'little-endian', layout: 'mean, userBias[users], itemBias[items], userFactors[users×factors], itemFactors[items×factors]' },
-    itemIds: MF_ITEMS_FILE, userIds: MF_USERS_FILE,
+    factors: m.factors,
+    users: m.numUsers,
+    items: m.numItems,
+    ...(m.clip ? { clip: m.clip } : {}),
+    weights: {
+      path: MF_WEIGHTS_FILE,
+      dtype: 'float32',
+      byteOrder: 'little-endian',
+      layout: 'mean, userBias[users], itemBias[items], userFactors[users×factors], itemFactors[items×factors]',
+    },
+    itemIds: MF_ITEMS_FILE,
+    userIds: MF_USERS_FILE,
   };
 }
 
@@ -48,7 +57,10 @@ export function encodeMfWeights(m: MfModel): Uint8Array {
   const floats = new Float32Array(1 + m.userBias.length + m.itemBias.length + m.userFactors.length + m.itemFactors.length);
   floats[0] = m.mean;
   let o = 1;
-  for (const a of [m.userBias, m.itemBias, m.userFactors, m.itemFactors]) { floats.set(a, o); o += a.length; }
+  for (const a of [m.userBias, m.itemBias, m.userFactors, m.itemFactors]) {
+    floats.set(a, o);
+    o += a.length;
+  }
   return new Uint8Array(floats.buffer);
 }
 
@@ -56,7 +68,8 @@ function bad(message: string, field: string): never {
   throw new TastebudError('model-load', `Invalid ratings model: ${message}`, { field });
 }
 
-const count = (v: unknown, field: string): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : bad(`${field} must be a non-negative integer`, field));
+const count = (v: unknown, field: string): number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : bad(`${field} must be a non-negative integer`, field);
 
 /** Rebuilds the model from a verified manifest `config` and the bytes of mf.bin. */
 export function decodeMfWeights(config: Record<string, unknown>, bytes: ArrayBuffer): MfModel {
@@ -64,16 +77,31 @@ export function decodeMfWeights(config: Record<string, unknown>, bytes: ArrayBuf
   const users = count(config.users, 'users');
   const items = count(config.items, 'items');
   const expected = 4 * (1 + users + items + (users + items) * factors);
-  if (bytes.byteLength !== expected) bad(`${MF_WEIGHTS_FILE} has ${bytes.byteLength} bytes, expected ${expected} for ${users} users, ${items} items, ${factors} factors`, MF_WEIGHTS_FILE);
+  if (bytes.byteLength !== expected)
+    bad(
+      `${MF_WEIGHTS_FILE} has ${bytes.byteLength} bytes, expected ${expected} for ${users} users, ${items} items, ${factors} factors`,
+      MF_WEIGHTS_FILE,
+    );
   const f = new Float32Array(bytes.slice(0));
   let o = 1;
-  const take = (n: number): Float32Array => { const a = f.subarray(o, o + n); o += n; return a; };
+  const take = (n: number): Float32Array => {
+    const a = f.subarray(o, o + n);
+    o += n;
+    return a;
+  };
   const model: MfModel = {
-    numUsers: users, numItems: items, factors, mean: f[0] as number,
-    userBias: take(users), itemBias: take(items), userFactors: take(users * factors), itemFactors: take(items * factors),
+    numUsers: users,
+    numItems: items,
+    factors,
+    mean: f[0] as number,
+    userBias: take(users),
+    itemBias: take(items),
+    userFactors: take(users * factors),
+    itemFactors: take(items * factors),
   };
   const clip = config.clip;
-  if (Array.isArray(clip) && clip.length === 2 && clip.every((x) => typeof x === 'number' && Number.isFinite(x))) model.clip = [clip[0] as number, clip[1] as number];
+  if (Array.isArray(clip) && clip.length === 2 && clip.every((x) => typeof x === 'number' && Number.isFinite(x)))
+    model.clip = [clip[0] as number, clip[1] as number];
   return model;
 }
 
@@ -82,7 +110,11 @@ export function decodeMfWeights(config: Record<string, unknown>, bytes: ArrayBuf
  * fixed (ridge regression, closed form): how a visitor's ratings become
  * predictions on their device without retraining.
  */
-export function foldInUser(m: MfModel, ratings: ReadonlyArray<readonly [item: number, rating: number]>, reg = 0.05): { bias: number; factors: Float32Array } {
+export function foldInUser(
+  m: MfModel,
+  ratings: ReadonlyArray<readonly [item: number, rating: number]>,
+  reg = 0.05,
+): { bias: number; factors: Float32Array } {
   const k = m.factors;
   const n = k + 1; // [factors..., bias]
   const A = new Float64Array(n * n);
@@ -121,8 +153,14 @@ function solve(A: Float64Array, b: Float64Array, n: number): Float64Array {
     let p = c;
     for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c] as number) > Math.abs(a[p * n + c] as number)) p = r;
     if (p !== c) {
-      for (let j = 0; j < n; j++) { const t = a[c * n + j] as number; a[c * n + j] = a[p * n + j] as number; a[p * n + j] = t; }
-      const t = y[c] as number; y[c] = y[p] as number; y[p] = t;
+      for (let j = 0; j < n; j++) {
+        const t = a[c * n + j] as number;
+        a[c * n + j] = a[p * n + j] as number;
+        a[p * n + j] = t;
+      }
+      const t = y[c] as number;
+      y[c] = y[p] as number;
+      y[p] = t;
     }
     const d = a[c * n + c] as number;
     for (let r = c + 1; r < n; r++) {

@@ -65,7 +65,11 @@ export type PositionOrigin = (typeof POSITION_ORIGINS)[number];
 export const BLOCK_LAYOUTS = Object.freeze(['sasrec', 'ligr'] as const);
 export type BlockLayout = (typeof BLOCK_LAYOUTS)[number];
 
-export interface WeightSpec { name: string; shape: number[]; dtype: 'float32' }
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+}
 
 export interface SequenceModelConfig extends SasrecConfig {
   weights: { path: string; dtype: 'float32'; byteOrder: 'little-endian'; specs: WeightSpec[] };
@@ -79,7 +83,10 @@ export const VOCAB_FILE = 'vocab.json';
 const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Concatenates tensors (given as Float32Arrays) into one little-endian buffer. */
-export function encodeWeights(tensors: ReadonlyArray<{ name: string; shape: number[]; data: Float32Array }>): { specs: WeightSpec[]; bytes: Uint8Array } {
+export function encodeWeights(tensors: ReadonlyArray<{ name: string; shape: number[]; data: Float32Array }>): {
+  specs: WeightSpec[];
+  bytes: Uint8Array;
+} {
   const total = tensors.reduce((n, t) => n + t.data.length, 0);
   const buf = new ArrayBuffer(total * 4);
   const view = new DataView(buf);
@@ -87,7 +94,8 @@ export function encodeWeights(tensors: ReadonlyArray<{ name: string; shape: numb
   let off = 0;
   for (const t of tensors) {
     const expected = t.shape.reduce((a, b) => a * b, 1);
-    if (expected !== t.data.length) throw new TastebudError('internal', `weight ${t.name}: shape ${t.shape} does not match ${t.data.length} values`);
+    if (expected !== t.data.length)
+      throw new TastebudError('internal', `weight ${t.name}: shape ${t.shape} does not match ${t.data.length} values`);
     if (isLittleEndian) new Float32Array(buf, off * 4, t.data.length).set(t.data);
     else for (let i = 0; i < t.data.length; i++) view.setFloat32((off + i) * 4, t.data[i] as number, true);
     specs.push({ name: t.name, shape: [...t.shape], dtype: 'float32' });
@@ -99,7 +107,9 @@ export function encodeWeights(tensors: ReadonlyArray<{ name: string; shape: numb
 export function decodeWeights(specs: readonly WeightSpec[], buffer: ArrayBuffer): Map<string, { shape: number[]; data: Float32Array }> {
   const total = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
   if (buffer.byteLength !== total * 4) {
-    throw new TastebudError('model-integrity', `weights file has ${buffer.byteLength} bytes, the weight specs need ${total * 4}`, { field: 'weights' });
+    throw new TastebudError('model-integrity', `weights file has ${buffer.byteLength} bytes, the weight specs need ${total * 4}`, {
+      field: 'weights',
+    });
   }
   const view = new DataView(buffer);
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
@@ -108,7 +118,10 @@ export function decodeWeights(specs: readonly WeightSpec[], buffer: ArrayBuffer)
     const n = s.shape.reduce((a, b) => a * b, 1);
     let data: Float32Array;
     if (isLittleEndian) data = new Float32Array(buffer.slice(off * 4, (off + n) * 4));
-    else { data = new Float32Array(n); for (let i = 0; i < n; i++) data[i] = view.getFloat32((off + i) * 4, true); }
+    else {
+      data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = view.getFloat32((off + i) * 4, true);
+    }
     out.set(s.name, { shape: [...s.shape], data });
     off += n;
   }
@@ -124,8 +137,10 @@ const posInt = (v: unknown): v is number => typeof v === 'number' && Number.isIn
 /** Validates an untrusted manifest `config` for a SASRec or GRU model. */
 export function parseSequenceConfig(config: Record<string, unknown>): SequenceModelConfig {
   const c = config;
-  if (c.architecture !== 'sasrec' && c.architecture !== 'gru') loadFail(`unsupported architecture ${String(c.architecture)}`, 'architecture');
-  for (const k of ['numItems', 'dim', 'maxLen', 'blocks', 'heads'] as const) if (!posInt(c[k])) loadFail(`${k} must be a positive integer`, k);
+  if (c.architecture !== 'sasrec' && c.architecture !== 'gru')
+    loadFail(`unsupported architecture ${String(c.architecture)}`, 'architecture');
+  for (const k of ['numItems', 'dim', 'maxLen', 'blocks', 'heads'] as const)
+    if (!posInt(c[k])) loadFail(`${k} must be a positive integer`, k);
   if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) loadFail('dropout must be in [0, 1)', 'dropout');
   if ((c.dim as number) % (c.heads as number) !== 0) loadFail('dim must be a multiple of heads', 'heads');
   const w = c.weights as Record<string, unknown> | undefined;
@@ -135,7 +150,13 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
   if (!Array.isArray(w.specs)) loadFail('weights.specs must be an array', 'weights.specs');
   const specs: WeightSpec[] = w.specs.map((s: unknown, i: number) => {
     const r = s as Record<string, unknown>;
-    if (typeof r !== 'object' || r === null || typeof r.name !== 'string' || !Array.isArray(r.shape) || !r.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
+    if (
+      typeof r !== 'object' ||
+      r === null ||
+      typeof r.name !== 'string' ||
+      !Array.isArray(r.shape) ||
+      !r.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)
+    ) {
       loadFail(`bad weight spec #${i}`, `weights.specs[${i}]`);
     }
     return { name: r.name, shape: r.shape as number[], dtype: 'float32' };
@@ -148,16 +169,31 @@ export function parseSequenceConfig(config: Record<string, unknown>): SequenceMo
   };
   const ad = optionalRate('attentionDropout');
   const aod = optionalRate('attentionOutputDropout');
-  if (c.positions !== undefined && c.positions !== 'from-end' && c.positions !== 'from-start') loadFail(`positions must be "from-end" or "from-start", got ${JSON.stringify(c.positions)}`, 'positions');
-  if (c.block !== undefined && c.block !== 'sasrec' && c.block !== 'ligr') loadFail(`block must be "sasrec" or "ligr", got ${JSON.stringify(c.block)}`, 'block');
-  if (c.ffMultiplier !== undefined && (c.block !== 'ligr' || !Number.isInteger(c.ffMultiplier) || (c.ffMultiplier as number) < 1 || (c.ffMultiplier as number) > 16)) {
+  if (c.positions !== undefined && c.positions !== 'from-end' && c.positions !== 'from-start')
+    loadFail(`positions must be "from-end" or "from-start", got ${JSON.stringify(c.positions)}`, 'positions');
+  if (c.block !== undefined && c.block !== 'sasrec' && c.block !== 'ligr')
+    loadFail(`block must be "sasrec" or "ligr", got ${JSON.stringify(c.block)}`, 'block');
+  if (
+    c.ffMultiplier !== undefined &&
+    (c.block !== 'ligr' || !Number.isInteger(c.ffMultiplier) || (c.ffMultiplier as number) < 1 || (c.ffMultiplier as number) > 16)
+  ) {
     loadFail('ffMultiplier must be an integer in [1, 16], and only with block "ligr"', 'ffMultiplier');
   }
-  if (c.relativeBias !== undefined && (typeof c.relativeBias !== 'boolean' || c.architecture !== 'sasrec')) loadFail('relativeBias must be true or false, and only with architecture "sasrec"', 'relativeBias');
-  if (c.attention !== undefined && (!(ATTENTION_KINDS as readonly unknown[]).includes(c.attention) || c.architecture !== 'sasrec')) loadFail(`attention must be "softmax", "silu" or "silu-mean", and only with architecture "sasrec"; got ${JSON.stringify(c.attention)}`, 'attention');
+  if (c.relativeBias !== undefined && (typeof c.relativeBias !== 'boolean' || c.architecture !== 'sasrec'))
+    loadFail('relativeBias must be true or false, and only with architecture "sasrec"', 'relativeBias');
+  if (c.attention !== undefined && (!(ATTENTION_KINDS as readonly unknown[]).includes(c.attention) || c.architecture !== 'sasrec'))
+    loadFail(
+      `attention must be "softmax", "silu" or "silu-mean", and only with architecture "sasrec"; got ${JSON.stringify(c.attention)}`,
+      'attention',
+    );
   return {
-    architecture: c.architecture, numItems: c.numItems as number, dim: c.dim as number, maxLen: c.maxLen as number,
-    blocks: c.blocks as number, heads: c.heads as number, dropout: c.dropout as number,
+    architecture: c.architecture,
+    numItems: c.numItems as number,
+    dim: c.dim as number,
+    maxLen: c.maxLen as number,
+    blocks: c.blocks as number,
+    heads: c.heads as number,
+    dropout: c.dropout as number,
     weights: { path: w.path, dtype: 'float32', byteOrder: 'little-endian', specs },
     vocabulary: c.vocabulary,
     ...(c.positions === 'from-start' ? { positions: 'from-start' as const } : {}),
@@ -177,7 +213,9 @@ export function parseVocabulary(bytes: ArrayBuffer, numItems: number): string[] 
   } catch (err) {
     throw new TastebudError('model-load', 'vocabulary file is not valid JSON', { field: 'vocabulary', cause: err });
   }
-  if (!Array.isArray(json) || !json.every((x) => typeof x === 'string')) throw new TastebudError('model-load', 'vocabulary must be a JSON array of strings', { field: 'vocabulary' });
-  if (json.length !== numItems) throw new TastebudError('model-load', `vocabulary has ${json.length} items, config.numItems is ${numItems}`, { field: 'vocabulary' });
+  if (!Array.isArray(json) || !json.every((x) => typeof x === 'string'))
+    throw new TastebudError('model-load', 'vocabulary must be a JSON array of strings', { field: 'vocabulary' });
+  if (json.length !== numItems)
+    throw new TastebudError('model-load', `vocabulary has ${json.length} items, config.numItems is ${numItems}`, { field: 'vocabulary' });
   return json as string[];
 }

@@ -51,12 +51,16 @@ export function buildTransitions(sequences: readonly Int32Array[], numItems: num
   for (const s of sequences) {
     for (let t = 0; t < s.length; t++) {
       const a = s[t] as number;
-      if (!(a >= 1 && a <= numItems)) throw new TastebudError('invalid-argument', `item index ${a} is outside 1..${numItems}`, { field: 'sequences' });
+      if (!(a >= 1 && a <= numItems))
+        throw new TastebudError('invalid-argument', `item index ${a} is outside 1..${numItems}`, { field: 'sequences' });
       pop[a] = (pop[a] as number) + 1;
       if (t + 1 < s.length) {
         const b = s[t + 1] as number;
         let row = rows.get(a);
-        if (!row) { row = new Map(); rows.set(a, row); }
+        if (!row) {
+          row = new Map();
+          rows.set(a, row);
+        }
         row.set(b, (row.get(b) ?? 0) + 1);
       }
     }
@@ -131,7 +135,14 @@ export function decodeTransitions(bytes: ArrayBuffer, numItems: number, pairs: n
  * (out[offset] = 0). An empty history gives log pop(j). `acc` is scratch of
  * length numItems + 1.
  */
-export function transitionLogProbs(table: TransitionTable, cfg: Pick<TransitionsConfig, 'recent' | 'decay' | 'smoothing'>, history: ArrayLike<number>, out: Float32Array, offset = 0, acc = new Float64Array(table.numItems + 1)): void {
+export function transitionLogProbs(
+  table: TransitionTable,
+  cfg: Pick<TransitionsConfig, 'recent' | 'decay' | 'smoothing'>,
+  history: ArrayLike<number>,
+  out: Float32Array,
+  offset = 0,
+  acc = new Float64Array(table.numItems + 1),
+): void {
   const n = table.numItems;
   acc.fill(0);
   let votes = 0;
@@ -148,13 +159,21 @@ export function transitionLogProbs(table: TransitionTable, cfg: Pick<Transitions
       acc[j] = (acc[j] as number) + (v * (table.count[k] as number)) / z;
     }
   }
-  if (votes === 0) { votes = 1; popShare = 1; }
+  if (votes === 0) {
+    votes = 1;
+    popShare = 1;
+  }
   out[offset] = 0;
   for (let j = 1; j <= n; j++) out[offset + j] = Math.log(((acc[j] as number) + popShare * (table.pop[j] as number)) / votes);
 }
 
 /** Adds weight × log P(j | history) to each row of `sum` (rows × (numItems + 1)); empty histories add nothing. */
-export function addTransitionScores(sum: Float32Array, table: TransitionTable, cfg: TransitionsConfig, histories: readonly ArrayLike<number>[]): void {
+export function addTransitionScores(
+  sum: Float32Array,
+  table: TransitionTable,
+  cfg: TransitionsConfig,
+  histories: readonly ArrayLike<number>[],
+): void {
   if (cfg.weight === 0) return;
   const width = table.numItems + 1;
   const row = new Float32Array(width);

@@ -41,10 +41,16 @@ export function displayTitle(title: string): string {
 
 /** Normalised `title (year)` used to match ML-100K entries to ML-1M movies. */
 export function titleKey(title: string, year: number | null): string {
-  return `${title.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()}|${year ?? ''}`;
+  return `${title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()}|${year ?? ''}`;
 }
 
-interface PlotEntry { movie_title?: unknown; description?: unknown }
+interface PlotEntry {
+  movie_title?: unknown;
+  description?: unknown;
+}
 
 /** Plot summaries from ml-100k-plots keyed by titleKey; an absent file gives no plots. */
 export function readPlots(plotsJson: string): Map<string, string> {
@@ -73,5 +79,11 @@ export function posterFile(postersDir: string, id: string): string | null {
  * text; `image` (an absolute poster path) only when asked for.
  */
 export function blendItemLine(movie: Pick<CatalogMovie, 'id' | 'title' | 'genres' | 'plot'>, image?: string | null): string {
-  return JSON.stringify({ id: movie.id, title: movie.title, tags: movie.genres, text: `${movie.genres.join(', ')}. ${movie.plot}`.trim(), ...(image ? { image } : {}) });
+  return JSON.stringify({
+    id: movie.id,
+    title: movie.title,
+    tags: movie.genres,
+    text: `${movie.genres.join(', ')}. ${movie.plot}`.trim(),
+    ...(image ? { image } : {}),
+  });
 }

@@ -7,31 +7,45 @@ import { readFileSync } from 'node:fs';
 import { test, expect, uniqueDb } from '../fixtures';
 import { recordFaults } from './fault-log';
 
-interface Golden { history: string[]; relative: Array<{ itemId: string; score: number }> }
+interface Golden {
+  history: string[];
+  relative: Array<{ itemId: string; score: number }>;
+}
 const golden = JSON.parse(readFileSync(new URL('../harness/public/models/tiny-sasrec/golden.json', import.meta.url), 'utf8')) as Golden;
 const items = golden.relative.map(({ itemId }) => ({ id: itemId, meta: { title: `Movie ${itemId.slice(1)}` } }));
 
-test('strict CSP without unsafe-eval or wasm-unsafe-eval: the library starts, loads a model and recommends', async ({ page, backends, expectedBackend }, testInfo) => {
+test('strict CSP without unsafe-eval or wasm-unsafe-eval: the library starts, loads a model and recommends', async ({
+  page,
+  backends,
+  expectedBackend,
+}, testInfo) => {
   const violations: string[] = [];
-  page.on('console', (msg) => { if (/Content.Security.Policy|Refused to/i.test(msg.text())) violations.push(msg.text()); });
+  page.on('console', (msg) => {
+    if (/Content.Security.Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
+  });
   const workerPolicies: string[] = [];
-  page.on('response', (response) => { if (/engine\.worker/.test(response.url())) workerPolicies.push(response.headers()['content-security-policy'] ?? ''); });
+  page.on('response', (response) => {
+    if (/engine\.worker/.test(response.url())) workerPolicies.push(response.headers()['content-security-policy'] ?? '');
+  });
   const response = await page.goto('/csp.html');
   const policy = response!.headers()['content-security-policy'] ?? '';
   expect(policy).toContain("script-src 'self'");
   expect(policy).not.toMatch(/unsafe-eval|unsafe-inline/);
   await expect(page.locator('#status')).toHaveText('ready');
-  const out = await page.evaluate(async ({ backends, dbName, items, history }) => {
-    const seen: string[] = [];
-    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
-    const r = await window.tastebud.createRecommender({ backends, dbName, models: { sequence: '/models/tiny-sasrec/manifest.json' } });
-    await r.upsertItems(items);
-    await r.track(history.map((itemId, i) => ({ itemId, type: 'view' as const, at: 1000 + i })));
-    const recs = await r.recommend({ k: 100 });
-    const info = await r.info();
-    await r.dispose();
-    return { recs, info, seen };
-  }, { backends, dbName: uniqueDb(testInfo.title), items, history: golden.history });
+  const out = await page.evaluate(
+    async ({ backends, dbName, items, history }) => {
+      const seen: string[] = [];
+      document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+      const r = await window.tastebud.createRecommender({ backends, dbName, models: { sequence: '/models/tiny-sasrec/manifest.json' } });
+      await r.upsertItems(items);
+      await r.track(history.map((itemId, i) => ({ itemId, type: 'view' as const, at: 1000 + i })));
+      const recs = await r.recommend({ k: 100 });
+      const info = await r.info();
+      await r.dispose();
+      return { recs, info, seen };
+    },
+    { backends, dbName: uniqueDb(testInfo.title), items, history: golden.history },
+  );
   expect(workerPolicies.length).toBeGreaterThan(0);
   for (const p of workerPolicies) expect(p).toBe(policy);
   expect(out.info.backend).toBe(expectedBackend);

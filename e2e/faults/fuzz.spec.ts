@@ -15,10 +15,40 @@ const ids = fc.constantFrom('alien', 'aliens', 'up', 'coco', 'heat', 'unknown-it
 const eventType = fc.constantFrom('view', 'click', 'like', 'dislike', 'rate', 'purchase', 'skip', 'love', '');
 const number = fc.oneof(fc.integer({ min: -5, max: 2_000 }), fc.double(), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0));
 const wild = fc.anything({ maxDepth: 2, maxKeys: 4 });
-const event = fc.record({ itemId: fc.oneof(ids, wild), type: fc.oneof(eventType, wild), value: fc.option(number, { nil: undefined }), at: fc.option(number, { nil: undefined }) }, { requiredKeys: ['itemId', 'type'] });
-const item = fc.record({ id: fc.oneof(ids, wild), text: fc.option(fc.string({ maxLength: 60 }), { nil: undefined }), tags: fc.option(fc.array(fc.oneof(fc.string({ maxLength: 8 }), wild), { maxLength: 3 }), { nil: undefined }), meta: fc.option(fc.oneof(fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.string(), number)), wild), { nil: undefined }) }, { requiredKeys: ['id'] });
-const options = fc.record({ k: fc.option(number, { nil: undefined }), diversity: fc.option(number, { nil: undefined }), novelty: fc.option(number, { nil: undefined }), exclude: fc.option(fc.array(ids, { maxLength: 3 }), { nil: undefined }), tags: fc.option(fc.oneof(fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 }), wild), { nil: undefined }), limit: fc.option(number, { nil: undefined }), excludeSeen: fc.option(fc.oneof(fc.boolean(), wild), { nil: undefined }) });
-const exportFile = fc.record({ format: fc.oneof(fc.constant('tastebud-export'), wild), version: fc.oneof(fc.constant(1), number), userId: fc.oneof(fc.constant('default'), ids), exportedAt: number, events: fc.oneof(fc.array(event, { maxLength: 5 }), wild) });
+const event = fc.record(
+  {
+    itemId: fc.oneof(ids, wild),
+    type: fc.oneof(eventType, wild),
+    value: fc.option(number, { nil: undefined }),
+    at: fc.option(number, { nil: undefined }),
+  },
+  { requiredKeys: ['itemId', 'type'] },
+);
+const item = fc.record(
+  {
+    id: fc.oneof(ids, wild),
+    text: fc.option(fc.string({ maxLength: 60 }), { nil: undefined }),
+    tags: fc.option(fc.array(fc.oneof(fc.string({ maxLength: 8 }), wild), { maxLength: 3 }), { nil: undefined }),
+    meta: fc.option(fc.oneof(fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.string(), number)), wild), { nil: undefined }),
+  },
+  { requiredKeys: ['id'] },
+);
+const options = fc.record({
+  k: fc.option(number, { nil: undefined }),
+  diversity: fc.option(number, { nil: undefined }),
+  novelty: fc.option(number, { nil: undefined }),
+  exclude: fc.option(fc.array(ids, { maxLength: 3 }), { nil: undefined }),
+  tags: fc.option(fc.oneof(fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 }), wild), { nil: undefined }),
+  limit: fc.option(number, { nil: undefined }),
+  excludeSeen: fc.option(fc.oneof(fc.boolean(), wild), { nil: undefined }),
+});
+const exportFile = fc.record({
+  format: fc.oneof(fc.constant('tastebud-export'), wild),
+  version: fc.oneof(fc.constant(1), number),
+  userId: fc.oneof(fc.constant('default'), ids),
+  exportedAt: number,
+  events: fc.oneof(fc.array(event, { maxLength: 5 }), wild),
+});
 
 type Command = { method: string; args: readonly unknown[] };
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -29,55 +59,78 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ method: fc.constant('similar'), args: fc.tuple(fc.oneof(ids, wild), fc.oneof(options, wild)) }),
   fc.record({ method: fc.constant('search'), args: fc.tuple(fc.oneof(fc.string({ maxLength: 20 }), wild)) }),
   fc.record({ method: fc.constant('history'), args: fc.tuple(fc.oneof(options, wild)) }),
-  fc.record({ method: fc.constant('importData'), args: fc.tuple(exportFile, fc.oneof(fc.record({ mode: fc.constantFrom('merge', 'replace', 'wipe') }), wild)) }),
+  fc.record({
+    method: fc.constant('importData'),
+    args: fc.tuple(exportFile, fc.oneof(fc.record({ mode: fc.constantFrom('merge', 'replace', 'wipe') }), wild)),
+  }),
   fc.record({ method: fc.constant('exportData'), args: fc.constant([]) }),
   fc.record({ method: fc.constant('forget'), args: fc.constant([]) }),
   fc.record({ method: fc.constant('info'), args: fc.constant([]) }),
 );
 
-test('fuzz: random calls reject only with TastebudError, the worker stays alive, event counts stay exact', async ({ harness, backends }, testInfo) => {
+test('fuzz: random calls reject only with TastebudError, the worker stays alive, event counts stay exact', async ({
+  harness,
+  backends,
+}, testInfo) => {
   test.setTimeout(300_000);
-  await harness.evaluate(async ({ backends, dbName, movies }) => {
-    const r = await window.tastebud.createRecommender({ backends, dbName, timeoutMs: 60_000 });
-    await r.upsertItems(movies);
-    (window as unknown as { fuzz: unknown }).fuzz = { r, expectedEvents: 0 };
-  }, { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES });
+  await harness.evaluate(
+    async ({ backends, dbName, movies }) => {
+      const r = await window.tastebud.createRecommender({ backends, dbName, timeoutMs: 60_000 });
+      await r.upsertItems(movies);
+      (window as unknown as { fuzz: unknown }).fuzz = { r, expectedEvents: 0 };
+    },
+    { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES },
+  );
   let calls = 0;
   let rejected = 0;
-  await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), async (commands) => {
-    const out = await harness.evaluate(async (commands) => {
-      const state = (window as unknown as { fuzz: { r: Record<string, (...a: unknown[]) => Promise<unknown>>; expectedEvents: number } }).fuzz;
-      const outcomes: Array<{ method: string; ok: boolean; foreign?: string }> = [];
-      for (const { method, args } of commands) {
-        try {
-          const result = await state.r[method]!(...args) as { stored?: number; imported?: number } | undefined;
-          if (method === 'track') state.expectedEvents += result!.stored!;
-          if (method === 'forget') state.expectedEvents = 0;
-          if (method === 'importData') {
-            const mode = (args[1] as { mode?: string } | undefined)?.mode;
-            state.expectedEvents = mode === 'replace' ? result!.imported! : state.expectedEvents + result!.imported!;
+  await fc.assert(
+    fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), async (commands) => {
+      const out = await harness.evaluate(async (commands) => {
+        const state = (window as unknown as { fuzz: { r: Record<string, (...a: unknown[]) => Promise<unknown>>; expectedEvents: number } })
+          .fuzz;
+        const outcomes: Array<{ method: string; ok: boolean; foreign?: string }> = [];
+        for (const { method, args } of commands) {
+          try {
+            const result = (await state.r[method]!(...args)) as { stored?: number; imported?: number } | undefined;
+            if (method === 'track') state.expectedEvents += result!.stored!;
+            if (method === 'forget') state.expectedEvents = 0;
+            if (method === 'importData') {
+              const mode = (args[1] as { mode?: string } | undefined)?.mode;
+              state.expectedEvents = mode === 'replace' ? result!.imported! : state.expectedEvents + result!.imported!;
+            }
+            outcomes.push({ method, ok: true });
+          } catch (err) {
+            const isTastebud = err instanceof window.tastebud.TastebudError && (err as { code: string }).code !== 'internal';
+            outcomes.push({ method, ok: false, ...(isTastebud ? {} : { foreign: String((err as Error)?.stack ?? err) }) });
           }
-          outcomes.push({ method, ok: true });
-        } catch (err) {
-          const isTastebud = err instanceof window.tastebud.TastebudError && (err as { code: string }).code !== 'internal';
-          outcomes.push({ method, ok: false, ...(isTastebud ? {} : { foreign: String((err as Error)?.stack ?? err) }) });
         }
-      }
-      const info = await state.r.info!() as { counts: { userEvents: number }; workerRestarts: number };
-      const history = await state.r.history!({ limit: 100_000 }) as unknown[];
-      const polluted = Object.keys(Object.prototype).length > 0;
-      return { outcomes, userEvents: info.counts.userEvents, expected: state.expectedEvents, history: history.length, restarts: info.workerRestarts, workers: window.workers.length, polluted };
-    }, commands);
-    calls += out.outcomes.length;
-    rejected += out.outcomes.filter((o) => !o.ok).length;
-    expect(out.outcomes.filter((o) => o.foreign)).toEqual([]);
-    expect(out.restarts).toBe(0);
-    expect(out.workers).toBe(1);
-    expect(out.polluted).toBe(false);
-    expect(out.userEvents).toBe(out.expected);
-    expect(out.history).toBe(out.expected);
-  }), { seed: SEED, numRuns: RUNS, endOnFailure: true });
-  await harness.evaluate(async () => { await (window as unknown as { fuzz: { r: { dispose(): Promise<void> } } }).fuzz.r.dispose(); });
+        const info = (await state.r.info!()) as { counts: { userEvents: number }; workerRestarts: number };
+        const history = (await state.r.history!({ limit: 100_000 })) as unknown[];
+        const polluted = Object.keys(Object.prototype).length > 0;
+        return {
+          outcomes,
+          userEvents: info.counts.userEvents,
+          expected: state.expectedEvents,
+          history: history.length,
+          restarts: info.workerRestarts,
+          workers: window.workers.length,
+          polluted,
+        };
+      }, commands);
+      calls += out.outcomes.length;
+      rejected += out.outcomes.filter((o) => !o.ok).length;
+      expect(out.outcomes.filter((o) => o.foreign)).toEqual([]);
+      expect(out.restarts).toBe(0);
+      expect(out.workers).toBe(1);
+      expect(out.polluted).toBe(false);
+      expect(out.userEvents).toBe(out.expected);
+      expect(out.history).toBe(out.expected);
+    }),
+    { seed: SEED, numRuns: RUNS, endOnFailure: true },
+  );
+  await harness.evaluate(async () => {
+    await (window as unknown as { fuzz: { r: { dispose(): Promise<void> } } }).fuzz.r.dispose();
+  });
   testInfo.annotations.push({ type: 'fuzz', description: `seed ${SEED}, ${RUNS} runs, ${calls} calls, ${rejected} rejected` });
   recordFaults(testInfo, calls);
 });

@@ -6,66 +6,93 @@
 import { test, expect, uniqueDb, MOVIES } from '../fixtures';
 import { recordFaults } from './fault-log';
 
-test('hostile input: rejected with the field named, nothing written, no prototype pollution, worker alive', async ({ harness, backends }, testInfo) => {
+test('hostile input: rejected with the field named, nothing written, no prototype pollution, worker alive', async ({
+  harness,
+  backends,
+}, testInfo) => {
   test.setTimeout(180_000);
-  const out = await harness.evaluate(async ({ backends, dbName, movies }) => {
-    const { createRecommender, TastebudError } = window.tastebud;
-    window.faultAgent = { startup: [] };
-    const r = await createRecommender({ backends, dbName, timeoutMs: 60_000 });
-    await r.upsertItems(movies);
-    await r.track([{ itemId: 'alien', type: 'like', at: 1 }]);
-    const tenMb = 'x'.repeat(10 * 1024 * 1024);
-    const goodEvents = Array.from({ length: 999 }, (_, i) => ({ itemId: `ok-${i}`, type: 'view', at: 10 + i }));
-    const exportOf = (events: unknown[]): never => ({ format: 'tastebud-export', version: 1, userId: 'default', exportedAt: 0, events }) as never;
-    // JSON.parse makes real own `__proto__` keys, as a file from an attacker would.
-    const protoImport = JSON.parse('{"format":"tastebud-export","version":1,"userId":"default","exportedAt":0,"__proto__":{"polluted":1},"events":[{"itemId":"p","type":"like","at":5,"__proto__":{"polluted":2},"constructor":{"prototype":{"polluted":3}}}]}');
-    const attempts: Record<string, () => Promise<unknown>> = {
-      'meta __proto__': () => r.upsertItems([{ id: 'evil', meta: JSON.parse('{"__proto__":{"polluted":4}}') }]),
-      'meta constructor': () => r.upsertItems([{ id: 'evil', meta: JSON.parse('{"a":{"constructor":{"prototype":{"polluted":5}}}}') }]),
-      'wrong type itemId': () => r.track({ itemId: 42 as unknown as string, type: 'like' }),
-      'wrong type events': () => r.track('alien' as never),
-      'NaN value': () => r.track({ itemId: 'alien', type: 'rate', value: Number.NaN }),
-      'Infinity at': () => r.track({ itemId: 'alien', type: 'view', at: Number.POSITIVE_INFINITY }),
-      'Infinity k': () => r.recommend({ k: Number.POSITIVE_INFINITY }),
-      '10 MB text': () => r.upsertItems([{ id: 'big', text: tenMb }]),
-      '10 MB id': () => r.track({ itemId: tenMb, type: 'view' }),
-      '10 MB query': () => r.search(tenMb),
-      '10 MB meta': () => r.upsertItems([{ id: 'big', meta: { blob: tenMb } }]),
-      'control char id NUL': () => r.track({ itemId: 'a\u0000b', type: 'view' }),
-      'control char id newline': () => r.upsertItems([{ id: 'line\nbreak' }]),
-      'control char id U+2028': () => r.similar('x\u2028y'),
-      '1M + 1 events import': () => r.importData(exportOf(Array.from({ length: 1_000_001 }, (_, i) => ({ itemId: `e${i}`, type: 'view', at: i })))),
-      '100k + 1 events track': () => r.track(Array.from({ length: 100_001 }, (_, i) => ({ itemId: `e${i}`, type: 'view' as const }))),
-      'import with one bad event last': () => r.importData(exportOf([...goodEvents, { itemId: 'bad', type: 'view', at: -5 }])),
-      'import wrong event type': () => r.importData(exportOf([{ itemId: 'x', type: 'hack', at: 1 }])),
-      'huge text (100,001 chars)': () => r.upsertItems([{ id: 'long', text: 'y'.repeat(100_001) }]),
-    };
-    const results: Record<string, { isClass: boolean; code: string; field?: string; ms: number } | 'resolved'> = {};
-    for (const [name, attempt] of Object.entries(attempts)) {
-      const started = performance.now();
-      try { await attempt(); results[name] = 'resolved'; } catch (err) {
-        const e = err as InstanceType<typeof TastebudError>;
-        results[name] = { isClass: err instanceof TastebudError, code: e.code, ...(e.field ? { field: e.field } : {}), ms: Math.round(performance.now() - started) };
+  const out = await harness.evaluate(
+    async ({ backends, dbName, movies }) => {
+      const { createRecommender, TastebudError } = window.tastebud;
+      window.faultAgent = { startup: [] };
+      const r = await createRecommender({ backends, dbName, timeoutMs: 60_000 });
+      await r.upsertItems(movies);
+      await r.track([{ itemId: 'alien', type: 'like', at: 1 }]);
+      const tenMb = 'x'.repeat(10 * 1024 * 1024);
+      const goodEvents = Array.from({ length: 999 }, (_, i) => ({ itemId: `ok-${i}`, type: 'view', at: 10 + i }));
+      const exportOf = (events: unknown[]): never =>
+        ({ format: 'tastebud-export', version: 1, userId: 'default', exportedAt: 0, events }) as never;
+      // JSON.parse makes real own `__proto__` keys, as a file from an attacker would.
+      const protoImport = JSON.parse(
+        '{"format":"tastebud-export","version":1,"userId":"default","exportedAt":0,"__proto__":{"polluted":1},"events":[{"itemId":"p","type":"like","at":5,"__proto__":{"polluted":2},"constructor":{"prototype":{"polluted":3}}}]}',
+      );
+      const attempts: Record<string, () => Promise<unknown>> = {
+        'meta __proto__': () => r.upsertItems([{ id: 'evil', meta: JSON.parse('{"__proto__":{"polluted":4}}') }]),
+        'meta constructor': () => r.upsertItems([{ id: 'evil', meta: JSON.parse('{"a":{"constructor":{"prototype":{"polluted":5}}}}') }]),
+        'wrong type itemId': () => r.track({ itemId: 42 as unknown as string, type: 'like' }),
+        'wrong type events': () => r.track('alien' as never),
+        'NaN value': () => r.track({ itemId: 'alien', type: 'rate', value: Number.NaN }),
+        'Infinity at': () => r.track({ itemId: 'alien', type: 'view', at: Number.POSITIVE_INFINITY }),
+        'Infinity k': () => r.recommend({ k: Number.POSITIVE_INFINITY }),
+        '10 MB text': () => r.upsertItems([{ id: 'big', text: tenMb }]),
+        '10 MB id': () => r.track({ itemId: tenMb, type: 'view' }),
+        '10 MB query': () => r.search(tenMb),
+        '10 MB meta': () => r.upsertItems([{ id: 'big', meta: { blob: tenMb } }]),
+        'control char id NUL': () => r.track({ itemId: 'a\u0000b', type: 'view' }),
+        'control char id newline': () => r.upsertItems([{ id: 'line\nbreak' }]),
+        'control char id U+2028': () => r.similar('x\u2028y'),
+        '1M + 1 events import': () =>
+          r.importData(exportOf(Array.from({ length: 1_000_001 }, (_, i) => ({ itemId: `e${i}`, type: 'view', at: i })))),
+        '100k + 1 events track': () => r.track(Array.from({ length: 100_001 }, (_, i) => ({ itemId: `e${i}`, type: 'view' as const }))),
+        'import with one bad event last': () => r.importData(exportOf([...goodEvents, { itemId: 'bad', type: 'view', at: -5 }])),
+        'import wrong event type': () => r.importData(exportOf([{ itemId: 'x', type: 'hack', at: 1 }])),
+        'huge text (100,001 chars)': () => r.upsertItems([{ id: 'long', text: 'y'.repeat(100_001) }]),
+      };
+      const results: Record<string, { isClass: boolean; code: string; field?: string; ms: number } | 'resolved'> = {};
+      for (const [name, attempt] of Object.entries(attempts)) {
+        const started = performance.now();
+        try {
+          await attempt();
+          results[name] = 'resolved';
+        } catch (err) {
+          const e = err as InstanceType<typeof TastebudError>;
+          results[name] = {
+            isClass: err instanceof TastebudError,
+            code: e.code,
+            ...(e.field ? { field: e.field } : {}),
+            ms: Math.round(performance.now() - started),
+          };
+        }
       }
-    }
-    // Accepted but harmless: unknown keys (including __proto__) in an import are dropped, not followed.
-    const protoResult = await r.importData(protoImport);
-    // Big but within limits: stored; broken images are reported per item, never fatal.
-    const upsert = await r.upsertItems([
-      { id: 'long-ok', text: 'z'.repeat(100_000) },
-      { id: 'no-image', image: '/nope.png' },
-      { id: 'js-image', image: 'javascript:alert(1)' },
-      { id: 'garbage-blob', image: new Blob([new Uint8Array([1, 2, 3])], { type: 'image/png' }) },
-    ]);
-    const history = await r.history({ limit: 10_000 });
-    const info = await r.info();
-    const worker = await window.injectFault('probe');
-    const recs = await r.recommend({ k: 3 });
-    await r.dispose();
-    const pagePolluted = Object.keys(Object.prototype).length > 0 || ({} as Record<string, unknown>).polluted !== undefined;
-    return { results, protoResult, upsert, history: history.map((e) => e.itemId), info, workerPolluted: worker.polluted, pagePolluted, recs: recs.length };
-  }, { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES });
-  const field = (name: string) => out.results[name] === 'resolved' ? 'resolved' : (out.results[name] as { field?: string }).field;
+      // Accepted but harmless: unknown keys (including __proto__) in an import are dropped, not followed.
+      const protoResult = await r.importData(protoImport);
+      // Big but within limits: stored; broken images are reported per item, never fatal.
+      const upsert = await r.upsertItems([
+        { id: 'long-ok', text: 'z'.repeat(100_000) },
+        { id: 'no-image', image: '/nope.png' },
+        { id: 'js-image', image: 'javascript:alert(1)' },
+        { id: 'garbage-blob', image: new Blob([new Uint8Array([1, 2, 3])], { type: 'image/png' }) },
+      ]);
+      const history = await r.history({ limit: 10_000 });
+      const info = await r.info();
+      const worker = await window.injectFault('probe');
+      const recs = await r.recommend({ k: 3 });
+      await r.dispose();
+      const pagePolluted = Object.keys(Object.prototype).length > 0 || ({} as Record<string, unknown>).polluted !== undefined;
+      return {
+        results,
+        protoResult,
+        upsert,
+        history: history.map((e) => e.itemId),
+        info,
+        workerPolluted: worker.polluted,
+        pagePolluted,
+        recs: recs.length,
+      };
+    },
+    { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES },
+  );
+  const field = (name: string) => (out.results[name] === 'resolved' ? 'resolved' : (out.results[name] as { field?: string }).field);
   for (const [name, result] of Object.entries(out.results)) {
     expect(result, name).not.toBe('resolved');
     expect(result, name).toMatchObject({ isClass: true, code: 'invalid-argument' });

@@ -8,10 +8,17 @@ import type { Page, Route } from '@playwright/test';
 import { test, expect, uniqueDb } from '../fixtures';
 import { recordFaults } from './fault-log';
 
-interface Golden { history: string[]; relative: Array<{ itemId: string; score: number }> }
+interface Golden {
+  history: string[];
+  relative: Array<{ itemId: string; score: number }>;
+}
 const DIR = new URL('../harness/public/models/tiny-sasrec/', import.meta.url);
 const golden = JSON.parse(readFileSync(new URL('golden.json', DIR), 'utf8')) as Golden;
-const manifest = JSON.parse(readFileSync(new URL('manifest.json', DIR), 'utf8')) as { version: string; formatVersion: number; files: Array<{ path: string }> };
+const manifest = JSON.parse(readFileSync(new URL('manifest.json', DIR), 'utf8')) as {
+  version: string;
+  formatVersion: number;
+  files: Array<{ path: string }>;
+};
 const weightsPath = manifest.files.find((f) => f.path.endsWith('.bin'))!.path;
 const weights = readFileSync(new URL(weightsPath, DIR));
 const items = golden.relative.map(({ itemId }) => ({ id: itemId, meta: { title: `Movie ${itemId.slice(1)}` } }));
@@ -21,38 +28,53 @@ const MODEL = '/models/tiny-sasrec/manifest.json';
 const BROKEN: Record<string, { code: string; message: RegExp; route: (route: Route) => Promise<void> }> = {
   // An update whose weights file was cut short in transit.
   'truncated weights': {
-    code: 'model-integrity', message: /truncated/,
+    code: 'model-integrity',
+    message: /truncated/,
     route: async (route) => {
       const url = route.request().url();
       if (url.endsWith('manifest.json')) return route.fulfill({ json: { ...manifest, version: `${manifest.version}-update` } });
-      if (url.endsWith(weightsPath)) return route.fulfill({ body: weights.subarray(0, Math.floor(weights.length / 2)), contentType: 'application/octet-stream' });
+      if (url.endsWith(weightsPath))
+        return route.fulfill({ body: weights.subarray(0, Math.floor(weights.length / 2)), contentType: 'application/octet-stream' });
       return route.continue();
     },
   },
   'newer manifest format': {
-    code: 'unsupported', message: /format 99 is newer/,
-    route: async (route) => (route.request().url().endsWith('manifest.json') ? route.fulfill({ json: { ...manifest, formatVersion: 99 } }) : route.continue()),
+    code: 'unsupported',
+    message: /format 99 is newer/,
+    route: async (route) =>
+      route.request().url().endsWith('manifest.json') ? route.fulfill({ json: { ...manifest, formatVersion: 99 } }) : route.continue(),
   },
   '404': {
-    code: 'model-load', message: /HTTP 404/,
+    code: 'model-load',
+    message: /HTTP 404/,
     route: async (route) => route.fulfill({ status: 404, body: 'not found' }),
   },
 };
 
 function run(page: Page, dbName: string, backends: string[]) {
-  return page.evaluate(async ({ backends, dbName, items, history, model }) => {
-    const r = await window.tastebud.createRecommender({ backends: backends as Array<'cpu'>, dbName, models: { sequence: model, popularity: { m1: 5 } } });
-    await r.upsertItems(items);
-    if ((await r.history()).length === 0) await r.track(history.map((itemId, i) => ({ itemId, type: 'view' as const, at: 1000 + i })));
-    const recs = await r.recommend({ k: 5 });
-    const info = await r.info();
-    await r.dispose();
-    return { recs, model: info.models.find((m) => m.kind === 'sequence')!, events: info.counts.userEvents };
-  }, { backends, dbName, items, history: golden.history, model: MODEL });
+  return page.evaluate(
+    async ({ backends, dbName, items, history, model }) => {
+      const r = await window.tastebud.createRecommender({
+        backends: backends as Array<'cpu'>,
+        dbName,
+        models: { sequence: model, popularity: { m1: 5 } },
+      });
+      await r.upsertItems(items);
+      if ((await r.history()).length === 0) await r.track(history.map((itemId, i) => ({ itemId, type: 'view' as const, at: 1000 + i })));
+      const recs = await r.recommend({ k: 5 });
+      const info = await r.info();
+      await r.dispose();
+      return { recs, model: info.models.find((m) => m.kind === 'sequence')!, events: info.counts.userEvents };
+    },
+    { backends, dbName, items, history: golden.history, model: MODEL },
+  );
 }
 
 for (const [name, broken] of Object.entries(BROKEN)) {
-  test(`model ${name}: typed error ${broken.code} without a cache, the cached model keeps serving with one`, async ({ harness, backends }, testInfo) => {
+  test(`model ${name}: typed error ${broken.code} without a cache, the cached model keeps serving with one`, async ({
+    harness,
+    backends,
+  }, testInfo) => {
     // No cached copy: the model is reported as failed with a typed code, ranking falls back to popularity.
     await harness.route('**/models/tiny-sasrec/**', broken.route);
     const cold = await run(harness, uniqueDb(`${testInfo.title}-cold`), backends);

@@ -7,31 +7,57 @@
 import { test, expect, uniqueDb, MOVIES, COOCCURRENCE } from '../fixtures';
 import { recordFaults } from './fault-log';
 
-test('two live tabs: exact counts under concurrent track(), each sees the other at once, versionchange is silent', async ({ harness, backends }, testInfo) => {
+test('two live tabs: exact counts under concurrent track(), each sees the other at once, versionchange is silent', async ({
+  harness,
+  backends,
+}, testInfo) => {
   const dbName = uniqueDb(testInfo.title);
   const tabB = await harness.context().newPage();
   const errorsB: string[] = [];
   tabB.on('pageerror', (err) => errorsB.push(err.message));
   await tabB.goto('/');
   await expect(tabB.locator('#status')).toHaveText('ready');
-  const open = (page: typeof harness) => page.evaluate(async ({ backends, dbName, cooccurrence }) => {
-    (window as unknown as { rec: unknown }).rec = await window.tastebud.createRecommender({ backends, dbName, models: { cooccurrence } });
-  }, { backends, dbName, cooccurrence: COOCCURRENCE });
+  const open = (page: typeof harness) =>
+    page.evaluate(
+      async ({ backends, dbName, cooccurrence }) => {
+        (window as unknown as { rec: unknown }).rec = await window.tastebud.createRecommender({
+          backends,
+          dbName,
+          models: { cooccurrence },
+        });
+      },
+      { backends, dbName, cooccurrence: COOCCURRENCE },
+    );
   await Promise.all([open(harness), open(tabB)]);
   type Rec = Awaited<ReturnType<typeof window.tastebud.createRecommender>>;
-  const burst = (page: typeof harness, tab: string) => page.evaluate(async (tab) => {
-    const rec = (window as unknown as { rec: Rec }).rec;
-    const calls = [];
-    for (let i = 0; i < 100; i++) calls.push(rec.track(i % 10 ? { itemId: `${tab}-${i}`, type: 'view' } : [{ itemId: `${tab}-${i}`, type: 'view' }, { itemId: `${tab}-${i}b`, type: 'click' }]));
-    return (await Promise.all(calls)).reduce((sum, r) => sum + r.stored, 0);
-  }, tab);
+  const burst = (page: typeof harness, tab: string) =>
+    page.evaluate(async (tab) => {
+      const rec = (window as unknown as { rec: Rec }).rec;
+      const calls = [];
+      for (let i = 0; i < 100; i++)
+        calls.push(
+          rec.track(
+            i % 10
+              ? { itemId: `${tab}-${i}`, type: 'view' }
+              : [
+                  { itemId: `${tab}-${i}`, type: 'view' },
+                  { itemId: `${tab}-${i}b`, type: 'click' },
+                ],
+          ),
+        );
+      return (await Promise.all(calls)).reduce((sum, r) => sum + r.stored, 0);
+    }, tab);
   const [storedA, storedB] = await Promise.all([burst(harness, 'a'), burst(tabB, 'b')]);
   const counted = await tabB.evaluate(async () => {
     const rec = (window as unknown as { rec: Rec }).rec;
     const history = await rec.history({ limit: 1000 });
     // Builds tab B's in-memory catalog (empty) now, so the next step proves it is invalidated across tabs.
     const before = await rec.recommend({ k: 1 });
-    return { userEvents: (await rec.info()).counts.userEvents, distinct: new Set(history.map((e) => e.itemId)).size, before: before.length };
+    return {
+      userEvents: (await rec.info()).counts.userEvents,
+      distinct: new Set(history.map((e) => e.itemId)).size,
+      before: before.length,
+    };
   });
 
   // Tab A adds the catalog and a like; tab B's live recommender sees both without reloading.
@@ -57,7 +83,10 @@ test('two live tabs: exact counts under concurrent track(), each sees the other 
     await new Promise<void>((resolve, reject) => {
       const req = indexedDB.open(dbName, 50);
       req.onupgradeneeded = () => req.result.createObjectStore('newer-feature');
-      req.onsuccess = () => { req.result.close(); resolve(); };
+      req.onsuccess = () => {
+        req.result.close();
+        resolve();
+      };
       req.onerror = () => reject(req.error);
       req.onblocked = () => reject(new Error('blocked'));
     });

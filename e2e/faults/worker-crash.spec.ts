@@ -2,34 +2,55 @@
 import { test, expect, uniqueDb, MOVIES } from '../fixtures';
 import { recordFaults } from './fault-log';
 
-const ACKED = [{ itemId: 'alien', type: 'like' as const, at: 1 }, { itemId: 'up', type: 'like' as const, at: 2 }];
+const ACKED = [
+  { itemId: 'alien', type: 'like' as const, at: 1 },
+  { itemId: 'up', type: 'like' as const, at: 2 },
+];
 
 for (const fault of ['throw', 'oom', 'terminate'] as const) {
-  test(`worker dies mid-call (${fault}): pending calls reject worker-crashed, a fresh worker serves the next call, no acknowledged event lost`, async ({ harness, backends }, testInfo) => {
-    const out = await harness.evaluate(async ({ backends, dbName, movies, acked, fault }) => {
-      window.faultAgent = { startup: [] };
-      const r = await window.tastebud.createRecommender({ backends, dbName, timeoutMs: 60_000 });
-      await r.upsertItems(movies);
-      await r.track(acked);
-      // A long call in flight when the worker dies.
-      const events = Array.from({ length: 150_000 }, (_, i) => ({ itemId: `bulk-${i}`, type: 'view' as const, at: 10 + i }));
-      const started = performance.now();
-      const pending = [
-        r.importData({ format: 'tastebud-export', version: 1, userId: 'default', exportedAt: 0, events }),
-        r.recommend({ k: 3 }),
-        r.history({ limit: 10 }),
-      ].map((p) => p.then(() => 'resolved', (err: { code?: string }) => err.code ?? String(err)));
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      if (fault === 'terminate') window.workers.at(-1)!.terminate();
-      else await window.injectFault(fault);
-      const outcomes = await Promise.all(pending);
-      const rejectMs = performance.now() - started;
-      const recs = await r.recommend({ k: 3 });
-      const history = await r.history({ limit: 100 });
-      const info = await r.info();
-      await r.dispose();
-      return { outcomes, rejectMs, recs: recs.length, history: history.map((e) => e.itemId), userEvents: info.counts.userEvents, restarts: info.workerRestarts };
-    }, { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES, acked: ACKED, fault });
+  test(`worker dies mid-call (${fault}): pending calls reject worker-crashed, a fresh worker serves the next call, no acknowledged event lost`, async ({
+    harness,
+    backends,
+  }, testInfo) => {
+    const out = await harness.evaluate(
+      async ({ backends, dbName, movies, acked, fault }) => {
+        window.faultAgent = { startup: [] };
+        const r = await window.tastebud.createRecommender({ backends, dbName, timeoutMs: 60_000 });
+        await r.upsertItems(movies);
+        await r.track(acked);
+        // A long call in flight when the worker dies.
+        const events = Array.from({ length: 150_000 }, (_, i) => ({ itemId: `bulk-${i}`, type: 'view' as const, at: 10 + i }));
+        const started = performance.now();
+        const pending = [
+          r.importData({ format: 'tastebud-export', version: 1, userId: 'default', exportedAt: 0, events }),
+          r.recommend({ k: 3 }),
+          r.history({ limit: 10 }),
+        ].map((p) =>
+          p.then(
+            () => 'resolved',
+            (err: { code?: string }) => err.code ?? String(err),
+          ),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        if (fault === 'terminate') window.workers.at(-1)!.terminate();
+        else await window.injectFault(fault);
+        const outcomes = await Promise.all(pending);
+        const rejectMs = performance.now() - started;
+        const recs = await r.recommend({ k: 3 });
+        const history = await r.history({ limit: 100 });
+        const info = await r.info();
+        await r.dispose();
+        return {
+          outcomes,
+          rejectMs,
+          recs: recs.length,
+          history: history.map((e) => e.itemId),
+          userEvents: info.counts.userEvents,
+          restarts: info.workerRestarts,
+        };
+      },
+      { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES, acked: ACKED, fault },
+    );
     // A call may have finished just before the crash; none may hang or fail any other way.
     for (const outcome of out.outcomes) expect(['worker-crashed', 'resolved']).toContain(outcome);
     expect(out.outcomes[0]).toBe('worker-crashed');
@@ -44,27 +65,40 @@ for (const fault of ['throw', 'oom', 'terminate'] as const) {
   });
 }
 
-test('a frozen worker: the call times out, the ping fails, other pending calls reject worker-crashed, the next call works', async ({ harness, backends, expectedBackend }, testInfo) => {
+test('a frozen worker: the call times out, the ping fails, other pending calls reject worker-crashed, the next call works', async ({
+  harness,
+  backends,
+  expectedBackend,
+}, testInfo) => {
   // Long enough for a cold start on emulated WebGPU, which takes ~15 s on the CI machine.
   const timeoutMs = expectedBackend === 'webgpu' ? 40_000 : 15_000;
-  const out = await harness.evaluate(async ({ backends, dbName, movies, acked, timeoutMs }) => {
-    window.faultAgent = { startup: [] };
-    const r = await window.tastebud.createRecommender({ backends, dbName, timeoutMs });
-    await r.upsertItems(movies);
-    await r.track(acked);
-    await window.injectFault('hang');
-    const started = performance.now();
-    const first = await r.recommend({ k: 3 }).then(() => 'resolved', (err: { code: string }) => err.code);
-    const firstMs = performance.now() - started;
-    // Issued after the timeout, while the ping decides: rejected as soon as the worker is declared dead.
-    const secondStarted = performance.now();
-    const second = await r.history().then(() => 'resolved', (err: { code: string }) => err.code);
-    const secondMs = performance.now() - secondStarted;
-    const history = await r.history();
-    const info = await r.info();
-    await r.dispose();
-    return { first, firstMs, second, secondMs, history: history.map((e) => e.itemId), restarts: info.workerRestarts };
-  }, { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES, acked: ACKED, timeoutMs });
+  const out = await harness.evaluate(
+    async ({ backends, dbName, movies, acked, timeoutMs }) => {
+      window.faultAgent = { startup: [] };
+      const r = await window.tastebud.createRecommender({ backends, dbName, timeoutMs });
+      await r.upsertItems(movies);
+      await r.track(acked);
+      await window.injectFault('hang');
+      const started = performance.now();
+      const first = await r.recommend({ k: 3 }).then(
+        () => 'resolved',
+        (err: { code: string }) => err.code,
+      );
+      const firstMs = performance.now() - started;
+      // Issued after the timeout, while the ping decides: rejected as soon as the worker is declared dead.
+      const secondStarted = performance.now();
+      const second = await r.history().then(
+        () => 'resolved',
+        (err: { code: string }) => err.code,
+      );
+      const secondMs = performance.now() - secondStarted;
+      const history = await r.history();
+      const info = await r.info();
+      await r.dispose();
+      return { first, firstMs, second, secondMs, history: history.map((e) => e.itemId), restarts: info.workerRestarts };
+    },
+    { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES, acked: ACKED, timeoutMs },
+  );
   expect(out.first).toBe('timeout');
   expect(out.firstMs).toBeLessThan(timeoutMs + 3_000);
   expect(out.second).toBe('worker-crashed');

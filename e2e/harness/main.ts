@@ -34,10 +34,14 @@ window.Worker = class extends NativeWorker {
     window.workers.push(this);
   }
 };
-window.injectFault = (fault) => new Promise((resolve) => {
-  const channel = new BroadcastChannel('tastebud-faults');
-  channel.onmessage = (event: MessageEvent<FaultReply>) => { channel.close(); resolve(event.data); };
-  channel.postMessage(fault);
-});
+window.injectFault = (fault) =>
+  new Promise((resolve) => {
+    const channel = new BroadcastChannel('tastebud-faults');
+    channel.onmessage = (event: MessageEvent<FaultReply>) => {
+      channel.close();
+      resolve(event.data);
+    };
+    channel.postMessage(fault);
+  });
 window.tastebud = tastebud;
 document.getElementById('status')!.textContent = 'ready';

@@ -14,7 +14,10 @@ async function main() {
   const rec = await createRecommender({ backends, dbName: 'packed-fixture', models: { popularity: { up: 10, coco: 5 } } });
   if (params.get('action') === 'track') {
     await rec.upsertItems(items);
-    await rec.track([{ itemId: 'alien', type: 'like', at: 1 }, { itemId: 'up', type: 'view', at: 2 }]);
+    await rec.track([
+      { itemId: 'alien', type: 'like', at: 1 },
+      { itemId: 'up', type: 'view', at: 2 },
+    ]);
   }
   const out = {
     isErrorClass: typeof TastebudError === 'function',

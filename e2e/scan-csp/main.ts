@@ -5,7 +5,10 @@ import { topK } from '../../workers/ranking/topk';
 const dim = 40;
 const n = 5000;
 // A fixed hash of the index, not a PRNG: enough spread for a top-k.
-const value = (i: number): number => { const x = Math.sin(i * 12.9898 + 78.233) * 43758.5453; return x - Math.floor(x) - 0.5; };
+const value = (i: number): number => {
+  const x = Math.sin(i * 12.9898 + 78.233) * 43758.5453;
+  return x - Math.floor(x) - 0.5;
+};
 const vectors = Float32Array.from({ length: n * dim }, (_, i) => value(i));
 const query = Float32Array.from({ length: dim }, (_, d) => value(n * dim + d));
 const scores = new Float32Array(n);

@@ -41,7 +41,10 @@ export function shardBatch(b: Batch, shards: number): Batch[] {
     let len = 0;
     for (let r = row; r < row + rows; r++) {
       for (let i = 0; i < b.len; i++) {
-        if ((b.ids[r * b.len + i] as number) !== 0 || (b.targets[r * b.len + i] as number) !== 0) { len = Math.max(len, b.len - i); break; }
+        if ((b.ids[r * b.len + i] as number) !== 0 || (b.targets[r * b.len + i] as number) !== 0) {
+          len = Math.max(len, b.len - i);
+          break;
+        }
       }
     }
     len = Math.max(1, len);
@@ -56,7 +59,10 @@ export function shardBatch(b: Batch, shards: number): Batch[] {
       if (b.later) later.set(b.later.ids.subarray(from * k, (from + len) * k), r * len * k);
     }
     out.push({
-      ids, targets, batch: rows, len,
+      ids,
+      targets,
+      batch: rows,
+      len,
       ...(b.later ? { later: { ids: later, weights: b.later.weights } } : {}),
       ...(b.labelSmoothing ? { labelSmoothing: b.labelSmoothing } : {}),
     });

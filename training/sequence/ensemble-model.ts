@@ -5,13 +5,26 @@
  * tunes every member on the same history.
  */
 import type { ModelManifest } from '../../common/model-format/manifest';
-import { combineMemberScores, concatMemberWeights, type EnsembleConfig, ensembleScores, type EnsembleTransitions, importMemberWeights } from '../../common/model-format/ensemble';
+import {
+  combineMemberScores,
+  concatMemberWeights,
+  type EnsembleConfig,
+  ensembleScores,
+  type EnsembleTransitions,
+  importMemberWeights,
+} from '../../common/model-format/ensemble';
 import type { SequenceModel } from './sequence-model';
 
 export class EnsembleModel implements SequenceModel {
   readonly maxLen: number;
 
-  constructor(readonly manifest: ModelManifest, readonly config: EnsembleConfig, readonly itemIds: readonly string[], private readonly members: readonly SequenceModel[], private readonly transitions?: EnsembleTransitions) {
+  constructor(
+    readonly manifest: ModelManifest,
+    readonly config: EnsembleConfig,
+    readonly itemIds: readonly string[],
+    private readonly members: readonly SequenceModel[],
+    private readonly transitions?: EnsembleTransitions,
+  ) {
     this.maxLen = Math.max(...members.map((m) => m.maxLen));
   }
 
@@ -26,7 +39,12 @@ export class EnsembleModel implements SequenceModel {
   }
 
   scoreBatch(histories: readonly Int32Array[]): Float32Array {
-    return ensembleScores(this.members.map((m) => m.scoreBatch(histories)), histories, this.numItems, this.transitions);
+    return ensembleScores(
+      this.members.map((m) => m.scoreBatch(histories)),
+      histories,
+      this.numItems,
+      this.transitions,
+    );
   }
 
   exportWeights(): Uint8Array {

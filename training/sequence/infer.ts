@@ -13,7 +13,12 @@ export interface ScoreBatchResult {
 }
 
 /** Histories: model item ids, oldest first (truncated to the last maxLen). Empty histories get all-zero scores. */
-export function scoreHistories(params: ParamMap, config: SasrecConfig, histories: readonly Int32Array[], wantAttention = false): ScoreBatchResult {
+export function scoreHistories(
+  params: ParamMap,
+  config: SasrecConfig,
+  histories: readonly Int32Array[],
+  wantAttention = false,
+): ScoreBatchResult {
   const B = histories.length;
   const V = config.numItems + 1;
   const len = Math.max(1, ...histories.map((h) => Math.min(h.length, config.maxLen)));
@@ -29,7 +34,9 @@ export function scoreHistories(params: ParamMap, config: SasrecConfig, histories
     const scores = tf.matMul(last, tf.transpose(table));
     return { scores: scores.dataSync() as Float32Array, attention: lastAttention };
   });
-  histories.forEach((h, b) => { if (h.length === 0) out.scores.fill(0, b * V, (b + 1) * V); });
+  histories.forEach((h, b) => {
+    if (h.length === 0) out.scores.fill(0, b * V, (b + 1) * V);
+  });
   const res: ScoreBatchResult = { scores: out.scores, len };
   if (out.attention) res.attention = out.attention;
   return res;

@@ -4,7 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gruForward, gruParamShapes } from '../../workers/models/sequence/gru';
-import { type ForwardOptions, type ForwardResult, type ParamMap, type SequenceArchConfig, sasrecForward, sasrecParamShapes } from '../../workers/models/sequence/sasrec';
+import {
+  type ForwardOptions,
+  type ForwardResult,
+  type ParamMap,
+  type SequenceArchConfig,
+  sasrecForward,
+  sasrecParamShapes,
+} from '../../workers/models/sequence/sasrec';
 
 export type { ForwardOptions, ForwardResult, ParamMap, SequenceArchConfig } from '../../workers/models/sequence/sasrec';
 
@@ -13,7 +20,14 @@ export function paramShapes(c: SequenceArchConfig): Array<[string, number[]]> {
   return c.architecture === 'gru' ? gruParamShapes(c) : sasrecParamShapes(c);
 }
 
-export function forward(params: ParamMap, c: SequenceArchConfig, ids: Int32Array, batch: number, len: number, opts: ForwardOptions): ForwardResult {
+export function forward(
+  params: ParamMap,
+  c: SequenceArchConfig,
+  ids: Int32Array,
+  batch: number,
+  len: number,
+  opts: ForwardOptions,
+): ForwardResult {
   return c.architecture === 'gru' ? gruForward(params, c, ids, batch, len, opts) : sasrecForward(params, c, ids, batch, len, opts);
 }
 
@@ -39,7 +53,10 @@ export function initParams(c: SequenceArchConfig, seed = 42, scheme: InitScheme 
       if (shape.length === 1 || name.endsWith('rel_bias')) return tf.zeros(shape);
       const qkv = scheme === 'torch' && c.architecture === 'sasrec' && QKV_PROJECTION.test(name);
       const limit = Math.sqrt(6 / (qkv ? 4 * c.dim : (shape[0] as number) + (shape[1] as number)));
-      const t = scheme === 'xavier' || qkv ? tf.randomUniform(shape, -limit, limit, 'float32', s++) : tf.randomNormal(shape, 0, 0.02, 'float32', s++);
+      const t =
+        scheme === 'xavier' || qkv
+          ? tf.randomUniform(shape, -limit, limit, 'float32', s++)
+          : tf.randomNormal(shape, 0, 0.02, 'float32', s++);
       if (name !== 'item_emb') return t;
       return tf.concat([tf.zeros([1, c.dim]), t.slice([1, 0], [c.numItems, c.dim])], 0);
     });

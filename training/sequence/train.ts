@@ -76,8 +76,20 @@ export interface TrainOptions {
   weightDecay?: number;
 }
 
-export interface StepInfo { epoch: number; step: number; steps: number; loss: number }
-export interface EpochInfo { epoch: number; loss: number; seconds: number; valid?: number; best: number; bestEpoch: number }
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  steps: number;
+  loss: number;
+}
+export interface EpochInfo {
+  epoch: number;
+  loss: number;
+  seconds: number;
+  valid?: number;
+  best: number;
+  bestEpoch: number;
+}
 
 export interface TrainHooks {
   onStep?(info: StepInfo): void;
@@ -100,7 +112,6 @@ export interface TrainResult {
   history: EpochInfo[];
 }
 
-
 export type { Batch } from './batch';
 
 /** Relative weights of the later targets: laterWeight^j for j = 1..laterTargets (empty when off). */
@@ -111,8 +122,13 @@ export function laterTargetWeights(opts: Pick<TrainOptions, 'laterTargets' | 'la
 
 /** Splits training sequences (oldest first) into batches of (input, next-item) pairs, length-bucketed or shuffled. */
 export function makeBatches(
-  seqs: readonly Int32Array[], maxLen: number, batchSize: number, random: () => number,
-  windows: 'last' | 'random' = 'last', batchOrder: 'length' | 'random' = 'length', laterWeights: Float32Array = new Float32Array(0),
+  seqs: readonly Int32Array[],
+  maxLen: number,
+  batchSize: number,
+  random: () => number,
+  windows: 'last' | 'random' = 'last',
+  batchOrder: 'length' | 'random' = 'length',
+  laterWeights: Float32Array = new Float32Array(0),
 ): Batch[] {
   const k = laterWeights.length;
   const usable = seqs.filter((s) => s.length >= 2).map((s) => (windows === 'random' ? randomWindow(s, maxLen, random) : s));
@@ -172,7 +188,8 @@ export function batchLoss(params: ParamMap, config: SasrecConfig, b: Batch, samp
   const targets = Int32Array.from(valid, (i) => b.targets[i] as number);
   if (sampledNegatives <= 0) {
     return softmaxCrossEntropy(rows, table as tf.Tensor2D, {
-      targets, excludeColumn: 0,
+      targets,
+      excludeColumn: 0,
       ...(b.later ? { later: validLaterTargets(b.later, valid) } : {}),
       ...(b.labelSmoothing ? { labelSmoothing: b.labelSmoothing } : {}),
     });
@@ -181,7 +198,9 @@ export function batchLoss(params: ParamMap, config: SasrecConfig, b: Batch, samp
   const k = sampledNegatives;
   const negativeIds = Int32Array.from({ length: k }, () => 1 + Math.floor(random() * config.numItems));
   return sampledSoftmaxCrossEntropy(rows, gatherRows(table, targets), gatherRows(table, negativeIds), {
-    targets, negativeIds, negativeLogitOffset: Math.log(config.numItems / k),
+    targets,
+    negativeIds,
+    negativeLogitOffset: Math.log(config.numItems / k),
   });
 }
 
@@ -193,7 +212,13 @@ function validLaterTargets(later: LaterTargets, rows: readonly number[]): LaterT
 }
 
 /** Loss and gradients (in parameter order) of one batch at the current weights. */
-export function shardGradients(params: ParamMap, config: SasrecConfig, b: Batch, sampledNegatives: number, random: () => number): ShardGradients {
+export function shardGradients(
+  params: ParamMap,
+  config: SasrecConfig,
+  b: Batch,
+  sampledNegatives: number,
+  random: () => number,
+): ShardGradients {
   const targets = countTargets(b);
   const vars = [...params.values()];
   if (targets === 0) return { loss: 0, targets: 0, grads: vars.map((v) => new Float32Array(v.size)) };
@@ -208,7 +233,15 @@ export function shardGradients(params: ParamMap, config: SasrecConfig, b: Batch,
 }
 
 /** One optimizer step with the batch split between this thread and the peers. */
-async function parallelStep(params: ParamMap, config: SasrecConfig, b: Batch, optimizer: tf.Optimizer, peers: readonly GradientPeer[], sampledNegatives: number, random: () => number): Promise<number> {
+async function parallelStep(
+  params: ParamMap,
+  config: SasrecConfig,
+  b: Batch,
+  optimizer: tf.Optimizer,
+  peers: readonly GradientPeer[],
+  sampledNegatives: number,
+  random: () => number,
+): Promise<number> {
   const vars = [...params.values()];
   const shards = shardBatch(b, peers.length + 1);
   const weights = shards.length > 1 ? vars.map((v) => (v.dataSync() as Float32Array).slice()) : [];
@@ -216,7 +249,9 @@ async function parallelStep(params: ParamMap, config: SasrecConfig, b: Batch, op
   const local = shardGradients(params, config, shards[0] as Batch, sampledNegatives, random);
   const { loss, grads } = combineShards([local, ...(await Promise.all(remote))]);
   const named: tf.NamedTensorMap = {};
-  vars.forEach((v, k) => { named[v.name] = tf.tensor(grads[k] as Float32Array, v.shape); });
+  vars.forEach((v, k) => {
+    named[v.name] = tf.tensor(grads[k] as Float32Array, v.shape);
+  });
   optimizer.applyGradients(named);
   tf.dispose(Object.values(named));
   return loss;
@@ -230,13 +265,22 @@ export function decayedParams(params: ParamMap): tf.Variable[] {
 /** w ← w·(1 − lr·decay) for each of `vars` (AdamW's decoupled step). */
 export function applyWeightDecay(vars: readonly tf.Variable[], lr: number, decay: number): void {
   const factor = 1 - lr * decay;
-  tf.tidy(() => { for (const v of vars) v.assign(tf.mul(v, factor)); });
+  tf.tidy(() => {
+    for (const v of vars) v.assign(tf.mul(v, factor));
+  });
 }
 
 /** Trains `params` in place; on return they hold the best-validating weights. */
-export async function trainSequenceModel(params: ParamMap, config: SasrecConfig, seqs: readonly Int32Array[], opts: TrainOptions, hooks: TrainHooks): Promise<TrainResult> {
+export async function trainSequenceModel(
+  params: ParamMap,
+  config: SasrecConfig,
+  seqs: readonly Int32Array[],
+  opts: TrainOptions,
+  hooks: TrainHooks,
+): Promise<TrainResult> {
   const random = mulberry32(opts.seed);
-  if ((opts.laterTargets ?? 0) > 0 && opts.sampledNegatives > 0) throw new Error('later targets need the full softmax (sampledNegatives 0)');
+  if ((opts.laterTargets ?? 0) > 0 && opts.sampledNegatives > 0)
+    throw new Error('later targets need the full softmax (sampledNegatives 0)');
   const smoothing = opts.labelSmoothing ?? 0;
   if (smoothing > 0 && opts.sampledNegatives > 0) throw new Error('label smoothing needs the full softmax (sampledNegatives 0)');
   if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`labelSmoothing must be in [0, 1), got ${smoothing}`);
@@ -255,8 +299,9 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
   let epoch = 0;
   for (epoch = 1; epoch <= opts.epochs; epoch++) {
     const t0 = Date.now();
-    const batches = makeBatches(seqs, config.maxLen, opts.batchSize, random, opts.windows, opts.batchOrder, laterWeights)
-      .map((b) => (smoothing > 0 ? { ...b, labelSmoothing: smoothing } : b));
+    const batches = makeBatches(seqs, config.maxLen, opts.batchSize, random, opts.windows, opts.batchOrder, laterWeights).map((b) =>
+      smoothing > 0 ? { ...b, labelSmoothing: smoothing } : b,
+    );
     let lossSum = 0;
     let lossN = 0;
     for (let s = 0; s < batches.length; s++) {
@@ -286,16 +331,26 @@ export async function trainSequenceModel(params: ParamMap, config: SasrecConfig,
       info.valid = valid;
       if (valid > best) {
         // keep the weights that were validated
-        best = valid; bestEpoch = epoch; sinceBest = 0; bestSnap = average ? average.copy() : snapshot(params);
+        best = valid;
+        bestEpoch = epoch;
+        sinceBest = 0;
+        bestSnap = average ? average.copy() : snapshot(params);
       } else {
         sinceBest++;
       }
-      info.best = best; info.bestEpoch = bestEpoch;
+      info.best = best;
+      info.bestEpoch = bestEpoch;
     }
     history.push(info);
     hooks.onEpoch?.(info);
-    if (sinceBest >= opts.patience) { stoppedBy = 'patience'; break; }
-    if (outOfTime) { stoppedBy = 'time'; break; }
+    if (sinceBest >= opts.patience) {
+      stoppedBy = 'patience';
+      break;
+    }
+    if (outOfTime) {
+      stoppedBy = 'time';
+      break;
+    }
   }
   optimizer.dispose();
   if (bestSnap) restore(params, bestSnap);

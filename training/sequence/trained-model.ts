@@ -33,7 +33,12 @@ class SasrecModel implements SequenceModel {
   private readonly initial: ArrayBuffer;
   private disposed = false;
 
-  constructor(readonly manifest: ModelManifest, readonly config: SequenceModelConfig, readonly itemIds: readonly string[], weights: ArrayBuffer) {
+  constructor(
+    readonly manifest: ModelManifest,
+    readonly config: SequenceModelConfig,
+    readonly itemIds: readonly string[],
+    weights: ArrayBuffer,
+  ) {
     this.maxLen = config.maxLen;
     this.numItems = config.numItems;
     this.initial = weights.slice(0);
@@ -44,7 +49,10 @@ class SasrecModel implements SequenceModel {
     if (this.disposed) throw new TastebudError('disposed', 'the sequence model was disposed');
     for (let i = 0; i < history.length; i++) {
       const v = history[i] as number;
-      if (!(v >= 1 && v <= this.config.numItems)) throw new TastebudError('invalid-argument', `history[${i}] = ${v} is not a model item index (1..${this.config.numItems})`, { field: `history[${i}]` });
+      if (!(v >= 1 && v <= this.config.numItems))
+        throw new TastebudError('invalid-argument', `history[${i}] = ${v} is not a model item index (1..${this.config.numItems})`, {
+          field: `history[${i}]`,
+        });
     }
   }
 
@@ -63,7 +71,11 @@ class SasrecModel implements SequenceModel {
   }
 
   exportWeights(): Uint8Array {
-    const tensors = this.config.weights.specs.map((s) => ({ name: s.name, shape: s.shape, data: (this.params.get(s.name) as tf.Variable).dataSync() as Float32Array }));
+    const tensors = this.config.weights.specs.map((s) => ({
+      name: s.name,
+      shape: s.shape,
+      data: (this.params.get(s.name) as tf.Variable).dataSync() as Float32Array,
+    }));
     return encodeWeights(tensors).bytes;
   }
 
@@ -85,7 +97,8 @@ class SasrecModel implements SequenceModel {
 
 /** `files` keyed by manifest path, already verified against the manifest's sha256. */
 export async function loadSequenceModel(manifest: ModelManifest, files: Map<string, ArrayBuffer>): Promise<SequenceModel> {
-  if (manifest.kind !== 'sequence') throw new TastebudError('model-load', `expected a sequence model, got ${manifest.kind}`, { field: 'kind' });
+  if (manifest.kind !== 'sequence')
+    throw new TastebudError('model-load', `expected a sequence model, got ${manifest.kind}`, { field: 'kind' });
   let model: SequenceModel;
   if (manifest.name === ENSEMBLE_NAME) {
     const config = parseEnsembleConfig(manifest.config);
@@ -101,9 +114,15 @@ export async function loadSequenceModel(manifest: ModelManifest, files: Map<stri
       throw err;
     }
   } else {
-    if (manifest.name !== 'sasrec' && manifest.name !== 'gru') throw new TastebudError('model-load', `sequence model ${manifest.name} is not supported by this tastebud (sasrec, gru, ensemble)`, { field: 'name' });
+    if (manifest.name !== 'sasrec' && manifest.name !== 'gru')
+      throw new TastebudError('model-load', `sequence model ${manifest.name} is not supported by this tastebud (sasrec, gru, ensemble)`, {
+        field: 'name',
+      });
     const config = parseSequenceConfig(manifest.config);
-    if (config.architecture !== manifest.name) throw new TastebudError('model-load', `manifest name ${manifest.name} does not match config.architecture ${config.architecture}`, { field: 'name' });
+    if (config.architecture !== manifest.name)
+      throw new TastebudError('model-load', `manifest name ${manifest.name} does not match config.architecture ${config.architecture}`, {
+        field: 'name',
+      });
     const itemIds = parseVocabulary(fileOf(files, config.vocabulary), config.numItems);
     model = new SasrecModel(manifest, config, itemIds, fileOf(files, config.weights.path));
   }

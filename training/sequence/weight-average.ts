@@ -39,7 +39,10 @@ export class WeightAverage {
   readonly average: WeightSnapshot;
 
   /** Starts the average at the current weights. */
-  constructor(params: ParamMap, readonly decay: number) {
+  constructor(
+    params: ParamMap,
+    readonly decay: number,
+  ) {
     this.average = snapshot(params);
   }
 

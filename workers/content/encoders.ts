@@ -38,14 +38,16 @@ export function imageContentEncoder(model: ImageEncoder, baseUrl: string | undef
       const failures = new Map<number, string>();
       const pixels: RawImage[] = [];
       // A failed or blocked image is reported for that item and never aborts the batch.
-      await Promise.all(inputs.map(async (input, i) => {
-        try {
-          const blob = typeof input === 'string' ? await fetchImage(new URL(input, baseUrl).href) : input;
-          pixels[i] = await imageToPixels(blob);
-        } catch (err) {
-          failures.set(i, err instanceof Error ? err.message : String(err));
-        }
-      }));
+      await Promise.all(
+        inputs.map(async (input, i) => {
+          try {
+            const blob = typeof input === 'string' ? await fetchImage(new URL(input, baseUrl).href) : input;
+            pixels[i] = await imageToPixels(blob);
+          } catch (err) {
+            failures.set(i, err instanceof Error ? err.message : String(err));
+          }
+        }),
+      );
       const ok = pixels.map((p, i) => (p ? i : -1)).filter((i) => i >= 0);
       const vectors = new Float32Array(inputs.length * model.dim);
       if (ok.length > 0) {

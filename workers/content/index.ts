@@ -44,22 +44,25 @@ export class ContentIndex {
   encode(items: ItemRecord[]): Promise<EncodeReport> {
     const token = { cancelled: false };
     this.jobs.add(token);
-    const job = this.queue.then(async () => {
-      const total: EncodeReport = { encoded: 0, cached: 0, failed: [] };
-      for (const kind of ['text', 'image'] as const) {
-        const encoder = await this.encoder(kind);
-        if (!encoder) continue;
-        const report = await ensureVectors(this.db, items, encoder, {
-          progress: (done, count) => this.progress({ task: kind === 'text' ? 'encode-text' : 'encode-image', done, total: count, message: `encoding ${kind}` }),
-          cancelled: () => token.cancelled,
-        }).finally(() => this.matrices.delete(kind));
-        total.encoded += report.encoded;
-        total.cached += report.cached;
-        total.failed.push(...report.failed);
-      }
-      this.failedItems += total.failed.length;
-      return total;
-    }).finally(() => this.jobs.delete(token));
+    const job = this.queue
+      .then(async () => {
+        const total: EncodeReport = { encoded: 0, cached: 0, failed: [] };
+        for (const kind of ['text', 'image'] as const) {
+          const encoder = await this.encoder(kind);
+          if (!encoder) continue;
+          const report = await ensureVectors(this.db, items, encoder, {
+            progress: (done, count) =>
+              this.progress({ task: kind === 'text' ? 'encode-text' : 'encode-image', done, total: count, message: `encoding ${kind}` }),
+            cancelled: () => token.cancelled,
+          }).finally(() => this.matrices.delete(kind));
+          total.encoded += report.encoded;
+          total.cached += report.cached;
+          total.failed.push(...report.failed);
+        }
+        this.failedItems += total.failed.length;
+        return total;
+      })
+      .finally(() => this.jobs.delete(token));
     this.queue = job.catch(() => undefined);
     return job;
   }

@@ -30,12 +30,17 @@ export interface EncodeReport {
 export function sourceHash(source: string | Blob): string {
   const s = typeof source === 'string' ? source : `blob:${source.size}:${source.type}`;
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
   return `${h.toString(16).padStart(8, '0')}-${s.length}`;
 }
 
 export async function ensureVectors(
-  db: Database, items: ItemRecord[], encoder: ContentEncoder,
+  db: Database,
+  items: ItemRecord[],
+  encoder: ContentEncoder,
   hooks: { progress(done: number, total: number): void; cancelled(): boolean },
 ): Promise<EncodeReport> {
   const cached = new Map((await readVectors(db, encoder.key)).map((r) => [r.itemId, r.contentHash]));
@@ -52,15 +57,26 @@ export async function ensureVectors(
   hooks.progress(0, todo.length);
   for (let start = 0; start < todo.length; start += encoder.batchSize) {
     if (hooks.cancelled()) {
-      throw new TastebudError('aborted', `Encoding was cancelled after ${report.encoded} of ${todo.length} items; the rest is encoded the next time items are upserted or the page reloads.`);
+      throw new TastebudError(
+        'aborted',
+        `Encoding was cancelled after ${report.encoded} of ${todo.length} items; the rest is encoded the next time items are upserted or the page reloads.`,
+      );
     }
     const batch = todo.slice(start, start + encoder.batchSize);
     const { vectors, failures } = await encoder.encode(batch.map((b) => b.source));
     const records = [];
     for (let j = 0; j < batch.length; j++) {
       const failure = failures.get(j);
-      if (failure !== undefined) { report.failed.push({ itemId: batch[j]!.item.id, reason: failure }); continue; }
-      records.push({ itemId: batch[j]!.item.id, model: encoder.key, contentHash: batch[j]!.hash, vector: vectors.slice(j * encoder.dim, (j + 1) * encoder.dim) });
+      if (failure !== undefined) {
+        report.failed.push({ itemId: batch[j]!.item.id, reason: failure });
+        continue;
+      }
+      records.push({
+        itemId: batch[j]!.item.id,
+        model: encoder.key,
+        contentHash: batch[j]!.hash,
+        vector: vectors.slice(j * encoder.dim, (j + 1) * encoder.dim),
+      });
     }
     await writeVectors(db, records);
     report.encoded += records.length;

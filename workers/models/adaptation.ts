@@ -13,7 +13,6 @@ import { weightPaths } from '../../common/model-format/ensemble';
 import type { SequenceServer } from './serving/server';
 import { fineTune } from './fine-tune';
 
-
 /** Weights are only valid for the exact model they were fitted from (an ensemble: every member's weights file). */
 export function adaptationKey(server: SequenceServer): string {
   const hashes = weightPaths(server.config).map((path) => server.manifest.files.find((f) => f.path === path)?.sha256 ?? '');
@@ -28,7 +27,10 @@ export class Adaptations {
   /** One fine-tuning run at a time. */
   private running: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly db: Database, private readonly userId: string) {}
+  constructor(
+    private readonly db: Database,
+    private readonly userId: string,
+  ) {}
 
   /** Applies this user's stored weights to a freshly loaded model (once). */
   ready(server: SequenceServer): Promise<void> {
@@ -61,11 +63,24 @@ export class Adaptations {
     });
     if (run.steps > 0) {
       await writeAdaptation(this.db, {
-        userId: this.userId, model, weights: (await server.exportWeights()).slice().buffer, steps: run.steps, events: run.input.length, updatedAt: Date.now(),
+        userId: this.userId,
+        model,
+        weights: (await server.exportWeights()).slice().buffer,
+        steps: run.steps,
+        events: run.input.length,
+        updatedAt: Date.now(),
       });
     }
     const { steps, input, lossBefore, lossAfter } = run;
-    return { steps, ms: steps === 0 ? 0 : Math.round(performance.now() - started), historyItems: input.length, lossBefore, lossAfter, stored: steps > 0, model };
+    return {
+      steps,
+      ms: steps === 0 ? 0 : Math.round(performance.now() - started),
+      historyItems: input.length,
+      lossBefore,
+      lossAfter,
+      stored: steps > 0,
+      model,
+    };
   }
 
   /** Drops this user's adapted weights (stored and in memory). */

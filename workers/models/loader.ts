@@ -27,9 +27,17 @@ async function fetchOk(url: string): Promise<Response> {
   try {
     response = await fetch(url);
   } catch (err) {
-    throw new TastebudError('model-load', `Could not fetch ${url}: ${err instanceof Error ? err.message : String(err)} (offline, or blocked by CORS / CSP?)`, { cause: err });
+    throw new TastebudError(
+      'model-load',
+      `Could not fetch ${url}: ${err instanceof Error ? err.message : String(err)} (offline, or blocked by CORS / CSP?)`,
+      { cause: err },
+    );
   }
-  if (!response.ok) throw new TastebudError('model-load', `Fetching ${url} failed with HTTP ${response.status}; check the model URL and that the files are deployed.`);
+  if (!response.ok)
+    throw new TastebudError(
+      'model-load',
+      `Fetching ${url} failed with HTTP ${response.status}; check the model URL and that the files are deployed.`,
+    );
   return response;
 }
 
@@ -45,8 +53,11 @@ async function fetchManifest(url: string, kind: ModelKind): Promise<ModelManifes
 }
 
 function sameFiles(a: ModelManifest, b: ModelManifest): boolean {
-  return a.version === b.version && a.files.length === b.files.length
-    && a.files.every((f, i) => f.path === b.files[i]!.path && f.sha256 === b.files[i]!.sha256);
+  return (
+    a.version === b.version &&
+    a.files.length === b.files.length &&
+    a.files.every((f, i) => f.path === b.files[i]!.path && f.sha256 === b.files[i]!.sha256)
+  );
 }
 
 async function fromCacheRecord(database: Database, url: string, kind: ModelKind): Promise<LoadedModelFiles | undefined> {
@@ -78,13 +89,21 @@ async function fromNetwork(url: string, manifest: ModelManifest, onProgress?: Fi
 }
 
 /** `url` must be absolute (the page resolves relative URLs before sending them). */
-export async function loadModelFiles(database: Database, url: string, kind: ModelKind, onProgress?: FileProgress): Promise<LoadedModelFiles> {
+export async function loadModelFiles(
+  database: Database,
+  url: string,
+  kind: ModelKind,
+  onProgress?: FileProgress,
+): Promise<LoadedModelFiles> {
   const cached = await fromCacheRecord(database, url, kind).catch(() => undefined);
   let manifest: ModelManifest;
   try {
     manifest = await fetchManifest(url, kind);
   } catch (err) {
-    if (cached) { const e = toTastebudError(err); return { ...cached, warning: `using the cached copy: ${e.message}`, warningCode: e.code }; }
+    if (cached) {
+      const e = toTastebudError(err);
+      return { ...cached, warning: `using the cached copy: ${e.message}`, warningCode: e.code };
+    }
     throw err;
   }
   // Same files: serve them from the cache, but with the fresh manifest, whose metadata (e.g. blend weights refitted by `tastebud blend`) may have changed.
@@ -93,7 +112,10 @@ export async function loadModelFiles(database: Database, url: string, kind: Mode
   try {
     files = await fromNetwork(url, manifest, onProgress);
   } catch (err) {
-    if (cached) { const e = toTastebudError(err); return { ...cached, warning: `kept the cached version ${cached.manifest.version}: ${e.message}`, warningCode: e.code }; }
+    if (cached) {
+      const e = toTastebudError(err);
+      return { ...cached, warning: `kept the cached version ${cached.manifest.version}: ${e.message}`, warningCode: e.code };
+    }
     throw err;
   }
   const record = { url, version: manifest.version, manifest, files: Object.fromEntries(files), storedAt: Date.now() };

@@ -31,8 +31,14 @@ export function parseBlend(metadata: Record<string, unknown> | undefined): Parti
 }
 
 type Kind = 'sequence' | 'text' | 'image';
-interface Loaded { sequence: SequenceHandle; text: TextEncoder; image: ImageEncoder }
-interface Disposable { dispose(): void }
+interface Loaded {
+  sequence: SequenceHandle;
+  text: TextEncoder;
+  image: ImageEncoder;
+}
+interface Disposable {
+  dispose(): void;
+}
 
 export class ModelRegistry {
   private readonly loads = new Map<Kind, Promise<Loaded[Kind]>>();
@@ -53,9 +59,15 @@ export class ModelRegistry {
     return [...this.infos.values()];
   }
 
-  sequence(): Promise<SequenceHandle | undefined> { return this.get('sequence'); }
-  text(): Promise<TextEncoder | undefined> { return this.get('text'); }
-  image(): Promise<ImageEncoder | undefined> { return this.get('image'); }
+  sequence(): Promise<SequenceHandle | undefined> {
+    return this.get('sequence');
+  }
+  text(): Promise<TextEncoder | undefined> {
+    return this.get('text');
+  }
+  image(): Promise<ImageEncoder | undefined> {
+    return this.get('image');
+  }
 
   /** Resolves to undefined when the model is not configured or failed to load (see info()). */
   private get<K extends Kind>(kind: K): Promise<Loaded[K] | undefined> {
@@ -66,7 +78,9 @@ export class ModelRegistry {
       const started = this.load(kind, url);
       loading = started;
       this.loads.set(kind, started);
-      started.catch(() => { if (this.loads.get(kind) === started) this.loads.delete(kind); });
+      started.catch(() => {
+        if (this.loads.get(kind) === started) this.loads.delete(kind);
+      });
     }
     return loading.catch(() => undefined);
   }
@@ -97,8 +111,12 @@ export class ModelRegistry {
       });
       const model = await this.create(kind, loaded.manifest, loaded.files);
       const info: ModelInfo = {
-        kind, name: loaded.manifest.name, version: loaded.manifest.version, status: 'ready',
-        bytes: loaded.bytes, loadMs: Math.round(performance.now() - started),
+        kind,
+        name: loaded.manifest.name,
+        version: loaded.manifest.version,
+        status: 'ready',
+        bytes: loaded.bytes,
+        loadMs: Math.round(performance.now() - started),
       };
       if (loaded.warning) info.error = loaded.warning;
       if (loaded.warningCode) info.errorCode = loaded.warningCode;

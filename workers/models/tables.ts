@@ -16,7 +16,9 @@ async function fetchJson(url: string, what: string): Promise<unknown> {
   try {
     response = await fetch(url);
   } catch (err) {
-    throw new TastebudError('model-load', `Could not fetch the ${what} from ${url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new TastebudError('model-load', `Could not fetch the ${what} from ${url}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   if (!response.ok) throw new TastebudError('model-load', `Fetching the ${what} from ${url} failed with HTTP ${response.status}.`);
   try {
@@ -27,11 +29,13 @@ async function fetchJson(url: string, what: string): Promise<unknown> {
 }
 
 export function parsePopularity(json: unknown): Map<string, number> {
-  const root = (typeof json === 'object' && json !== null && 'counts' in json ? (json as { counts: unknown }).counts : json);
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) bad('popularity table: expected { "counts": { itemId: number } }', 'popularity');
+  const root = typeof json === 'object' && json !== null && 'counts' in json ? (json as { counts: unknown }).counts : json;
+  if (typeof root !== 'object' || root === null || Array.isArray(root))
+    bad('popularity table: expected { "counts": { itemId: number } }', 'popularity');
   const out = new Map<string, number>();
   for (const [id, n] of Object.entries(root)) {
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) bad(`popularity count for ${JSON.stringify(id.slice(0, 60))}: must be a finite number >= 0`, 'popularity');
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+      bad(`popularity count for ${JSON.stringify(id.slice(0, 60))}: must be a finite number >= 0`, 'popularity');
     out.set(id, n);
   }
   return out;
@@ -39,7 +43,8 @@ export function parsePopularity(json: unknown): Map<string, number> {
 
 export function parseCooccurrence(json: unknown): CooccurrenceTable {
   const neighbors = typeof json === 'object' && json !== null ? (json as { neighbors?: unknown }).neighbors : undefined;
-  if (typeof neighbors !== 'object' || neighbors === null || Array.isArray(neighbors)) bad('co-occurrence table: expected { "neighbors": { itemId: [[otherId, weight], …] } }', 'cooccurrence');
+  if (typeof neighbors !== 'object' || neighbors === null || Array.isArray(neighbors))
+    bad('co-occurrence table: expected { "neighbors": { itemId: [[otherId, weight], …] } }', 'cooccurrence');
   const out: CooccurrenceTable = { neighbors: Object.create(null) as CooccurrenceTable['neighbors'] };
   for (const [id, list] of Object.entries(neighbors as Record<string, unknown>)) {
     if (!Array.isArray(list)) bad(`co-occurrence entry for ${JSON.stringify(id.slice(0, 60))}: expected an array`, 'cooccurrence');

@@ -25,7 +25,9 @@ function clip(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 }
 
-export function buildCatalog(items: Array<{ id: string; tags?: readonly string[]; text?: string; meta?: Record<string, JsonValue> }>): Catalog {
+export function buildCatalog(
+  items: Array<{ id: string; tags?: readonly string[]; text?: string; meta?: Record<string, JsonValue> }>,
+): Catalog {
   const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const catalog: Catalog = { items: [], index: new Map() };
   for (const item of sorted) {

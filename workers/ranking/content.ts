@@ -40,7 +40,10 @@ export const DEFAULT_MAX_CONTRIBUTORS = 20;
 function rowNorm(v: Float32Array, row: number, dim: number): number {
   let s = 0;
   const o = row * dim;
-  for (let d = 0; d < dim; d++) { const x = v[o + d]!; s += x * x; }
+  for (let d = 0; d < dim; d++) {
+    const x = v[o + d]!;
+    s += x * x;
+  }
   return Math.sqrt(s);
 }
 
@@ -65,7 +68,12 @@ function normalizeInPlace(v: Float32Array): number {
  * profile points away from them. Indices outside 0..n−1 and items without
  * content (zero rows) are ignored.
  */
-export function buildContentProfile(itemVectors: Float32Array, dim: number, weights: ReadonlyMap<number, number>, options: ContentProfileOptions = {}): ContentProfile {
+export function buildContentProfile(
+  itemVectors: Float32Array,
+  dim: number,
+  weights: ReadonlyMap<number, number>,
+  options: ContentProfileOptions = {},
+): ContentProfile {
   const beta = options.dislikeWeight ?? DEFAULT_DISLIKE_WEIGHT;
   const maxContributors = options.maxContributors ?? DEFAULT_MAX_CONTRIBUTORS;
   const n = Math.floor(itemVectors.length / dim);
@@ -82,14 +90,17 @@ export function buildContentProfile(itemVectors: Float32Array, dim: number, weig
     const f = Math.abs(w) / norm;
     const o = i * dim;
     for (let d = 0; d < dim; d++) target[d] = target[d]! + f * itemVectors[o + d]!;
-    if (w > 0) { likes++; liked.push({ index: i, weight: w }); } else dislikes++;
+    if (w > 0) {
+      likes++;
+      liked.push({ index: i, weight: w });
+    } else dislikes++;
   }
   normalizeInPlace(pos);
   normalizeInPlace(neg);
   const v = new Float32Array(dim);
   for (let d = 0; d < dim; d++) v[d] = pos[d]! - beta * neg[d]!;
   const norm = normalizeInPlace(v);
-  liked.sort((a, b) => (b.weight - a.weight) || (a.index - b.index));
+  liked.sort((a, b) => b.weight - a.weight || a.index - b.index);
   return { vector: norm > 1e-6 ? v : null, dim, contributors: liked.slice(0, Math.max(0, maxContributors)), likes, dislikes };
 }
 
@@ -101,7 +112,13 @@ export function rowNorms(vectors: Float32Array, dim: number, n: number): Float32
 }
 
 /** Cosine of `query` (length dim) with every row; zero rows and a zero query give 0. `norms`: from `rowNorms`. */
-export function searchScores(queryVector: Float32Array, itemVectors: Float32Array, dim: number, n: number, norms?: Float32Array): Float32Array {
+export function searchScores(
+  queryVector: Float32Array,
+  itemVectors: Float32Array,
+  dim: number,
+  n: number,
+  norms?: Float32Array,
+): Float32Array {
   const scores = new Float32Array(n);
   if (queryVector.length !== dim) throw new RangeError(`query has ${queryVector.length} dimensions, expected ${dim}`);
   if (norms && norms.length < n) throw new RangeError(`norms has ${norms.length} rows, expected ${n}`);
@@ -119,7 +136,11 @@ export function searchScores(queryVector: Float32Array, itemVectors: Float32Arra
       scores[i] = Math.max(-1, Math.min(1, dot / (qn * xn)));
     } else {
       let xx = 0;
-      for (let d = 0; d < dim; d++) { const x = itemVectors[o + d]!; dot += x * queryVector[d]!; xx += x * x; }
+      for (let d = 0; d < dim; d++) {
+        const x = itemVectors[o + d]!;
+        dot += x * queryVector[d]!;
+        xx += x * x;
+      }
       if (xx > 0) scores[i] = Math.max(-1, Math.min(1, dot / (qn * Math.sqrt(xx))));
     }
   }
@@ -139,7 +160,13 @@ export interface ContentSignalOptions {
  * history item) whose vector is most similar to x_j, −1 when none is
  * positively similar; ties go to the stronger contributor.
  */
-export function contentSignal(profile: ContentProfile, itemVectors: Float32Array, dim: number, n: number, options: ContentSignalOptions = {}): SignalScores {
+export function contentSignal(
+  profile: ContentProfile,
+  itemVectors: Float32Array,
+  dim: number,
+  n: number,
+  options: ContentSignalOptions = {},
+): SignalScores {
   const scores = profile.vector ? searchScores(profile.vector, itemVectors, dim, n, options.norms) : new Float32Array(n);
   const topContributor = new Int32Array(n).fill(-1);
   if (options.contributors === false || profile.contributors.length === 0) return { scores, topContributor };
@@ -157,7 +184,10 @@ export function contentSignal(profile: ContentProfile, itemVectors: Float32Array
       let dot = 0;
       for (let d = 0; d < dim; d++) dot += unit[ko + d]! * itemVectors[o + d]!;
       // x_j's norm is the same for every k, so the largest dot is the largest cosine; strict > keeps the stronger contributor on ties.
-      if (dot > best[j]!) { best[j] = dot; topContributor[j] = cs[k]!.index; }
+      if (dot > best[j]!) {
+        best[j] = dot;
+        topContributor[j] = cs[k]!.index;
+      }
     }
   }
   return { scores, topContributor };
@@ -183,14 +213,23 @@ export function meanVector(vectors: Float32Array, dim: number, n: number): Float
  * share a large common component (image features are all non-negative, so
  * their raw cosines are all high and rank poorly); see docs/experiments.md.
  */
-export function centerVectors(vectors: Float32Array, dim: number, n: number, mean: Float32Array = meanVector(vectors, dim, n)): Float32Array {
+export function centerVectors(
+  vectors: Float32Array,
+  dim: number,
+  n: number,
+  mean: Float32Array = meanVector(vectors, dim, n),
+): Float32Array {
   if (mean.length !== dim) throw new RangeError(`mean has ${mean.length} dimensions, expected ${dim}`);
   const out = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) {
     if (rowNorm(vectors, i, dim) === 0) continue;
     const o = i * dim;
     let s = 0;
-    for (let d = 0; d < dim; d++) { const x = vectors[o + d]! - mean[d]!; out[o + d] = x; s += x * x; }
+    for (let d = 0; d < dim; d++) {
+      const x = vectors[o + d]! - mean[d]!;
+      out[o + d] = x;
+      s += x * x;
+    }
     const norm = Math.sqrt(s);
     if (norm > 0) for (let d = 0; d < dim; d++) out[o + d] = out[o + d]! / norm;
   }
@@ -207,7 +246,9 @@ export function rowCosine(vectors: Float32Array, dim: number, a: number, b: numb
   for (let d = 0; d < dim; d++) {
     const x = vectors[oa + d]!;
     const y = vectors[ob + d]!;
-    dot += x * y; aa += x * x; bb += y * y;
+    dot += x * y;
+    aa += x * x;
+    bb += y * y;
   }
   return aa > 0 && bb > 0 ? dot / Math.sqrt(aa * bb) : 0;
 }

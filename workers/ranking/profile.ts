@@ -15,13 +15,20 @@ export const PROFILE_WINDOW = 500;
 export function eventWeight(type: EventType, value?: number): number {
   const scale = value === undefined ? 1 : Math.max(0, value);
   switch (type) {
-    case 'view': return 0.5 * scale;
-    case 'click': return 1 * scale;
-    case 'like': return 2 * scale;
-    case 'purchase': return 3 * scale;
-    case 'dislike': return -2 * scale;
-    case 'skip': return -0.5 * scale;
-    case 'rate': return (value ?? 3) - 3;
+    case 'view':
+      return 0.5 * scale;
+    case 'click':
+      return 1 * scale;
+    case 'like':
+      return 2 * scale;
+    case 'purchase':
+      return 3 * scale;
+    case 'dislike':
+      return -2 * scale;
+    case 'skip':
+      return -0.5 * scale;
+    case 'rate':
+      return (value ?? 3) - 3;
   }
 }
 
@@ -41,12 +48,22 @@ export interface UserProfile {
 
 /** `history` is newest first, as storage returns it. */
 export function buildProfile(history: readonly StoredEvent[], catalog: Catalog): UserProfile {
-  const profile: UserProfile = { itemWeights: new Map(), itemVerbs: new Map(), seen: new Set(), tagAffinity: new Map(), unknownItems: 0, sequence: [] };
+  const profile: UserProfile = {
+    itemWeights: new Map(),
+    itemVerbs: new Map(),
+    seen: new Set(),
+    tagAffinity: new Map(),
+    unknownItems: 0,
+    sequence: [],
+  };
   const verbStrength = new Map<number, number>();
   history.forEach((event, position) => {
     profile.seen.add(event.itemId);
     const idx = catalog.index.get(event.itemId);
-    if (idx === undefined) { profile.unknownItems += 1; return; }
+    if (idx === undefined) {
+      profile.unknownItems += 1;
+      return;
+    }
     const w = eventWeight(event.type, event.value) * Math.pow(0.5, position / RECENCY_HALF_LIFE);
     profile.itemWeights.set(idx, (profile.itemWeights.get(idx) ?? 0) + w);
     if (Math.abs(w) > (verbStrength.get(idx) ?? 0)) {
@@ -69,10 +86,16 @@ export function buildProfile(history: readonly StoredEvent[], catalog: Catalog):
 
 export function verbFor(type: EventType | undefined): string {
   switch (type) {
-    case 'like': return 'liked';
-    case 'rate': return 'rated';
-    case 'purchase': return 'bought';
-    case 'click': case 'view': return 'viewed';
-    default: return 'liked';
+    case 'like':
+      return 'liked';
+    case 'rate':
+      return 'rated';
+    case 'purchase':
+      return 'bought';
+    case 'click':
+    case 'view':
+      return 'viewed';
+    default:
+      return 'liked';
   }
 }

@@ -10,7 +10,6 @@ import { topK } from './topk';
 import { explain, type ExplainContext } from './reasons';
 import type { BlendWeights, SignalName } from './weights';
 
-
 export interface RankInput {
   catalog: Catalog;
   signals: Partial<Record<SignalName, SignalScores>>;
@@ -46,11 +45,20 @@ function passesFilters(input: RankInput, i: number): boolean {
 }
 
 /** Maximal marginal relevance: trade relevance for dissimilarity to what is already picked. */
-export function mmr(pool: number[], relevance: Float32Array, k: number, lambda: number, similarity: (a: number, b: number) => number): number[] {
+export function mmr(
+  pool: number[],
+  relevance: Float32Array,
+  k: number,
+  lambda: number,
+  similarity: (a: number, b: number) => number,
+): number[] {
   if (lambda <= 0 || pool.length <= 1) return pool.slice(0, k);
   let lo = Infinity;
   let hi = -Infinity;
-  for (const i of pool) { lo = Math.min(lo, relevance[i]!); hi = Math.max(hi, relevance[i]!); }
+  for (const i of pool) {
+    lo = Math.min(lo, relevance[i]!);
+    hi = Math.max(hi, relevance[i]!);
+  }
   const span = hi - lo || 1;
   const picked: number[] = [];
   const maxSim = new Map<number, number>(pool.map((i) => [i, 0]));
@@ -60,7 +68,10 @@ export function mmr(pool: number[], relevance: Float32Array, k: number, lambda: 
     let bestVal = -Infinity;
     for (const i of remaining) {
       const v = (1 - lambda) * ((relevance[i]! - lo) / span) - lambda * maxSim.get(i)!;
-      if (v > bestVal) { bestVal = v; bestIdx = i; }
+      if (v > bestVal) {
+        bestVal = v;
+        bestIdx = i;
+      }
     }
     picked.push(bestIdx);
     remaining.delete(bestIdx);
@@ -74,8 +85,13 @@ export function rank(input: RankInput): Recommendation[] {
   const scores = blend(input.signals, input.weights, size);
   const poolSize = input.diversity > 0 ? Math.max(input.k * 5, 50) : input.k;
   const pool = topK(scores, poolSize, (i) => passesFilters(input, i));
-  const chosen = mmr(pool, scores, input.k, input.diversity,
-    input.similarity ?? ((a, b) => tagJaccard(input.catalog.items[a]!.tags, input.catalog.items[b]!.tags)));
+  const chosen = mmr(
+    pool,
+    scores,
+    input.k,
+    input.diversity,
+    input.similarity ?? ((a, b) => tagJaccard(input.catalog.items[a]!.tags, input.catalog.items[b]!.tags)),
+  );
   return chosen.map((i) => ({
     itemId: input.catalog.items[i]!.id,
     score: scores[i]!,

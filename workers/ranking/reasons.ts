@@ -14,7 +14,12 @@ export interface ExplainContext {
 }
 
 const SOURCE: Record<SignalName, Reason['source']> = {
-  sequence: 'sequence', cooccurrence: 'co-occurrence', tags: 'tags', popularity: 'popular', contentText: 'content-text', contentImage: 'content-image',
+  sequence: 'sequence',
+  cooccurrence: 'co-occurrence',
+  tags: 'tags',
+  popularity: 'popular',
+  contentText: 'content-text',
+  contentImage: 'content-image',
 };
 
 function because(ctx: ExplainContext, historyIdx: number): { text: string; itemIds: string[] } {
@@ -40,7 +45,11 @@ function reasonFor(name: SignalName, i: number, signal: SignalScores, ctx: Expla
         .filter((t) => (ctx.tagAffinity.get(t) ?? 0) > 0)
         .sort((a, b) => ctx.tagAffinity.get(b)! - ctx.tagAffinity.get(a)!)
         .slice(0, 2);
-      return { source: SOURCE[name], weight, text: tags.length > 0 ? `Matches your taste for ${tags.join(' and ')}` : 'Matches your taste' };
+      return {
+        source: SOURCE[name],
+        weight,
+        text: tags.length > 0 ? `Matches your taste for ${tags.join(' and ')}` : 'Matches your taste',
+      };
     }
     case 'popularity':
       return { source: SOURCE[name], weight, text: 'Popular on this site' };
@@ -50,13 +59,23 @@ function reasonFor(name: SignalName, i: number, signal: SignalScores, ctx: Expla
       const what = name === 'contentText' ? 'story' : 'look';
       if (h < 0) return { source: SOURCE[name], weight, text: `A ${what} that matches your taste` };
       const item = ctx.catalog.items[h]!;
-      return { source: SOURCE[name], weight, text: `Similar ${what} to ${item.label}, which you ${verbFor(ctx.itemVerbs.get(h))}`, itemIds: [item.id] };
+      return {
+        source: SOURCE[name],
+        weight,
+        text: `Similar ${what} to ${item.label}, which you ${verbFor(ctx.itemVerbs.get(h))}`,
+        itemIds: [item.id],
+      };
     }
   }
 }
 
 /** Reasons for item `i`, strongest first; an item with no positive signal says so. */
-export function explain(i: number, signals: Partial<Record<SignalName, SignalScores>>, weights: BlendWeights, ctx: ExplainContext): Reason[] {
+export function explain(
+  i: number,
+  signals: Partial<Record<SignalName, SignalScores>>,
+  weights: BlendWeights,
+  ctx: ExplainContext,
+): Reason[] {
   const parts: Array<[SignalName, number]> = [];
   for (const name of Object.keys(signals) as SignalName[]) {
     const s = signals[name];

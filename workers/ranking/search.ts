@@ -13,7 +13,10 @@ import { createVectorIndex, type VectorIndex } from './scan/index';
 /** From here on, a repeated search builds the index (docs/performance.md: the scan is several times faster from ~10k items; the build costs about ten plain searches). */
 export const INDEXED_SEARCH_MIN_ITEMS = 20_000;
 
-export interface SearchHit { index: number; score: number }
+export interface SearchHit {
+  index: number;
+  score: number;
+}
 
 const searchesByMatrix = new WeakMap<Float32Array, number>();
 const indexByMatrix = new WeakMap<Float32Array, VectorIndex>();
@@ -32,7 +35,15 @@ function indexFor(matrix: Float32Array, dim: number, n: number, minItems: number
 }
 
 /** `matrix` is n × dim (one row per catalogue index) and must not change while it is searched; `excluded(i)` drops rows. */
-export function searchTopK(query: Float32Array, matrix: Float32Array, dim: number, n: number, k: number, excluded: (index: number) => boolean, minItems = INDEXED_SEARCH_MIN_ITEMS): SearchHit[] {
+export function searchTopK(
+  query: Float32Array,
+  matrix: Float32Array,
+  dim: number,
+  n: number,
+  k: number,
+  excluded: (index: number) => boolean,
+  minItems = INDEXED_SEARCH_MIN_ITEMS,
+): SearchHit[] {
   const index = indexFor(matrix, dim, n, minItems);
   if (index) {
     const { indices, scores } = index.topK(query, k, (i) => !excluded(i));

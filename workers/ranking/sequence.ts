@@ -34,5 +34,8 @@ export function topContributors(historyCatalogIdx: readonly number[], contributi
     const idx = historyCatalogIdx[offset + j]!;
     best.set(idx, (best.get(idx) ?? 0) + w);
   });
-  return [...best.entries()].sort((a, b) => b[1] - a[1]).slice(0, count).map(([idx]) => idx);
+  return [...best.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([idx]) => idx);
 }

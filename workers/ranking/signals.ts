@@ -57,7 +57,10 @@ export function cooccurrenceSignal(neighbors: NeighborIndex, profile: UserProfil
     for (const [j, s] of list) {
       const c = w * s;
       scores[j] = scores[j]! + c;
-      if (c > best[j]!) { best[j] = c; topContributor[j] = h; }
+      if (c > best[j]!) {
+        best[j] = c;
+        topContributor[j] = h;
+      }
     }
   }
   return { scores: scaleToUnit(scores), topContributor };

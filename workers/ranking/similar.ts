@@ -25,7 +25,10 @@ export function similarItems(input: SimilarInput): Recommendation[] {
   for (const [j, w] of list) cooc[j] = max > 0 ? w / max : 0;
   const source = catalog.items[itemIndex]!;
   const tags = new Float32Array(n);
-  if (source.tags.length > 0) catalog.items.forEach((item, i) => { tags[i] = tagJaccard(source.tags, item.tags); });
+  if (source.tags.length > 0)
+    catalog.items.forEach((item, i) => {
+      tags[i] = tagJaccard(source.tags, item.tags);
+    });
   const total = new Float32Array(n);
   for (let i = 0; i < n; i++) total[i] = input.weights.cooccurrence * cooc[i]! + input.weights.tags * tags[i]!;
   for (const c of input.content ?? []) for (let i = 0; i < n; i++) total[i] = total[i]! + c.weight * Math.max(0, c.scores[i]!);
@@ -36,13 +39,20 @@ export function similarItems(input: SimilarInput): Recommendation[] {
     const t = input.weights.tags * tags[i]!;
     const contentParts = (input.content ?? []).map((part) => ({ part, value: part.weight * Math.max(0, part.scores[i]!) }));
     const sum = Math.max(c, 0) + Math.max(t, 0) + contentParts.reduce((acc, p) => acc + p.value, 0);
-    if (c > 0) parts.push({ source: 'co-occurrence', text: `Often enjoyed together with ${source.label}`, itemIds: [source.id], weight: c / sum });
+    if (c > 0)
+      parts.push({ source: 'co-occurrence', text: `Often enjoyed together with ${source.label}`, itemIds: [source.id], weight: c / sum });
     if (t > 0) {
       const shared = catalog.items[i]!.tags.filter((tag) => source.tags.includes(tag)).slice(0, 3);
       parts.push({ source: 'tags', text: `Also ${shared.join(', ')}, like ${source.label}`, itemIds: [source.id], weight: t / sum });
     }
     for (const { part, value } of contentParts) {
-      if (value > 0) parts.push({ source: part.source, text: `Similar ${part.source === 'content-text' ? 'story' : 'look'} to ${source.label}`, itemIds: [source.id], weight: value / sum });
+      if (value > 0)
+        parts.push({
+          source: part.source,
+          text: `Similar ${part.source === 'content-text' ? 'story' : 'look'} to ${source.label}`,
+          itemIds: [source.id],
+          weight: value / sum,
+        });
     }
     parts.sort((a, b) => b.weight - a.weight);
     return { itemId: catalog.items[i]!.id, score: total[i]!, reasons: parts };

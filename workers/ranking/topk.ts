@@ -31,8 +31,12 @@ export function topK(scores: ArrayLike<number>, k: number, allowed?: (index: num
     }
   };
   const swap = (a: number, b: number): void => {
-    const ti = heapIdx[a]!; heapIdx[a] = heapIdx[b]!; heapIdx[b] = ti;
-    const tv = heapVal[a]!; heapVal[a] = heapVal[b]!; heapVal[b] = tv;
+    const ti = heapIdx[a]!;
+    heapIdx[a] = heapIdx[b]!;
+    heapIdx[b] = ti;
+    const tv = heapVal[a]!;
+    heapVal[a] = heapVal[b]!;
+    heapVal[b] = tv;
   };
   if (k <= 0) return [];
   for (let i = 0; i < scores.length; i++) {
@@ -40,12 +44,16 @@ export function topK(scores: ArrayLike<number>, k: number, allowed?: (index: num
     if (Number.isNaN(v)) continue;
     if (allowed && !allowed(i)) continue;
     if (heapIdx.length < k) {
-      heapIdx.push(i); heapVal.push(v); siftUp(heapIdx.length - 1);
+      heapIdx.push(i);
+      heapVal.push(v);
+      siftUp(heapIdx.length - 1);
     } else if (worse(heapIdx[0]!, heapVal[0]!, i, v)) {
-      heapIdx[0] = i; heapVal[0] = v; siftDown(0);
+      heapIdx[0] = i;
+      heapVal[0] = v;
+      siftDown(0);
     }
   }
   const order = heapIdx.map((idx, j) => [idx, heapVal[j]!] as const);
-  order.sort((a, b) => (b[1] - a[1]) || (a[0] - b[0]));
+  order.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   return order.map(([idx]) => idx);
 }

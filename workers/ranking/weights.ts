@@ -13,7 +13,14 @@ export interface BlendWeights {
  * items in its vocabulary): content first. Hand-set; on ML-1M new users
  * (first 3 events) they beat popularity (docs/experiments.md).
  */
-export const DEFAULT_WEIGHTS: BlendWeights = { sequence: 1, cooccurrence: 1, tags: 0.5, popularity: 0.15, contentText: 0.6, contentImage: 0.3 };
+export const DEFAULT_WEIGHTS: BlendWeights = {
+  sequence: 1,
+  cooccurrence: 1,
+  tags: 0.5,
+  popularity: 0.15,
+  contentText: 0.6,
+  contentImage: 0.3,
+};
 
 /**
  * For a user the sequence model scores, when its manifest ships no fitted
@@ -23,6 +30,13 @@ export const DEFAULT_WEIGHTS: BlendWeights = { sequence: 1, cooccurrence: 1, tag
  * single two-block SASRec scores 0.1625 test NDCG@10 (alone 0.1612); with
  * DEFAULT_WEIGHTS an earlier, weaker SASRec lost ~0.03 (docs/experiments.md).
  */
-export const SEQUENCE_DEFAULT_WEIGHTS: BlendWeights = { sequence: 1, cooccurrence: 0.1, tags: 0.02, popularity: 0.15, contentText: 0.01, contentImage: 0.01 };
+export const SEQUENCE_DEFAULT_WEIGHTS: BlendWeights = {
+  sequence: 1,
+  cooccurrence: 0.1,
+  tags: 0.02,
+  popularity: 0.15,
+  contentText: 0.01,
+  contentImage: 0.01,
+};
 
 export type SignalName = keyof BlendWeights;

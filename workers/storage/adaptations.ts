@@ -8,11 +8,15 @@ export async function readAdaptation(database: Database, userId: string, model: 
 export async function writeAdaptation(database: Database, record: AdaptationRecord): Promise<void> {
   const db = await database.get();
   const tx = db.transaction('adaptations', 'readwrite');
-  await commit(tx, 'storing the adapted model', async () => { queued(tx.store.put(record)); });
+  await commit(tx, 'storing the adapted model', async () => {
+    queued(tx.store.put(record));
+  });
 }
 
 export async function deleteAdaptation(database: Database, userId: string, model: string): Promise<void> {
   const db = await database.get();
   const tx = db.transaction('adaptations', 'readwrite');
-  await commit(tx, 'resetting the adapted model', async () => { queued(tx.store.delete([userId, model])); });
+  await commit(tx, 'resetting the adapted model', async () => {
+    queued(tx.store.delete([userId, model]));
+  });
 }

@@ -84,10 +84,21 @@ export type TastebudDb = IDBPDatabase<TastebudSchema>;
 
 /** Stores and indexes this version reads and writes; a newer schema must keep them. */
 const REQUIRED: ReadonlyArray<readonly [StoreNames<TastebudSchema>, string?]> = [
-  ['items'], ['events', 'by-user-time'], ['events', 'by-user-item'], ['profiles'], ['vectors', 'by-item'], ['models'], ['meta'], ['adaptations'],
+  ['items'],
+  ['events', 'by-user-time'],
+  ['events', 'by-user-item'],
+  ['profiles'],
+  ['vectors', 'by-item'],
+  ['models'],
+  ['meta'],
+  ['adaptations'],
 ];
 
-function upgrade(db: IDBPDatabase<TastebudSchema>, oldVersion: number, tx: IDBPTransaction<TastebudSchema, StoreNames<TastebudSchema>[], 'versionchange'>): void {
+function upgrade(
+  db: IDBPDatabase<TastebudSchema>,
+  oldVersion: number,
+  tx: IDBPTransaction<TastebudSchema, StoreNames<TastebudSchema>[], 'versionchange'>,
+): void {
   if (oldVersion < 1) {
     db.createObjectStore('items', { keyPath: 'id' });
     const events = db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
@@ -113,14 +124,19 @@ function upgrade(db: IDBPDatabase<TastebudSchema>, oldVersion: number, tx: IDBPT
 export class Database {
   private connection: Promise<TastebudDb> | null = null;
 
-  constructor(readonly name: string, readonly mode: StorageMode = 'indexeddb') {}
+  constructor(
+    readonly name: string,
+    readonly mode: StorageMode = 'indexeddb',
+  ) {}
 
   get(): Promise<TastebudDb> {
     if (!this.connection) {
       const opening = this.open();
       this.connection = opening;
       // Cached load promises drop rejections, so the next call tries again.
-      opening.catch(() => { if (this.connection === opening) this.connection = null; });
+      opening.catch(() => {
+        if (this.connection === opening) this.connection = null;
+      });
     }
     return this.connection;
   }
@@ -134,11 +150,16 @@ export class Database {
   private async open(): Promise<TastebudDb> {
     if (this.mode === 'memory') await useMemoryIndexedDb();
     if (typeof indexedDB === 'undefined') {
-      throw new TastebudError('storage-unavailable', `IndexedDB is not available here (private mode or a blocked origin?); tastebud cannot keep history without it. ${MEMORY_HINT}`);
+      throw new TastebudError(
+        'storage-unavailable',
+        `IndexedDB is not available here (private mode or a blocked origin?); tastebud cannot keep history without it. ${MEMORY_HINT}`,
+      );
     }
     const callbacks = {
       blocking: (): void => this.dropConnection(),
-      terminated: (): void => { this.connection = null; },
+      terminated: (): void => {
+        this.connection = null;
+      },
     };
     try {
       return await openDB<TastebudSchema>(this.name, DB_VERSION, {
@@ -147,7 +168,11 @@ export class Database {
       });
     } catch (err) {
       if (isDomException(err, 'VersionError')) return this.openNewer(err, callbacks);
-      throw new TastebudError('storage-unavailable', `Could not open IndexedDB database "${this.name}": ${err instanceof Error ? err.message : String(err)}. ${MEMORY_HINT}`, { cause: err });
+      throw new TastebudError(
+        'storage-unavailable',
+        `Could not open IndexedDB database "${this.name}": ${err instanceof Error ? err.message : String(err)}. ${MEMORY_HINT}`,
+        { cause: err },
+      );
     }
   }
 
@@ -164,15 +189,20 @@ export class Database {
     });
     if (missing.length === 0) return db;
     db.close();
-    throw new TastebudError('storage-unavailable',
+    throw new TastebudError(
+      'storage-unavailable',
       `Database "${this.name}" was changed by a newer tastebud (schema ${db.version} > ${DB_VERSION}) in another tab and lacks ${missing.map((m) => m.join('.')).join(', ')}; reload this page to use the new version.`,
-      { cause });
+      { cause },
+    );
   }
 
   private dropConnection(): void {
     const connection = this.connection;
     this.connection = null;
-    void connection?.then((db) => db.close(), () => undefined);
+    void connection?.then(
+      (db) => db.close(),
+      () => undefined,
+    );
   }
 }
 
@@ -182,7 +212,11 @@ export function writeError(err: unknown, what: string): TastebudError {
   const e = err as { name?: string; message?: string; target?: { error?: unknown } } | null;
   const inner = e?.name === 'AbortError' && e.target?.error ? e.target.error : err;
   if (isDomException(inner, 'QuotaExceededError') || isDomException(err, 'QuotaExceededError')) {
-    return new TastebudError('quota', `Storage quota exceeded while ${what}; nothing from this call was written. Free space or call forget().`, { cause: err });
+    return new TastebudError(
+      'quota',
+      `Storage quota exceeded while ${what}; nothing from this call was written. Free space or call forget().`,
+      { cause: err },
+    );
   }
   return toTastebudError(err, 'storage-unavailable');
 }
@@ -202,7 +236,11 @@ export async function commit<T>(tx: { abort(): void; done: Promise<void> }, what
     await tx.done;
     return result;
   } catch (err) {
-    try { tx.abort(); } catch { /* already finished */ }
+    try {
+      tx.abort();
+    } catch {
+      /* already finished */
+    }
     await tx.done.catch(() => undefined);
     throw writeError(err, what);
   }

@@ -41,7 +41,7 @@ export async function deleteItems(database: Database, ids: string[]): Promise<nu
     const items = tx.objectStore('items');
     const vectors = tx.objectStore('vectors').index('by-item');
     for (const id of ids) {
-      if (await items.getKey(id) !== undefined) removed += 1;
+      if ((await items.getKey(id)) !== undefined) removed += 1;
       queued(items.delete(id));
       let cursor = await vectors.openCursor(id);
       while (cursor) {

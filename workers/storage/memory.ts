@@ -11,10 +11,18 @@ export function useMemoryIndexedDb(): Promise<void> {
   installing ??= import('fake-indexeddb').then((fake) => {
     const scope = globalThis as unknown as Record<string, unknown>;
     const globals: Record<string, unknown> = {
-      indexedDB: fake.indexedDB, IDBCursor: fake.IDBCursor, IDBCursorWithValue: fake.IDBCursorWithValue,
-      IDBDatabase: fake.IDBDatabase, IDBFactory: fake.IDBFactory, IDBIndex: fake.IDBIndex, IDBKeyRange: fake.IDBKeyRange,
-      IDBObjectStore: fake.IDBObjectStore, IDBOpenDBRequest: fake.IDBOpenDBRequest, IDBRequest: fake.IDBRequest,
-      IDBTransaction: fake.IDBTransaction, IDBVersionChangeEvent: fake.IDBVersionChangeEvent,
+      indexedDB: fake.indexedDB,
+      IDBCursor: fake.IDBCursor,
+      IDBCursorWithValue: fake.IDBCursorWithValue,
+      IDBDatabase: fake.IDBDatabase,
+      IDBFactory: fake.IDBFactory,
+      IDBIndex: fake.IDBIndex,
+      IDBKeyRange: fake.IDBKeyRange,
+      IDBObjectStore: fake.IDBObjectStore,
+      IDBOpenDBRequest: fake.IDBOpenDBRequest,
+      IDBRequest: fake.IDBRequest,
+      IDBTransaction: fake.IDBTransaction,
+      IDBVersionChangeEvent: fake.IDBVersionChangeEvent,
     };
     // idb checks `instanceof IDBRequest` etc. against the globals, so all of them move together.
     for (const [name, value] of Object.entries(globals)) {

@@ -9,5 +9,7 @@ export async function readCachedModel(database: Database, url: string): Promise<
 export async function writeCachedModel(database: Database, record: ModelRecord): Promise<void> {
   const db = await database.get();
   const tx = db.transaction('models', 'readwrite');
-  await commit(tx, `caching model ${record.url}`, async () => { queued(tx.store.put(record)); });
+  await commit(tx, `caching model ${record.url}`, async () => {
+    queued(tx.store.put(record));
+  });
 }

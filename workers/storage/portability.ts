@@ -22,7 +22,13 @@ export async function exportUser(database: Database, userId: string, now = Date.
  * transaction. `replace` first removes the user's events; `merge` skips events
  * identical to ones already stored. A failure leaves the history as it was.
  */
-export async function importUser(database: Database, userId: string, data: ExportData, mode: 'merge' | 'replace', now = Date.now()): Promise<ImportResult> {
+export async function importUser(
+  database: Database,
+  userId: string,
+  data: ExportData,
+  mode: 'merge' | 'replace',
+  now = Date.now(),
+): Promise<ImportResult> {
   const db = await database.get();
   const tx = db.transaction(['events', 'profiles'], 'readwrite');
   let imported = 0;
@@ -39,7 +45,10 @@ export async function importUser(database: Database, userId: string, data: Expor
     }
     for (const e of data.events) {
       const key = eventKey(e);
-      if (existing.has(key)) { skippedDuplicates += 1; continue; }
+      if (existing.has(key)) {
+        skippedDuplicates += 1;
+        continue;
+      }
       existing.add(key);
       const record: EventRecord = { userId, itemId: e.itemId, type: e.type, at: e.at };
       if (e.value !== undefined) record.value = e.value;

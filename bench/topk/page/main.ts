@@ -3,6 +3,8 @@ import { configureTfjs, measureConfig, readBandwidth } from '../measure';
 
 const api = { configureTfjs, measureConfig, readBandwidth, ready: true };
 declare global {
-  interface Window { tastebudTopk: typeof api }
+  interface Window {
+    tastebudTopk: typeof api;
+  }
 }
 window.tastebudTopk = api;

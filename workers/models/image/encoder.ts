@@ -75,13 +75,15 @@ export function parseImageConfig(manifest: ModelManifest): ImageModelConfig {
   if (c.format !== 'layers-model') bad(`format "${String(c.format)}" is not supported`, 'config.format');
   const listed = (p: unknown): p is string => typeof p === 'string' && manifest.files.some((f) => f.path === p);
   if (!listed(c.modelJson)) bad('modelJson must name a file listed in the manifest', 'config.modelJson');
-  if (!Array.isArray(c.weights) || c.weights.length === 0 || !c.weights.every(listed)) bad('weights must list manifest files', 'config.weights');
+  if (!Array.isArray(c.weights) || c.weights.length === 0 || !c.weights.every(listed))
+    bad('weights must list manifest files', 'config.weights');
   const int = (v: unknown, f: string): number => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) bad(`${f} must be a positive integer`, `config.${f}`);
     return v;
   };
   const norm = c.normalization as { scale?: unknown; offset?: unknown } | undefined;
-  if (typeof norm?.scale !== 'number' || typeof norm.offset !== 'number') bad('normalization needs numeric scale and offset', 'config.normalization');
+  if (typeof norm?.scale !== 'number' || typeof norm.offset !== 'number')
+    bad('normalization needs numeric scale and offset', 'config.normalization');
   const resize = (c.resize ?? {}) as { alignCorners?: unknown; padValue?: unknown };
   return {
     modelJson: c.modelJson,
@@ -98,7 +100,8 @@ export function parseImageConfig(manifest: ModelManifest): ImageModelConfig {
 
 function checkImage(img: RawImage, i: number): 3 | 4 {
   const field = `images[${i}]`;
-  if (typeof img !== 'object' || img === null) throw new TastebudError('invalid-argument', `${field} must be { data, width, height }.`, { field });
+  if (typeof img !== 'object' || img === null)
+    throw new TastebudError('invalid-argument', `${field} must be { data, width, height }.`, { field });
   const { data, width, height } = img;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new TastebudError('invalid-argument', `${field} has invalid size ${String(width)}×${String(height)}.`, { field });
@@ -108,9 +111,11 @@ function checkImage(img: RawImage, i: number): 3 | 4 {
   }
   if (data.length === width * height * 4) return 4;
   if (data.length === width * height * 3) return 3;
-  throw new TastebudError('invalid-argument',
+  throw new TastebudError(
+    'invalid-argument',
     `${field}.data has ${data.length} bytes; ${width}×${height} needs ${width * height * 4} (RGBA) or ${width * height * 3} (RGB).`,
-    { field: `${field}.data` });
+    { field: `${field}.data` },
+  );
 }
 
 /** One image → [size, size, 3] normalised, letterboxed tensor (call inside tidy). */
@@ -126,7 +131,15 @@ function preprocessOne(img: RawImage, channels: 3 | 4, cfg: ImageModelConfig): t
     f = tf.image.resizeBilinear(f, [g.height, g.width], resize.alignCorners);
   }
   if (g.top + g.bottom + g.left + g.right > 0) {
-    f = tf.pad(f, [[g.top, g.bottom], [g.left, g.right], [0, 0]], resize.padValue);
+    f = tf.pad(
+      f,
+      [
+        [g.top, g.bottom],
+        [g.left, g.right],
+        [0, 0],
+      ],
+      resize.padValue,
+    );
   }
   return f;
 }
@@ -144,7 +157,11 @@ class MobileNetImageEncoder implements ImageEncoder {
   readonly dim: number;
   private model: tf.LayersModel | null;
 
-  constructor(readonly manifest: ModelManifest, private readonly cfg: ImageModelConfig, model: tf.LayersModel) {
+  constructor(
+    readonly manifest: ModelManifest,
+    private readonly cfg: ImageModelConfig,
+    model: tf.LayersModel,
+  ) {
     this.dim = cfg.dim;
     this.model = model;
   }
@@ -223,18 +240,25 @@ export async function loadImageEncoder(manifest: ModelManifest, files: Map<strin
   const total = parts.reduce((a, p) => a + p.byteLength, 0);
   const weightData = new Uint8Array(total);
   let offset = 0;
-  for (const p of parts) { weightData.set(p, offset); offset += p.byteLength; }
+  for (const p of parts) {
+    weightData.set(p, offset);
+    offset += p.byteLength;
+  }
 
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({
-      modelTopology: json.modelTopology as object,
-      weightSpecs,
-      weightData: weightData.buffer,
-      format: 'layers-model',
-    }));
+    model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology as object,
+        weightSpecs,
+        weightData: weightData.buffer,
+        format: 'layers-model',
+      }),
+    );
   } catch (err) {
-    throw new TastebudError('model-load', `Could not build the image model: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new TastebudError('model-load', `Could not build the image model: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   const outShape = model.outputs[0]?.shape;
   if (!outShape || outShape[outShape.length - 1] !== cfg.dim) {

@@ -32,7 +32,11 @@ export async function imageToPixels(source: Blob | ImageBitmap, options: ToPixel
     try {
       bitmap = await createImageBitmap(source);
     } catch (err) {
-      throw new TastebudError('invalid-argument', `The image could not be decoded (${source.type || 'unknown type'}, ${source.size} bytes).`, { cause: err });
+      throw new TastebudError(
+        'invalid-argument',
+        `The image could not be decoded (${source.type || 'unknown type'}, ${source.size} bytes).`,
+        { cause: err },
+      );
     }
     owned = true;
   } else {

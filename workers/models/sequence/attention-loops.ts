@@ -52,7 +52,10 @@ function simdLoops(wasm: AttentionExports): AttentionLoops {
 }
 
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
-  let s0 = 0; let s1 = 0; let s2 = 0; let s3 = 0;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
   let t = 0;
   for (; t + 3 < n; t += 4) {
     s0 += (a[ao + t] as number) * (b[bo + t] as number);
@@ -65,18 +68,39 @@ function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number
 }
 
 /** y[yo..yo+n) += Σ_{j=j0..j1} c(j) · h[base + j·stride ..+n), four rows per pass over y; c(j) = h[w + j·wStride]. */
-function weightedRows(h: Float32Array, w: number, wStride: number, j0: number, j1: number, base: number, stride: number, yo: number, n: number): void {
+function weightedRows(
+  h: Float32Array,
+  w: number,
+  wStride: number,
+  j0: number,
+  j1: number,
+  base: number,
+  stride: number,
+  yo: number,
+  n: number,
+): void {
   let j = j0;
   for (; j + 3 <= j1; j += 4) {
-    const w0 = h[w + j * wStride] as number; const w1 = h[w + (j + 1) * wStride] as number;
-    const w2 = h[w + (j + 2) * wStride] as number; const w3 = h[w + (j + 3) * wStride] as number;
-    const r0 = base + j * stride; const r1 = r0 + stride; const r2 = r1 + stride; const r3 = r2 + stride;
+    const w0 = h[w + j * wStride] as number;
+    const w1 = h[w + (j + 1) * wStride] as number;
+    const w2 = h[w + (j + 2) * wStride] as number;
+    const w3 = h[w + (j + 3) * wStride] as number;
+    const r0 = base + j * stride;
+    const r1 = r0 + stride;
+    const r2 = r1 + stride;
+    const r3 = r2 + stride;
     for (let t = 0; t < n; t++) {
-      h[yo + t] = (h[yo + t] as number) + w0 * (h[r0 + t] as number) + w1 * (h[r1 + t] as number) + w2 * (h[r2 + t] as number) + w3 * (h[r3 + t] as number);
+      h[yo + t] =
+        (h[yo + t] as number) +
+        w0 * (h[r0 + t] as number) +
+        w1 * (h[r1 + t] as number) +
+        w2 * (h[r2 + t] as number) +
+        w3 * (h[r3 + t] as number);
     }
   }
   for (; j <= j1; j++) {
-    const c = h[w + j * wStride] as number; const r = base + j * stride;
+    const c = h[w + j * wStride] as number;
+    const r = base + j * stride;
     for (let t = 0; t < n; t++) h[yo + t] = (h[yo + t] as number) + c * (h[r + t] as number);
   }
 }
@@ -103,7 +127,9 @@ function jsLoops(): AttentionLoops {
       return buffer;
     },
     rowDots(a, b, w, s, scale) {
-      const H = buffer; const { L, D } = s; const dh = D / s.heads;
+      const H = buffer;
+      const { L, D } = s;
+      const dh = D / s.heads;
       each(s, (wBase, base, o) => {
         for (let i = o; i < L; i++) {
           for (let j = o; j <= i; j++) H[w + wBase + i * L + j] = dot(H, a + base + i * D, H, b + base + j * D, dh) * scale;
@@ -111,13 +137,15 @@ function jsLoops(): AttentionLoops {
       });
     },
     mixRows(w, x, y, s) {
-      const { L, D } = s; const dh = D / s.heads;
+      const { L, D } = s;
+      const dh = D / s.heads;
       each(s, (wBase, base, o) => {
         for (let i = o; i < L; i++) weightedRows(buffer, w + wBase + i * L, 1, o, i, x + base, D, y + base + i * D, dh);
       });
     },
     mixRowsT(w, x, y, s) {
-      const { L, D } = s; const dh = D / s.heads;
+      const { L, D } = s;
+      const dh = D / s.heads;
       each(s, (wBase, base, o) => {
         for (let j = o; j < L; j++) weightedRows(buffer, w + wBase + j, L, j, L - 1, x + base, D, y + base + j * D, dh);
       });

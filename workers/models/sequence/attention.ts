@@ -52,10 +52,18 @@ function layout(B: number, L: number, D: number, heads: number) {
   };
 }
 
-interface DropoutSink { M: Float32Array; PM: number; rate: number; random: () => number }
+interface DropoutSink {
+  M: Float32Array;
+  PM: number;
+  rate: number;
+  random: () => number;
+}
 
 /** Pointwise SiLU weights: `G` receives d(weight)/d(logit) for the backward pass; `inverse` null = 1 / visible keys. */
-interface PointwiseSink { G: Float32Array; inverse: number | null }
+interface PointwiseSink {
+  G: Float32Array;
+  inverse: number | null;
+}
 
 /**
  * Per (row, head, real query i), in that order: W[i, o..i] (scaled scores at heap offset P)
@@ -63,7 +71,16 @@ interface PointwiseSink { G: Float32Array; inverse: number | null }
  * 1 / (1 − rate), one draw per visible key) and writes P·M at heap offset PM; adds the last
  * query's probabilities / heads to `last`.
  */
-function softmaxRows(heap: Float32Array, P: number, s: AttentionShape, bias: Float32Array | null, R: number, drop: DropoutSink | null, last: Float32Array | null, pointwise: PointwiseSink | null): void {
+function softmaxRows(
+  heap: Float32Array,
+  P: number,
+  s: AttentionShape,
+  bias: Float32Array | null,
+  R: number,
+  drop: DropoutSink | null,
+  last: Float32Array | null,
+  pointwise: PointwiseSink | null,
+): void {
   const { B, L, heads, lens } = s;
   const keep = drop ? 1 / (1 - drop.rate) : 1;
   for (let b = 0; b < B; b++) {
@@ -89,7 +106,11 @@ function softmaxRows(heap: Float32Array, P: number, s: AttentionShape, bias: Flo
           let max = -Infinity;
           for (let j = o; j <= i; j++) max = Math.max(max, heap[p + j] as number);
           let sum = 0;
-          for (let j = o; j <= i; j++) { const e = Math.exp((heap[p + j] as number) - max); heap[p + j] = e; sum += e; }
+          for (let j = o; j <= i; j++) {
+            const e = Math.exp((heap[p + j] as number) - max);
+            heap[p + j] = e;
+            sum += e;
+          }
           const inv = 1 / sum;
           for (let j = o; j <= i; j++) heap[p + j] = (heap[p + j] as number) * inv;
         }
@@ -115,7 +136,17 @@ function softmaxRows(heap: Float32Array, P: number, s: AttentionShape, bias: Flo
  * weights' derivatives) times `scale`; the unscaled logit gradient summed per (head,
  * distance) into dBias.
  */
-function logitGradients(heap: Float32Array, DS: number, probs: Float32Array, s: AttentionShape, M: Float32Array | null, dBias: Float32Array | null, R: number, scale: number, G: Float32Array | null): void {
+function logitGradients(
+  heap: Float32Array,
+  DS: number,
+  probs: Float32Array,
+  s: AttentionShape,
+  M: Float32Array | null,
+  dBias: Float32Array | null,
+  R: number,
+  scale: number,
+  G: Float32Array | null,
+): void {
   const { B, L, heads, lens } = s;
   for (let b = 0; b < B; b++) {
     const o = L - (lens[b] as number);
@@ -147,7 +178,17 @@ function logitGradients(heap: Float32Array, DS: number, probs: Float32Array, s: 
  * between query i and key j, added to the scaled scores before the softmax (as in T5 / HSTU).
  * `weights`: softmax (default) or pointwise SiLU (see `AttentionWeights`).
  */
-export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, lengths: Int32Array, heads: number, wantLast = false, dropout?: AttentionDropout, relativeBias?: tf.Tensor, weights: AttentionWeights = { kind: 'softmax' }): AttentionResult {
+export function causalAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  lengths: Int32Array,
+  heads: number,
+  wantLast = false,
+  dropout?: AttentionDropout,
+  relativeBias?: tf.Tensor,
+  weights: AttentionWeights = { kind: 'softmax' },
+): AttentionResult {
   const [B, L, D] = q.shape as [number, number, number];
   const dh = D / heads;
   const scale = 1 / Math.sqrt(dh);
@@ -156,7 +197,8 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, length
   if (relativeBias && (relativeBias.rank !== 2 || relativeBias.shape[0] !== heads || R < L)) {
     throw new Error(`relative bias must be [${heads}, ≥ ${L}], got [${relativeBias.shape.join(', ')}]`);
   }
-  if (weights.kind === 'silu' && !(weights.normaliser > 0)) throw new Error(`pointwise attention needs a positive normaliser, got ${weights.normaliser}`);
+  if (weights.kind === 'silu' && !(weights.normaliser > 0))
+    throw new Error(`pointwise attention needs a positive normaliser, got ${weights.normaliser}`);
   const loops = attentionLoops(dh);
   const at = layout(B, L, D, heads);
   const shape: AttentionShape = { B, L, D, heads, lens: lengths, lensAt: at.lens };

@@ -18,7 +18,14 @@ export function gruParamShapes(c: SasrecConfig): Array<[string, number[]]> {
 }
 
 /** ids: B*L left-padded model item indices. Call inside tf.tidy / a gradient scope. */
-export function gruForward(params: ParamMap, c: SasrecConfig, ids: Int32Array, batch: number, len: number, opts: ForwardOptions): ForwardResult {
+export function gruForward(
+  params: ParamMap,
+  c: SasrecConfig,
+  ids: Int32Array,
+  batch: number,
+  len: number,
+  opts: ForwardOptions,
+): ForwardResult {
   const d = c.dim;
   const rate = opts.training ? c.dropout : 0;
   const drop = (x: tf.Tensor): tf.Tensor => (rate > 0 ? tf.dropout(x, rate) : x);
@@ -59,7 +66,12 @@ export function gruForward(params: ParamMap, c: SasrecConfig, ids: Int32Array, b
       let max = -Infinity;
       for (let i = 0; i < len; i++) if (maskData[b * len + i] && (logits[b * len + i] as number) > max) max = logits[b * len + i] as number;
       let sum = 0;
-      for (let i = 0; i < len; i++) if (maskData[b * len + i]) { const e = Math.exp((logits[b * len + i] as number) - max); w[b * len + i] = e; sum += e; }
+      for (let i = 0; i < len; i++)
+        if (maskData[b * len + i]) {
+          const e = Math.exp((logits[b * len + i] as number) - max);
+          w[b * len + i] = e;
+          sum += e;
+        }
       if (sum > 0) for (let i = 0; i < len; i++) w[b * len + i] = (w[b * len + i] as number) / sum;
     }
     result.lastAttention = w;

@@ -121,13 +121,24 @@ export interface SoftmaxCEOptions {
  * puts weight 1 on `targets[i]` and `weights[j]` on `ids[i·K + j]` (0 = none),
  * normalised to sum to 1, with K = `weights.length`.
  */
-export interface LaterTargets { ids: Int32Array; weights: Float32Array }
+export interface LaterTargets {
+  ids: Int32Array;
+  weights: Float32Array;
+}
 
 /**
  * Backward of one row chunk of a fused softmax: dH rows r0.. = scale·G·table, and
  * scale·hcᵀ·G added into the transposed table gradient. Takes ownership of `hc` and `G`.
  */
-function backpropChunk(hc: tf.Tensor2D, G: tf.Tensor2D, table: tf.Tensor2D, r0: number, dH: Float32Array, dTableT: Float32Array, scale = 1): void {
+function backpropChunk(
+  hc: tf.Tensor2D,
+  G: tf.Tensor2D,
+  table: tf.Tensor2D,
+  r0: number,
+  dH: Float32Array,
+  dTableT: Float32Array,
+  scale = 1,
+): void {
   const d = hc.shape[1];
   const dHc = tf.matMul(G, table);
   const dHcData = readFloats(dHc);
@@ -146,7 +157,14 @@ function backpropChunk(hc: tf.Tensor2D, G: tf.Tensor2D, table: tf.Tensor2D, r0: 
  * On wasm the probabilities are edited in place in the heap, so the [rows, items]
  * matrix is never copied into JS; elsewhere a copy is edited. Takes ownership of `probs`.
  */
-function softmaxMinusTarget(probs: tf.Tensor2D, targets: Int32Array, r0: number, exclude: number, later?: LaterTargets, smoothing?: Smoothing): { g: tf.Tensor2D; loss: number } {
+function softmaxMinusTarget(
+  probs: tf.Tensor2D,
+  targets: Int32Array,
+  r0: number,
+  exclude: number,
+  later?: LaterTargets,
+  smoothing?: Smoothing,
+): { g: tf.Tensor2D; loss: number } {
   const [c, v] = probs.shape;
   const inPlace = hasHeapViews();
   const p = inPlace ? readFloats(probs) : Float32Array.from(probs.dataSync() as Float32Array);
@@ -189,10 +207,22 @@ function softmaxMinusTarget(probs: tf.Tensor2D, targets: Int32Array, r0: number,
 }
 
 /** Label smoothing ε, its share ε/columns per softmax column, and per row the target's logit minus the mean logit over those columns. */
-interface Smoothing { eps: number; spread: number; logitGap: Float32Array }
+interface Smoothing {
+  eps: number;
+  spread: number;
+  logitGap: Float32Array;
+}
 
 /** Per row of `h` ([n, d]): h·table[target] − mean over the `columns` columns other than `exclude` of h·table[j]. */
-function targetLogitGaps(hData: Float32Array, tableData: Float32Array, targets: Int32Array, n: number, d: number, exclude: number, columns: number): Float32Array {
+function targetLogitGaps(
+  hData: Float32Array,
+  tableData: Float32Array,
+  targets: Int32Array,
+  n: number,
+  d: number,
+  exclude: number,
+  columns: number,
+): Float32Array {
   const v = tableData.length / d;
   const mean = new Float64Array(d);
   for (let j = 0; j < v; j++) {
@@ -247,7 +277,14 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
     const inv = 1 / n;
     const eps = opts.labelSmoothing ?? 0;
     const columns = exclude >= 0 ? v - 1 : v;
-    const smoothing = eps > 0 ? { eps, spread: eps / columns, logitGap: targetLogitGaps(hData, tIn.dataSync() as Float32Array, opts.targets, n, d, exclude, columns) } : undefined;
+    const smoothing =
+      eps > 0
+        ? {
+            eps,
+            spread: eps / columns,
+            logitGap: targetLogitGaps(hData, tIn.dataSync() as Float32Array, opts.targets, n, d, exclude, columns),
+          }
+        : undefined;
     let loss = 0;
     for (let r0 = 0; r0 < n; r0 += chunk) {
       const c = Math.min(chunk, n - r0);
@@ -264,7 +301,11 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, table: tf.Tensor2D, opts: So
     const dTable = untranspose(dTableT, d, v);
     return {
       value: tf.scalar(loss * inv),
-      gradFunc: (dy: tf.Tensor) => scaledByDy(dy, [[dH, [n, d]], [dTable, [v, d]]]),
+      gradFunc: (dy: tf.Tensor) =>
+        scaledByDy(dy, [
+          [dH, [n, d]],
+          [dTable, [v, d]],
+        ]),
     };
   }) as unknown as CustomGradFn);
   return f(h, table) as tf.Scalar;
@@ -287,11 +328,17 @@ export interface SampledSoftmaxOptions {
  * catalogs of 100k+ items trainable. Loss and gradients in one pass, like
  * `softmaxCrossEntropy`.
  */
-export function sampledSoftmaxCrossEntropy(h: tf.Tensor2D, positives: tf.Tensor2D, negatives: tf.Tensor2D, opts: SampledSoftmaxOptions): tf.Scalar {
+export function sampledSoftmaxCrossEntropy(
+  h: tf.Tensor2D,
+  positives: tf.Tensor2D,
+  negatives: tf.Tensor2D,
+  opts: SampledSoftmaxOptions,
+): tf.Scalar {
   const hits = new Map<number, number[]>();
   opts.negativeIds.forEach((id, j) => {
     const list = hits.get(id);
-    if (list) list.push(j); else hits.set(id, [j]);
+    if (list) list.push(j);
+    else hits.set(id, [j]);
   });
   const f = tf.customGrad(((hIn: tf.Tensor, pIn: tf.Tensor, nIn: tf.Tensor) => {
     const [n, d] = hIn.shape as [number, number];
@@ -321,7 +368,10 @@ export function sampledSoftmaxCrossEntropy(h: tf.Tensor2D, positives: tf.Tensor2
         const masked = hits.get(opts.targets[r0 + i] as number);
         if (masked) for (const j of masked) logits[base + j] = -Infinity;
         let max = pos;
-        for (let j = 0; j < k; j++) { const z = (logits[base + j] as number) + offset; if (z > max) max = z; }
+        for (let j = 0; j < k; j++) {
+          const z = (logits[base + j] as number) + offset;
+          if (z > max) max = z;
+        }
         let sum = Math.exp(pos - max);
         const ePos = sum;
         for (let j = 0; j < k; j++) {
@@ -349,13 +399,20 @@ export function sampledSoftmaxCrossEntropy(h: tf.Tensor2D, positives: tf.Tensor2
     const dNeg = untranspose(dNegT, d, k);
     return {
       value: tf.scalar(loss * inv),
-      gradFunc: (dy: tf.Tensor) => scaledByDy(dy, [[dH, [n, d]], [dP, [n, d]], [dNeg, [k, d]]]),
+      gradFunc: (dy: tf.Tensor) =>
+        scaledByDy(dy, [
+          [dH, [n, d]],
+          [dP, [n, d]],
+          [dNeg, [k, d]],
+        ]),
     };
   }) as unknown as CustomGradFn);
   return f(h, positives, negatives) as tf.Scalar;
 }
 
-interface HeapBackend { typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray }
+interface HeapBackend {
+  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
+}
 
 function hasHeapViews(): boolean {
   return tf.getBackend() === 'wasm' && typeof (tf.backend() as unknown as Partial<HeapBackend>).typedArrayFromHeap === 'function';

@@ -22,21 +22,37 @@ export type SequenceArchConfig = SasrecConfig;
 /** Parameter names and shapes, in serialisation order. */
 export function sasrecParamShapes(c: SasrecConfig): Array<[string, number[]]> {
   const d = c.dim;
-  const out: Array<[string, number[]]> = [['item_emb', [c.numItems + 1, d]], ['pos_emb', [c.maxLen, d]]];
+  const out: Array<[string, number[]]> = [
+    ['item_emb', [c.numItems + 1, d]],
+    ['pos_emb', [c.maxLen, d]],
+  ];
   const hiddenFF = d * (c.ffMultiplier ?? 4);
   for (let b = 0; b < c.blocks; b++) {
     const p = `block${b}.`;
     out.push(
-      [`${p}ln1.gamma`, [d]], [`${p}ln1.beta`, [d]],
-      [`${p}wq`, [d, d]], [`${p}bq`, [d]], [`${p}wk`, [d, d]], [`${p}bk`, [d]],
-      [`${p}wv`, [d, d]], [`${p}bv`, [d]], [`${p}wo`, [d, d]], [`${p}bo`, [d]],
-      [`${p}ln2.gamma`, [d]], [`${p}ln2.beta`, [d]],
+      [`${p}ln1.gamma`, [d]],
+      [`${p}ln1.beta`, [d]],
+      [`${p}wq`, [d, d]],
+      [`${p}bq`, [d]],
+      [`${p}wk`, [d, d]],
+      [`${p}bk`, [d]],
+      [`${p}wv`, [d, d]],
+      [`${p}bv`, [d]],
+      [`${p}wo`, [d, d]],
+      [`${p}bo`, [d]],
+      [`${p}ln2.gamma`, [d]],
+      [`${p}ln2.beta`, [d]],
     );
     if (c.relativeBias === true) out.push([`${p}rel_bias`, [c.heads, c.maxLen]]);
     if (c.block === 'ligr') {
       out.push(
-        [`${p}gate1.w`, [d, d]], [`${p}gate1.b`, [d]], [`${p}gate2.w`, [d, d]], [`${p}gate2.b`, [d]],
-        [`${p}w1`, [d, hiddenFF]], [`${p}w3`, [d, hiddenFF]], [`${p}w2`, [hiddenFF, d]],
+        [`${p}gate1.w`, [d, d]],
+        [`${p}gate1.b`, [d]],
+        [`${p}gate2.w`, [d, d]],
+        [`${p}gate2.b`, [d]],
+        [`${p}w1`, [d, hiddenFF]],
+        [`${p}w3`, [d, hiddenFF]],
+        [`${p}w2`, [hiddenFF, d]],
       );
     } else {
       out.push([`${p}w1`, [d, d]], [`${p}b1`, [d]], [`${p}w2`, [d, d]], [`${p}b2`, [d]]);
@@ -72,7 +88,14 @@ export interface ForwardResult {
  * ids: B*L model item indices (row-major, left-padded with 0).
  * Must be called inside tf.tidy / a gradient scope.
  */
-export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array, batch: number, len: number, opts: ForwardOptions): ForwardResult {
+export function sasrecForward(
+  params: ParamMap,
+  c: SasrecConfig,
+  ids: Int32Array,
+  batch: number,
+  len: number,
+  opts: ForwardOptions,
+): ForwardResult {
   if (len > c.maxLen) throw new Error(`sequence length ${len} exceeds maxLen ${c.maxLen}`);
   const d = c.dim;
   const h = c.heads;
@@ -81,7 +104,12 @@ export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array
   const attnOutRate = opts.training ? (c.attentionOutputDropout ?? c.dropout) : 0;
   const attnRate = opts.training ? (c.attentionDropout ?? 0) : 0;
   const attnDropout = attnRate > 0 ? { rate: attnRate, random: opts.random ?? Math.random } : undefined;
-  const attnWeights: AttentionWeights = c.attention === 'silu' ? { kind: 'silu', normaliser: c.maxLen } : c.attention === 'silu-mean' ? { kind: 'silu-mean' } : { kind: 'softmax' };
+  const attnWeights: AttentionWeights =
+    c.attention === 'silu'
+      ? { kind: 'silu', normaliser: c.maxLen }
+      : c.attention === 'silu-mean'
+        ? { kind: 'silu-mean' }
+        : { kind: 'softmax' };
 
   // timeline mask and real lengths (left padding)
   const maskData = new Float32Array(batch * len);
@@ -116,7 +144,17 @@ export function sasrecForward(params: ParamMap, c: SasrecConfig, ids: Int32Array
     const pre = `block${blk}.`;
     const w = (name: string): tf.Variable => p(params, pre + name);
     const attention = (qIn: tf.Tensor, kvIn: tf.Tensor): tf.Tensor => {
-      const att = causalAttention(dense(qIn, w('wq'), w('bq')), dense(kvIn, w('wk'), w('bk')), dense(kvIn, w('wv'), w('bv')), lengths, h, opts.wantAttention === true, attnDropout, c.relativeBias === true ? w('rel_bias') : undefined, attnWeights);
+      const att = causalAttention(
+        dense(qIn, w('wq'), w('bq')),
+        dense(kvIn, w('wk'), w('bk')),
+        dense(kvIn, w('wv'), w('bv')),
+        lengths,
+        h,
+        opts.wantAttention === true,
+        attnDropout,
+        c.relativeBias === true ? w('rel_bias') : undefined,
+        attnWeights,
+      );
       if (att.lastAttention) {
         if (!attnSum) attnSum = att.lastAttention;
         else for (let i = 0; i < attnSum.length; i++) attnSum[i] = (attnSum[i] as number) + (att.lastAttention[i] as number);

@@ -4,13 +4,19 @@ import { TastebudError } from '../../../common/errors';
 import { decodeWeights, type WeightSpec } from '../../../common/model-format/sequence';
 
 function mismatch(name: string, got: readonly number[] | undefined, expected: readonly number[]): TastebudError {
-  return new TastebudError('model-load',
+  return new TastebudError(
+    'model-load',
     `Sequence model weight ${name} is ${got ? `of shape [${got.join(', ')}]` : 'missing'}, expected [${expected.join(', ')}]; the model directory is inconsistent.`,
-    { field: name });
+    { field: name },
+  );
 }
 
 /** One trainable variable per expected (name, shape); nothing is left allocated when a weight is missing or misshapen. */
-export function weightVariables(specs: readonly WeightSpec[], bytes: ArrayBuffer, shapes: ReadonlyArray<[string, number[]]>): Map<string, tf.Variable> {
+export function weightVariables(
+  specs: readonly WeightSpec[],
+  bytes: ArrayBuffer,
+  shapes: ReadonlyArray<[string, number[]]>,
+): Map<string, tf.Variable> {
   const decoded = decodeWeights(specs, bytes);
   const out = new Map<string, tf.Variable>();
   for (const [name, shape] of shapes) {

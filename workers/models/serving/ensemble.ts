@@ -8,14 +8,26 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelManifest } from '../../../common/model-format/manifest';
-import { combineMemberScores, concatMemberWeights, type EnsembleConfig, type EnsembleTransitions, importMemberWeights } from '../../../common/model-format/ensemble';
+import {
+  combineMemberScores,
+  concatMemberWeights,
+  type EnsembleConfig,
+  type EnsembleTransitions,
+  importMemberWeights,
+} from '../../../common/model-format/ensemble';
 import { checkHistory, type SequenceScores, type SequenceServer } from './server';
 
 export class EnsembleServer implements SequenceServer {
   readonly maxLen: number;
   private disposed = false;
 
-  constructor(readonly manifest: ModelManifest, readonly config: EnsembleConfig, readonly itemIds: readonly string[], private readonly members: readonly SequenceServer[], private readonly transitions?: EnsembleTransitions) {
+  constructor(
+    readonly manifest: ModelManifest,
+    readonly config: EnsembleConfig,
+    readonly itemIds: readonly string[],
+    private readonly members: readonly SequenceServer[],
+    private readonly transitions?: EnsembleTransitions,
+  ) {
     this.maxLen = Math.max(...members.map((m) => m.maxLen));
   }
 

@@ -9,16 +9,26 @@ import { ENSEMBLE_NAME, parseEnsembleConfig } from '../../../common/model-format
 import type { SequenceServer } from './server';
 import { decodeTransitions } from '../../../common/model-format/transitions';
 
-function singleServer(manifest: ModelManifest, config: SequenceModelConfig, itemIds: readonly string[], weights: ArrayBuffer): SequenceServer {
+function singleServer(
+  manifest: ModelManifest,
+  config: SequenceModelConfig,
+  itemIds: readonly string[],
+  weights: ArrayBuffer,
+): SequenceServer {
   const Server = config.architecture === 'gru' ? GruServer : SasrecServer;
   return new Server(manifest, config, itemIds, weights);
 }
 
 /** `files` keyed by manifest path, already verified against the manifest's sha256. */
 export async function loadSequenceServer(manifest: ModelManifest, files: Map<string, ArrayBuffer>): Promise<SequenceServer> {
-  if (manifest.kind !== 'sequence') throw new TastebudError('model-load', `Expected a sequence model, got ${manifest.kind}.`, { field: 'kind' });
+  if (manifest.kind !== 'sequence')
+    throw new TastebudError('model-load', `Expected a sequence model, got ${manifest.kind}.`, { field: 'kind' });
   if (manifest.name !== 'sasrec' && manifest.name !== 'gru' && manifest.name !== ENSEMBLE_NAME) {
-    throw new TastebudError('model-load', `Sequence model "${manifest.name}" is not supported by this tastebud (sasrec, gru, ensemble); upgrade tastebud or retrain with \`tastebud train --model sasrec\`.`, { field: 'name' });
+    throw new TastebudError(
+      'model-load',
+      `Sequence model "${manifest.name}" is not supported by this tastebud (sasrec, gru, ensemble); upgrade tastebud or retrain with \`tastebud train --model sasrec\`.`,
+      { field: 'name' },
+    );
   }
   const file = (path: string): ArrayBuffer => {
     const bytes = files.get(path);
@@ -41,7 +51,10 @@ export async function loadSequenceServer(manifest: ModelManifest, files: Map<str
     }
   } else {
     const config = parseSequenceConfig(manifest.config);
-    if (config.architecture !== manifest.name) throw new TastebudError('model-load', `Manifest name ${manifest.name} does not match config.architecture ${config.architecture}.`, { field: 'name' });
+    if (config.architecture !== manifest.name)
+      throw new TastebudError('model-load', `Manifest name ${manifest.name} does not match config.architecture ${config.architecture}.`, {
+        field: 'name',
+      });
     server = singleServer(manifest, config, parseVocabulary(file(config.vocabulary), config.numItems), file(config.weights.path));
   }
   await server.score(new Int32Array([1])); // warm-up: compiles kernels / shaders before the first real call

@@ -65,7 +65,8 @@ export class SasrecServer extends SequenceServerBase {
     const mask = tf.mul(tf.sub(1, visible), -1e9);
     // pointwise SiLU weights: the causal mask divided by maxLen ('silu') or by each query's visible keys, i + 1 ('silu-mean')
     const kind = this.config.attention;
-    const pointwise = kind === 'silu' ? tf.div(visible, maxLen) : kind === 'silu-mean' ? tf.div(visible, tf.range(1, L + 1).reshape([L, 1])) : null;
+    const pointwise =
+      kind === 'silu' ? tf.div(visible, maxLen) : kind === 'silu-mean' ? tf.div(visible, tf.range(1, L + 1).reshape([L, 1])) : null;
     const scale = 1 / Math.sqrt(dh);
     // query–key distance i − j for the learned relative bias (above the diagonal the mask wins)
     let distance: tf.Tensor1D | null = null;

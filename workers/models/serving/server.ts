@@ -44,7 +44,8 @@ export function checkHistory(server: { config: { numItems: number }; isDisposed(
   const n = server.config.numItems;
   for (let i = 0; i < history.length; i++) {
     const v = history[i]!;
-    if (!(v >= 1 && v <= n)) throw new TastebudError('invalid-argument', `history[${i}] = ${v} is not a model item index (1..${n})`, { field: `history[${i}]` });
+    if (!(v >= 1 && v <= n))
+      throw new TastebudError('invalid-argument', `history[${i}] = ${v} is not a model item index (1..${n})`, { field: `history[${i}]` });
   }
   return history;
 }
@@ -56,7 +57,13 @@ export abstract class SequenceServerBase implements SequenceServer {
   private readonly initial: ArrayBuffer;
   private disposed = false;
 
-  constructor(readonly manifest: ModelManifest, readonly config: SequenceModelConfig, readonly itemIds: readonly string[], weightsBytes: ArrayBuffer, shapes: Array<[string, number[]]>) {
+  constructor(
+    readonly manifest: ModelManifest,
+    readonly config: SequenceModelConfig,
+    readonly itemIds: readonly string[],
+    weightsBytes: ArrayBuffer,
+    shapes: Array<[string, number[]]>,
+  ) {
     this.maxLen = config.maxLen;
     this.initial = weightsBytes.slice(0);
     this.weights = weightVariables(config.weights.specs, weightsBytes, shapes);
@@ -85,7 +92,9 @@ export abstract class SequenceServerBase implements SequenceServer {
   }
 
   async exportWeights(): Promise<Uint8Array> {
-    const tensors = await Promise.all(this.config.weights.specs.map(async (s) => ({ name: s.name, shape: s.shape, data: (await this.w(s.name).data()) as Float32Array })));
+    const tensors = await Promise.all(
+      this.config.weights.specs.map(async (s) => ({ name: s.name, shape: s.shape, data: (await this.w(s.name).data()) as Float32Array })),
+    );
     return encodeWeights(tensors).bytes;
   }
 

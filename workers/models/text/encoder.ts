@@ -55,15 +55,18 @@ export function parseTextConfig(manifest: ModelManifest): TextModelConfig {
   const vocabSize = positiveInt(c.vocabSize, 'vocabSize');
   const maxTokens = positiveInt(c.maxTokens, 'maxTokens');
   if (typeof c.sifA !== 'number' || !(c.sifA > 0)) bad('sifA must be a positive number', 'config.sifA');
-  if (c.tokenizer !== TOKENIZER_VERSION) bad(`tokenizer "${String(c.tokenizer)}" is not supported (this build has ${TOKENIZER_VERSION})`, 'config.tokenizer');
-  if (c.vectorsEncoding !== 'int8-row-scaled') bad(`vectorsEncoding "${String(c.vectorsEncoding)}" is not supported`, 'config.vectorsEncoding');
+  if (c.tokenizer !== TOKENIZER_VERSION)
+    bad(`tokenizer "${String(c.tokenizer)}" is not supported (this build has ${TOKENIZER_VERSION})`, 'config.tokenizer');
+  if (c.vectorsEncoding !== 'int8-row-scaled')
+    bad(`vectorsEncoding "${String(c.vectorsEncoding)}" is not supported`, 'config.vectorsEncoding');
   const f = c.files as Record<string, unknown> | undefined;
   if (typeof f !== 'object' || f === null) bad('files must be an object', 'config.files');
   const names = ['vocab', 'vectors', 'rowScales', 'wordProb', 'commonComponent'] as const;
   const files = {} as TextModelConfig['files'];
   for (const n of names) {
     const p = f[n];
-    if (typeof p !== 'string' || !manifest.files.some((e) => e.path === p)) bad(`files.${n} must name a file listed in the manifest`, `config.files.${n}`);
+    if (typeof p !== 'string' || !manifest.files.some((e) => e.path === p))
+      bad(`files.${n} must name a file listed in the manifest`, `config.files.${n}`);
     files[n] = p;
   }
   return { dim, vocabSize, sifA: c.sifA, maxTokens, tokenizer: c.tokenizer, vectorsEncoding: 'int8-row-scaled', files };
@@ -73,7 +76,9 @@ function need(files: Map<string, ArrayBuffer>, path: string, bytes: number): Arr
   const buf = files.get(path);
   if (!buf) throw new TastebudError('model-load', `Text model file ${path} was not provided.`, { field: path });
   if (buf.byteLength !== bytes) {
-    throw new TastebudError('model-load', `Text model file ${path} is ${buf.byteLength} bytes, expected ${bytes} for this config.`, { field: path });
+    throw new TastebudError('model-load', `Text model file ${path} is ${buf.byteLength} bytes, expected ${bytes} for this config.`, {
+      field: path,
+    });
   }
   return buf;
 }
@@ -91,8 +96,14 @@ class SifTextEncoder implements TextEncoder {
   private weights: tf.Tensor1D | null;
   private common: tf.Tensor2D | null;
 
-  constructor(readonly manifest: ModelManifest, cfg: TextModelConfig, vocab: Map<string, number>,
-    table: tf.Tensor2D, weights: tf.Tensor1D, common: tf.Tensor2D) {
+  constructor(
+    readonly manifest: ModelManifest,
+    cfg: TextModelConfig,
+    vocab: Map<string, number>,
+    table: tf.Tensor2D,
+    weights: tf.Tensor1D,
+    common: tf.Tensor2D,
+  ) {
     this.dim = cfg.dim;
     this.maxTokens = cfg.maxTokens;
     this.vocab = vocab;
@@ -203,7 +214,9 @@ export async function loadTextEncoder(manifest: ModelManifest, files: Map<string
   if (words[words.length - 1] === '') words.pop();
   if (words.length !== V) bad(`vocabulary has ${words.length} words, config says ${V}`, cfg.files.vocab);
   const vocab = new Map<string, number>();
-  words.forEach((w, i) => { if (!vocab.has(w)) vocab.set(w, i); });
+  words.forEach((w, i) => {
+    if (!vocab.has(w)) vocab.set(w, i);
+  });
 
   const q = new Int8Array(need(files, cfg.files.vectors, V * D));
   const scales = float32s(need(files, cfg.files.rowScales, V * 4));

@@ -69,7 +69,10 @@ export function tokenize(text: string): string[] {
 
 /** Removes combining marks after canonical decomposition: `é` → `e`, `ñ` → `n`. */
 export function foldDiacritics(token: string): string {
-  return token.normalize('NFD').replace(/\p{M}+/gu, '').normalize('NFC');
+  return token
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .normalize('NFC');
 }
 
 /**

@@ -62,18 +62,23 @@ export function createVectorIndex(vectors: Float32Array, dim: number, options: V
   const input = { vectors, dim, n, weight, skip: nonFinite, wasm: options.kernel !== 'js' };
   let scanner: ApproxScanner | null = precision === 'int8' ? createI8Scanner(input) : createF32Scanner(input);
 
-  const exactScore = (query: Float32Array, qn: number) => (i: number): number => {
-    const o = i * dim;
-    let dot = 0;
-    for (let d = 0; d < dim; d++) dot += vectors[o + d]! * query[d]!;
-    if (metric === 'dot') return dot;
-    const xn = norms[i]!;
-    if (qn === 0 || !(xn > 0)) return 0;
-    return Math.max(-1, Math.min(1, dot / (qn * xn)));
-  };
+  const exactScore =
+    (query: Float32Array, qn: number) =>
+    (i: number): number => {
+      const o = i * dim;
+      let dot = 0;
+      for (let d = 0; d < dim; d++) dot += vectors[o + d]! * query[d]!;
+      if (metric === 'dot') return dot;
+      const xn = norms[i]!;
+      if (qn === 0 || !(xn > 0)) return 0;
+      return Math.max(-1, Math.min(1, dot / (qn * xn)));
+    };
 
   return {
-    size: n, dim, precision, metric,
+    size: n,
+    dim,
+    precision,
+    metric,
     kernel: scanner.kernel,
     bytes: scanner.bytes,
     topK(query, k, allowed) {
@@ -83,7 +88,11 @@ export function createVectorIndex(vectors: Float32Array, dim: number, options: V
       k = Math.floor(k);
       let qq = 0;
       let finite = true;
-      for (let d = 0; d < dim; d++) { const x = query[d]!; qq += x * x; if (!Number.isFinite(x)) finite = false; }
+      for (let d = 0; d < dim; d++) {
+        const x = query[d]!;
+        qq += x * x;
+        if (!Number.isFinite(x)) finite = false;
+      }
       const qn = Math.sqrt(qq);
       const exact = exactScore(query, qn);
       if (!finite) return rankExactly(rows(n, Infinity, allowed), k, exact);
@@ -104,7 +113,10 @@ export function createVectorIndex(vectors: Float32Array, dim: number, options: V
         c = Math.min(n, c * 4);
       }
     },
-    dispose() { scanner?.dispose(); scanner = null; },
+    dispose() {
+      scanner?.dispose();
+      scanner = null;
+    },
   };
 }
 
@@ -118,6 +130,7 @@ function rows(n: number, limit: number, allowed?: (index: number) => boolean): I
 function concat(a: Int32Array, b: Int32Array): Int32Array {
   if (b.length === 0) return a;
   const out = new Int32Array(a.length + b.length);
-  out.set(a); out.set(b, a.length);
+  out.set(a);
+  out.set(b, a.length);
   return out;
 }

@@ -54,7 +54,10 @@ export function createI8Scanner(input: ScannerInput): ApproxScanner {
   const scaleOff = align16(n * rowLen);
   const queryOff = align16(scaleOff + 4 * n);
   const outOff = align16(queryOff + 2 * rowLen);
-  let codes: Int8Array; let scales: Float32Array; let query: Int16Array; let out: Float32Array;
+  let codes: Int8Array;
+  let scales: Float32Array;
+  let query: Int16Array;
+  let out: Float32Array;
   if (exports) {
     ensureMemory(exports.memory, outOff + 4 * n);
     const buf = exports.memory.buffer;
@@ -63,7 +66,10 @@ export function createI8Scanner(input: ScannerInput): ApproxScanner {
     query = new Int16Array(buf, queryOff, rowLen);
     out = new Float32Array(buf, outOff, n);
   } else {
-    codes = new Int8Array(n * rowLen); scales = new Float32Array(n); query = new Int16Array(rowLen); out = new Float32Array(n);
+    codes = new Int8Array(n * rowLen);
+    scales = new Float32Array(n);
+    query = new Int16Array(rowLen);
+    out = new Float32Array(n);
   }
   const terms = quantizeRowsI8(vectors, dim, n, rowLen, codes, scales, input.weight, input.skip);
   return {
@@ -86,7 +92,12 @@ export function createI8Scanner(input: ScannerInput): ApproxScanner {
       }
       return result;
     },
-    dispose() { exports = null; codes = new Int8Array(0); scales = new Float32Array(0); out = new Float32Array(0); },
+    dispose() {
+      exports = null;
+      codes = new Int8Array(0);
+      scales = new Float32Array(0);
+      out = new Float32Array(0);
+    },
   };
 }
 
@@ -97,7 +108,9 @@ export function createF32Scanner(input: ScannerInput): ApproxScanner {
   const vecOff = 0;
   const queryOff = align16(4 * n * rowLen);
   const outOff = align16(queryOff + 4 * rowLen);
-  let rows: Float32Array; let query: Float32Array; let out: Float32Array;
+  let rows: Float32Array;
+  let query: Float32Array;
+  let out: Float32Array;
   if (exports) {
     ensureMemory(exports.memory, outOff + 4 * n);
     const buf = exports.memory.buffer;
@@ -105,7 +118,9 @@ export function createF32Scanner(input: ScannerInput): ApproxScanner {
     query = new Float32Array(buf, queryOff, rowLen);
     out = new Float32Array(buf, outOff, n);
   } else {
-    rows = new Float32Array(n * rowLen); query = new Float32Array(rowLen); out = new Float32Array(n);
+    rows = new Float32Array(n * rowLen);
+    query = new Float32Array(rowLen);
+    out = new Float32Array(n);
   }
   const maxNorm = padRowsF32(vectors, dim, n, rowLen, rows, input.weight, input.skip);
   const lanes = new Float64Array(8);
@@ -128,12 +143,18 @@ export function createF32Scanner(input: ScannerInput): ApproxScanner {
         lanes.fill(0);
         // Lane l of accumulator a sums elements ≡ l (mod 8), of b those ≡ 4 + l: the kernel's order.
         for (let d = 0; d < rowLen; d++) lanes[d & 7] = f(lanes[d & 7]! + f(rows[r + d]! * query[d]!));
-        const s0 = f(lanes[0]! + lanes[4]!); const s1 = f(lanes[1]! + lanes[5]!);
-        const s2 = f(lanes[2]! + lanes[6]!); const s3 = f(lanes[3]! + lanes[7]!);
+        const s0 = f(lanes[0]! + lanes[4]!);
+        const s1 = f(lanes[1]! + lanes[5]!);
+        const s2 = f(lanes[2]! + lanes[6]!);
+        const s3 = f(lanes[3]! + lanes[7]!);
         out[i] = f(f(s0 + s1) + f(s2 + s3));
       }
       return result;
     },
-    dispose() { exports = null; rows = new Float32Array(0); out = new Float32Array(0); },
+    dispose() {
+      exports = null;
+      rows = new Float32Array(0);
+      out = new Float32Array(0);
+    },
   };
 }

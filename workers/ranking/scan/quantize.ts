@@ -23,7 +23,10 @@ export function rowStats(vectors: Float32Array, dim: number, n: number): { norms
   for (let i = 0; i < n; i++) {
     const o = i * dim;
     let s = 0;
-    for (let d = 0; d < dim; d++) { const x = vectors[o + d]!; s += x * x; }
+    for (let d = 0; d < dim; d++) {
+      const x = vectors[o + d]!;
+      s += x * x;
+    }
     norms[i] = Math.sqrt(s);
     if (!Number.isFinite(s)) nonFinite[i] = 1;
   }
@@ -34,7 +37,10 @@ export function rowStats(vectors: Float32Array, dim: number, n: number): { norms
  * Constants of the int8 error bound (see `i8ErrorBound`) over the quantised rows:
  * a = max_i w_i·(‖x_i‖ + step_i·√dim/2), b = max_i w_i·step_i·√dim/2.
  */
-export interface I8BoundTerms { a: number; b: number }
+export interface I8BoundTerms {
+  a: number;
+  b: number;
+}
 
 /**
  * codes[i·rowLen + d] = round(x[i,d] / step_i), step_i = max_d |x[i,d]| / 127,
@@ -42,7 +48,16 @@ export interface I8BoundTerms { a: number; b: number }
  * that Σ codes·q ≈ x_i·q / step_q. Rows flagged in `skip` keep code 0 and
  * scale 0. `codes` and `scales` must be zero-filled (fresh arrays or memory).
  */
-export function quantizeRowsI8(vectors: Float32Array, dim: number, n: number, rowLen: number, codes: Int8Array, scales: Float32Array, weight: (i: number) => number, skip: Uint8Array): I8BoundTerms {
+export function quantizeRowsI8(
+  vectors: Float32Array,
+  dim: number,
+  n: number,
+  rowLen: number,
+  codes: Int8Array,
+  scales: Float32Array,
+  weight: (i: number) => number,
+  skip: Uint8Array,
+): I8BoundTerms {
   const halfRootDim = Math.sqrt(dim) / 2;
   let a = 0;
   let b = 0;
@@ -53,7 +68,11 @@ export function quantizeRowsI8(vectors: Float32Array, dim: number, n: number, ro
     let max = 0;
     let sq = 0;
     // Branch-free (Math.max / Math.abs / Math.floor): random signs would defeat branch prediction.
-    for (let d = 0; d < dim; d++) { const x = vectors[o + d]!; max = Math.max(max, Math.abs(x)); sq += x * x; }
+    for (let d = 0; d < dim; d++) {
+      const x = vectors[o + d]!;
+      max = Math.max(max, Math.abs(x));
+      sq += x * x;
+    }
     if (max === 0) continue;
     const step = max / 127;
     const inv = 127 / max; // |x·inv| ≤ 127 (+1 ulp), so every code fits an int8
@@ -73,7 +92,7 @@ export function quantizeRowsI8(vectors: Float32Array, dim: number, n: number, ro
  * ≤ (‖x‖ + s_x√d/2)·s_q√d/2 + s_x√d/2·‖q‖.
  */
 export function i8ErrorBound(terms: I8BoundTerms, dim: number, queryStep: number, queryNorm: number): number {
-  return terms.a * queryStep * Math.sqrt(dim) / 2 + terms.b * queryNorm;
+  return (terms.a * queryStep * Math.sqrt(dim)) / 2 + terms.b * queryNorm;
 }
 
 /** The query as int16 codes of its int8 quantisation (the kernel's layout); returns the step, 0 for a zero query. */
@@ -88,7 +107,15 @@ export function quantizeQueryI8(query: Float32Array, dim: number, out: Int16Arra
 }
 
 /** Rows copied into the zero-filled `out` with stride rowLen; rows flagged in `skip` stay zero. weight(i) multiplies row i (1 / ‖x_i‖ for cosine). Returns the largest weighted row norm. */
-export function padRowsF32(vectors: Float32Array, dim: number, n: number, rowLen: number, out: Float32Array, weight: (i: number) => number, skip: Uint8Array): number {
+export function padRowsF32(
+  vectors: Float32Array,
+  dim: number,
+  n: number,
+  rowLen: number,
+  out: Float32Array,
+  weight: (i: number) => number,
+  skip: Uint8Array,
+): number {
   let maxNorm = 0;
   for (let i = 0; i < n; i++) {
     if (skip[i]) continue;
@@ -96,7 +123,11 @@ export function padRowsF32(vectors: Float32Array, dim: number, n: number, rowLen
     const r = i * rowLen;
     const w = weight(i);
     let sq = 0;
-    for (let d = 0; d < dim; d++) { const x = vectors[o + d]! * w; out[r + d] = x; sq += x * x; }
+    for (let d = 0; d < dim; d++) {
+      const x = vectors[o + d]! * w;
+      out[r + d] = x;
+      sq += x * x;
+    }
     maxNorm = Math.max(maxNorm, Math.sqrt(sq));
   }
   return maxNorm;

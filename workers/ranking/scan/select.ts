@@ -26,10 +26,12 @@ export function selectCandidates(approx: Float32Array, n: number, c: number, all
     while (pos > 0) {
       const parent = (pos - 1) >> 1;
       if (heapVal[parent]! <= v) break;
-      heapVal[pos] = heapVal[parent]!; heapIdx[pos] = heapIdx[parent]!;
+      heapVal[pos] = heapVal[parent]!;
+      heapIdx[pos] = heapIdx[parent]!;
       pos = parent;
     }
-    heapVal[pos] = v; heapIdx[pos] = i;
+    heapVal[pos] = v;
+    heapIdx[pos] = i;
   }
   if (size < c || i === n) return { indices: heapIdx.slice(0, size), floor: Number.NEGATIVE_INFINITY };
   let min = heapVal[0]!;
@@ -45,10 +47,12 @@ export function selectCandidates(approx: Float32Array, n: number, c: number, all
       const r = l + 1;
       const m = r < c && heapVal[r]! < heapVal[l]! ? r : l;
       if (heapVal[m]! >= v) break;
-      heapVal[pos] = heapVal[m]!; heapIdx[pos] = heapIdx[m]!;
+      heapVal[pos] = heapVal[m]!;
+      heapIdx[pos] = heapIdx[m]!;
       pos = m;
     }
-    heapVal[pos] = v; heapIdx[pos] = i;
+    heapVal[pos] = v;
+    heapIdx[pos] = i;
     min = heapVal[0]!;
   }
   return { indices: heapIdx, floor: min };
