@@ -35,8 +35,13 @@ export interface TrackEvent {
   type: EventType;
   /** For `rate`: the rating, 1..5 by default. Optional weight for the others. */
   value?: number;
-  /** Milliseconds since the epoch; defaults to now. */
+  /** Milliseconds since the epoch, at most a day ahead of now; defaults to now. */
   at?: number;
+  /**
+   * Idempotency key, unique per event (e.g. a UUID). An event whose id is
+   * already stored is skipped, so retrying a track() that timed out is safe.
+   */
+  id?: string;
 }
 
 /** An event as stored: always has a time and the user it belongs to. */
@@ -45,6 +50,8 @@ export interface StoredEvent {
   type: EventType;
   value?: number;
   at: number;
+  /** The event's idempotency key, when it was tracked with one. */
+  id?: string;
 }
 
 export const REASON_SOURCES = Object.freeze([

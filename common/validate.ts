@@ -33,6 +33,20 @@ export const LIMITS = {
   k: 1_000,
   historyLimit: 100_000,
   excludeLength: 100_000,
+  /** |TrackEvent.value|: far beyond any rating or weight, far below where float32 scores overflow. */
+  eventValue: 1_000_000,
+  /** How far ahead of the clock an event's `at` may be (clock skew); later times would pin the profile window. */
+  futureMs: 86_400_000,
+  /** A model manifest's JSON. */
+  manifestBytes: 1_048_576,
+  /** One model file, as declared by `bytes` in its manifest. */
+  modelFileBytes: 536_870_912,
+  /** All files of one model together. */
+  modelBytes: 1_073_741_824,
+  /** A popularity or co-occurrence table (JSON). */
+  tableBytes: 67_108_864,
+  /** One item image (URL or Blob), before decoding. */
+  imageBytes: 16_777_216,
 } as const;
 
 const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
@@ -174,19 +188,26 @@ export function validateIds(value: unknown, field = 'ids'): string[] {
   return checkIdList(value, field, LIMITS.itemsPerCall);
 }
 
-function validateEventFields(o: Record<string, unknown>, field: string): TrackEvent {
+function validateEventFields(o: Record<string, unknown>, field: string, now: number): TrackEvent {
   const itemId = checkId(o.itemId, `${field}.itemId`);
   if (typeof o.type !== 'string' || !EVENT_TYPE_SET.has(o.type)) {
     invalid(`${field}.type`, `expected one of ${EVENT_TYPES.join(', ')}, got ${describe(o.type)}`);
   }
   const event: TrackEvent = { itemId, type: o.type as EventType };
-  if (o.value !== undefined) event.value = checkFinite(o.value, `${field}.value`);
+  if (o.value !== undefined) {
+    const value = checkFinite(o.value, `${field}.value`);
+    if (Math.abs(value) > LIMITS.eventValue)
+      invalid(`${field}.value`, `must be between -${LIMITS.eventValue} and ${LIMITS.eventValue}, got ${value}`);
+    event.value = value;
+  }
   if (event.type === 'rate' && event.value === undefined) invalid(`${field}.value`, 'a rate event needs a numeric value');
   if (o.at !== undefined) {
     const at = checkFinite(o.at, `${field}.at`);
     if (at < 0) invalid(`${field}.at`, 'must be a time in ms since the epoch (>= 0)');
+    if (at > now + LIMITS.futureMs) invalid(`${field}.at`, 'must not be more than a day in the future');
     event.at = at;
   }
+  if (o.id !== undefined) event.id = checkId(o.id, `${field}.id`);
   return event;
 }
 
@@ -195,8 +216,13 @@ export function validateEvents(value: unknown): TrackEvent[] {
   const field = Array.isArray(value) ? 'events' : 'event';
   checkArray(list, field, LIMITS.eventsPerCall);
   if (list.length === 0) invalid(field, 'must contain at least one event');
+  const now = Date.now();
   return list.map((v, i) =>
-    validateEventFields(checkObject(v, Array.isArray(value) ? `${field}[${i}]` : field), Array.isArray(value) ? `${field}[${i}]` : field),
+    validateEventFields(
+      checkObject(v, Array.isArray(value) ? `${field}[${i}]` : field),
+      Array.isArray(value) ? `${field}[${i}]` : field,
+      now,
+    ),
   );
 }
 
@@ -254,12 +280,14 @@ export function validateExportData(value: unknown): ExportData {
   if (o.version !== 1) invalid('data.version', `this tastebud reads export version 1, got ${describe(o.version)}`);
   const userId = checkId(o.userId, 'data.userId');
   const exportedAt = checkFinite(o.exportedAt, 'data.exportedAt');
+  const now = Date.now();
   const events: StoredEvent[] = checkArray(o.events, 'data.events', LIMITS.eventsPerImport).map((v, i) => {
     const field = `data.events[${i}]`;
-    const e = validateEventFields(checkObject(v, field), field);
+    const e = validateEventFields(checkObject(v, field), field, now);
     if (e.at === undefined) invalid(`${field}.at`, 'exported events must have a time');
     const stored: StoredEvent = { itemId: e.itemId, type: e.type, at: e.at };
     if (e.value !== undefined) stored.value = e.value;
+    if (e.id !== undefined) stored.id = e.id;
     return stored;
   });
   return { format: 'tastebud-export', version: 1, userId, exportedAt, events };

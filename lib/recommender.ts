@@ -45,6 +45,32 @@ function absoluteModelUrls(models: ModelUrls): ModelUrls {
   return out;
 }
 
+/**
+ * Every public method rejects only with a TastebudError: anything else thrown
+ * on the page comes from the caller's values (a getter that throws, a Proxy),
+ * so it is reported as `invalid-argument`.
+ */
+function rejectOnlyTastebudErrors(recommender: Recommender): Recommender {
+  const out: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(recommender) as Array<[string, (...args: unknown[]) => Promise<unknown>]>) {
+    out[name] = async (...args: unknown[]) => {
+      try {
+        return await method(...args);
+      } catch (err) {
+        if (err instanceof TastebudError) throw err;
+        throw new TastebudError(
+          'invalid-argument',
+          `${name}(): could not read the arguments: ${err instanceof Error ? err.message : String(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    };
+  }
+  return out as unknown as Recommender;
+}
+
 async function requestPersistence(): Promise<void> {
   try {
     if (typeof navigator !== 'undefined' && navigator.storage?.persist) await navigator.storage.persist();
@@ -82,7 +108,7 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
   const client = new WorkerClient(clientOptions);
   await client.start();
 
-  return {
+  return rejectOnlyTastebudErrors({
     upsertItems: async (items, opts) => {
       const clean = validateItems(items);
       const signal = validateUpsertOptions(opts).signal;
@@ -114,5 +140,5 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
     resetAdaptation: async () => client.call('resetAdaptation'),
     info: async (): Promise<Info> => ({ ...(await client.call('info')), workerRestarts: client.restarts }),
     dispose: async () => client.dispose(),
-  };
+  });
 }

@@ -6,7 +6,7 @@
  * the next call.
  */
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import { TastebudError } from '../common/errors';
+import { TastebudError, isDomException, toTastebudError } from '../common/errors';
 import { installErrorTransfer } from '../common/transfer';
 import type { EngineApi, EngineConfig, InitResult } from '../common/protocol';
 import type { ProgressEvent } from '../common/types';
@@ -32,6 +32,37 @@ export interface WorkerClientOptions {
 
 const PING_TIMEOUT_MS = 2_000;
 
+/** Calls that write: after a timeout they may still commit in the worker. */
+const WRITES: ReadonlySet<Method> = new Set<Method>([
+  'track',
+  'importData',
+  'upsertItems',
+  'removeItems',
+  'forget',
+  'adapt',
+  'resetAdaptation',
+]);
+
+function timeoutError(method: Method, timeoutMs: number): TastebudError {
+  const what = `${method}() did not finish within ${timeoutMs} ms`;
+  if (!WRITES.has(method)) return new TastebudError('timeout', `${what}; raise timeoutMs or make the call smaller.`);
+  // One meaning for every write: the worker may still commit it, and repeating it is safe.
+  return new TastebudError(
+    'timeout',
+    `${what}: it may or may not have been stored. Retrying is safe: events with an id are stored once, imports skip what is already there, the other writes are idempotent.`,
+  );
+}
+
+/** Whatever crosses back from the worker as a non-TastebudError; a value that cannot be cloned is the caller's. */
+function asTastebudError(err: unknown): TastebudError {
+  if (isDomException(err, 'DataCloneError')) {
+    return new TastebudError('invalid-argument', `An argument cannot be sent to the worker (${(err as Error).message}); pass plain data.`, {
+      cause: err,
+    });
+  }
+  return toTastebudError(err);
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => TastebudError): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -43,6 +74,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Tasteb
 export class WorkerClient {
   private running: RunningWorker | null = null;
   private disposed = false;
+  /** Set when dispose() starts: calls made from then on reject `disposed` instead of racing the shutdown. */
+  private disposing = false;
   private starts = 0;
 
   constructor(private readonly options: WorkerClientOptions) {
@@ -56,7 +89,8 @@ export class WorkerClient {
 
   /** Starts the worker if needed and resolves once its engine is initialised. */
   async start(): Promise<InitResult> {
-    if (this.disposed) throw new TastebudError('disposed', 'This recommender was disposed; create a new one with createRecommender().');
+    if (this.disposed || this.disposing)
+      throw new TastebudError('disposed', 'This recommender was disposed; create a new one with createRecommender().');
     if (!this.running) this.running = this.spawn();
     return this.track(this.running, this.running.ready);
   }
@@ -71,15 +105,24 @@ export class WorkerClient {
     const running = this.running;
     if (!running) throw new TastebudError('worker-crashed', 'The tastebud worker stopped while starting; try again.');
     const fn = running.remote[method] as unknown as (...a: Parameters<EngineApi[M]>) => Promise<Result<M>>;
-    const call = this.track(running, fn(...args));
+    let sent: Promise<Result<M>>;
+    try {
+      sent = fn(...args);
+    } catch (err) {
+      throw asTastebudError(err);
+    }
+    const call = this.track(running, sent).catch((err: unknown) => {
+      throw asTastebudError(err);
+    });
     return withTimeout(call, timeoutMs, () => {
       void this.checkAlive(running);
-      return new TastebudError('timeout', `${method}() did not finish within ${timeoutMs} ms; raise timeoutMs or make the call smaller.`);
+      return timeoutError(method, timeoutMs);
     });
   }
 
   async dispose(): Promise<void> {
-    if (this.disposed) return;
+    if (this.disposed || this.disposing) return;
+    this.disposing = true;
     const running = this.running;
     // Stop watching first: the worker ending now is expected, not a crash.
     running?.lockAbort.abort();

@@ -46,6 +46,8 @@ interface State {
   channel: BroadcastChannel | null;
   lastUnknownItems: number;
   adaptations: Adaptations;
+  /** Set while forget() runs: track() and importData() issued after it wait for it. */
+  forgetting: Promise<void> | null;
   onProgress?: ProgressCallback;
 }
 
@@ -82,8 +84,11 @@ async function loadTable<T>(
 
 export function createEngine(): EngineApi {
   let state: State | null = null;
+  let disposed = false;
 
   const need = (): State => {
+    // A call that raced dispose() on the page reaches the worker after it: the caller's timing, not a bug.
+    if (!state && disposed) throw new TastebudError('disposed', 'The recommender was disposed while this call was on its way.');
     if (!state) throw new TastebudError('internal', 'The engine was used before init(); this is a tastebud bug.');
     return state;
   };
@@ -188,6 +193,7 @@ export function createEngine(): EngineApi {
         channel: null,
         lastUnknownItems: 0,
         adaptations: new Adaptations(db, config.userId),
+        forgetting: null,
       };
       if (onProgress) s.onProgress = onProgress;
       state = s;
@@ -213,8 +219,12 @@ export function createEngine(): EngineApi {
       }
       if (typeof BroadcastChannel !== 'undefined') {
         s.channel = new BroadcastChannel(`tastebud:${config.dbName}`);
-        s.channel.onmessage = (event: MessageEvent<{ type?: string }>) => {
+        s.channel.onmessage = (event: MessageEvent<{ type?: string; userId?: string }>) => {
           if (event.data?.type === 'items-changed') s.catalog = null;
+          // Another tab forgot this user: stop adapting and drop the adapted weights held in memory here.
+          if (event.data?.type === 'forgotten' && event.data.userId === s.config.userId) {
+            void s.registry.sequence().then((handle) => s.adaptations.cancel(handle?.model));
+          }
           if (event.data?.type === 'vectors-changed') s.content.invalidate();
         };
       }
@@ -248,6 +258,7 @@ export function createEngine(): EngineApi {
     track: (events) =>
       guard(async () => {
         const s = need();
+        await s.forgetting?.catch(() => undefined);
         return { stored: await addEvents(s.db, s.config.userId, events) };
       }),
 
@@ -304,6 +315,7 @@ export function createEngine(): EngineApi {
         const s = need();
         // The page validated it already; the worker checks again before it trusts data from a file.
         const clean = validateExportData(data);
+        await s.forgetting?.catch(() => undefined);
         progress({ task: 'import', done: 0, total: clean.events.length, message: 'importing events' });
         const result = await importUser(s.db, s.config.userId, clean, options.mode ?? DEFAULTS.importMode);
         progress({ task: 'import', done: clean.events.length, total: clean.events.length, message: 'importing events' });
@@ -313,8 +325,21 @@ export function createEngine(): EngineApi {
     forget: () =>
       guard(async () => {
         const s = need();
-        await forgetUser(s.db, s.config.userId);
-        s.adaptations.forgotten((await s.registry.sequence())?.model);
+        // Writes that reached the worker before this call commit first and are erased with the rest;
+        // writes issued after it wait (s.forgetting); a running adapt() stops and stores nothing.
+        const forgetting = (async () => {
+          const model = (await s.registry.sequence())?.model;
+          await s.adaptations.cancel(model);
+          await forgetUser(s.db, s.config.userId);
+          s.adaptations.forgotten(model);
+          s.channel?.postMessage({ type: 'forgotten', userId: s.config.userId });
+        })();
+        s.forgetting = forgetting;
+        try {
+          await forgetting;
+        } finally {
+          if (s.forgetting === forgetting) s.forgetting = null;
+        }
       }),
 
     adapt: (options) =>
@@ -326,8 +351,9 @@ export function createEngine(): EngineApi {
             ? new TastebudError('unsupported', 'adapt() fine-tunes the sequence model: pass models.sequence to createRecommender().')
             : new TastebudError('model-load', 'adapt(): the sequence model did not load; see info().models for why.');
         }
-        const history = await readHistory(s.db, s.config.userId, PROFILE_WINDOW);
-        return s.adaptations.adapt(handle.model, modelItemsOf(history, handle.vocabulary), options);
+        const history = async (): Promise<Int32Array> =>
+          modelItemsOf(await readHistory(s.db, s.config.userId, PROFILE_WINDOW), handle.vocabulary);
+        return s.adaptations.adapt(handle.model, history, options);
       }),
 
     resetAdaptation: () =>
@@ -379,6 +405,7 @@ export function createEngine(): EngineApi {
     async dispose() {
       const s = state;
       state = null;
+      disposed = true;
       if (!s) return;
       s.channel?.close();
       await s.registry.dispose();

@@ -4,6 +4,8 @@ import type { ContentEncoder } from './vectors';
 import type { TextEncoder } from '../models/text/encoder';
 import type { ImageEncoder, RawImage } from '../models/image/encoder';
 import { canDecodeImages, imageToPixels } from '../models/image/pixels';
+import { LIMITS } from '../../common/validate';
+import { readLimited } from '../models/loader';
 
 export function textContentEncoder(model: TextEncoder): ContentEncoder {
   return {
@@ -25,7 +27,13 @@ async function fetchImage(url: string): Promise<Blob> {
     throw new Error(`could not fetch ${url} (offline, or blocked by CORS?): ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!response.ok) throw new Error(`fetching ${url} failed with HTTP ${response.status}`);
-  return response.blob();
+  const bytes = await readLimited(response, LIMITS.imageBytes, `The image at ${url}`, 'invalid-argument');
+  return new Blob([bytes], { type: response.headers.get('content-type') ?? '' });
+}
+
+function checkImageSize(blob: Blob): Blob {
+  if (blob.size > LIMITS.imageBytes) throw new Error(`the image is ${blob.size} bytes, more than the ${LIMITS.imageBytes} allowed`);
+  return blob;
 }
 
 export function imageContentEncoder(model: ImageEncoder, baseUrl: string | undefined): ContentEncoder {
@@ -41,7 +49,7 @@ export function imageContentEncoder(model: ImageEncoder, baseUrl: string | undef
       await Promise.all(
         inputs.map(async (input, i) => {
           try {
-            const blob = typeof input === 'string' ? await fetchImage(new URL(input, baseUrl).href) : input;
+            const blob = typeof input === 'string' ? await fetchImage(new URL(input, baseUrl).href) : checkImageSize(input);
             pixels[i] = await imageToPixels(blob);
           } catch (err) {
             failures.set(i, err instanceof Error ? err.message : String(err));

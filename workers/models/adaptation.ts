@@ -6,9 +6,11 @@
  * next start, until reset() or forget().
  */
 import { DEFAULTS } from '../../common/defaults';
+import { TastebudError } from '../../common/errors';
 import type { AdaptOptions, AdaptResult } from '../../common/types';
 import type { Database } from '../storage/db';
 import { deleteAdaptation, readAdaptation, writeAdaptation } from '../storage/adaptations';
+import { readForgetEpoch } from '../storage/portability';
 import { weightPaths } from '../../common/model-format/ensemble';
 import type { SequenceServer } from './serving/server';
 import { fineTune } from './fine-tune';
@@ -21,11 +23,17 @@ export function adaptationKey(server: SequenceServer): string {
 
 const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
+function cancelledByForget(): TastebudError {
+  return new TastebudError('aborted', 'adapt() was cancelled by forget(): nothing was stored.');
+}
+
 export class Adaptations {
   /** Stored weights are applied once per loaded model. */
   private readonly applied = new WeakMap<SequenceServer, Promise<void>>();
   /** One fine-tuning run at a time. */
   private running: Promise<unknown> = Promise.resolve();
+  /** Advanced by cancel(); a run that sees it change stops between steps and stores nothing. */
+  private generation = 0;
 
   constructor(
     private readonly db: Database,
@@ -45,31 +53,68 @@ export class Adaptations {
     return done;
   }
 
-  adapt(server: SequenceServer, history: Int32Array, options: AdaptOptions): Promise<AdaptResult> {
-    const run = this.running.then(() => this.fineTune(server, history, options));
+  /** `history` is read inside the run, after the forget epoch, so a forget() in between is always noticed. */
+  adapt(server: SequenceServer, history: () => Promise<Int32Array>, options: AdaptOptions): Promise<AdaptResult> {
+    const generation = this.generation;
+    const run = this.running.then(() => this.fineTune(server, history, options, generation));
     this.running = run.catch(() => undefined);
     return run;
   }
 
-  private async fineTune(server: SequenceServer, history: Int32Array, options: AdaptOptions): Promise<AdaptResult> {
+  /**
+   * For forget() (here or in another tab): stops the running and queued
+   * adapt() calls between steps (they reject `aborted`, storing nothing),
+   * resolves once none is running, and serves the shipped weights again.
+   */
+  async cancel(server: SequenceServer | undefined): Promise<void> {
+    this.generation += 1;
+    await this.running;
+    this.forgotten(server);
+  }
+
+  private async fineTune(
+    server: SequenceServer,
+    readHistory: () => Promise<Int32Array>,
+    options: AdaptOptions,
+    generation: number,
+  ): Promise<AdaptResult> {
+    const check = (): void => {
+      if (this.generation !== generation) throw cancelledByForget();
+    };
+    check();
+    const epoch = await readForgetEpoch(this.db);
+    const history = await readHistory();
     await this.ready(server);
+    check();
     const started = performance.now();
     const model = adaptationKey(server);
     const run = await fineTune(server, history, {
       steps: options.steps ?? DEFAULTS.adapt.steps,
       lr: options.lr ?? DEFAULTS.adapt.lr,
       maxMs: options.maxMs ?? DEFAULTS.adapt.maxMs,
-      betweenSteps: pause,
+      betweenSteps: async () => {
+        await pause();
+        check();
+      },
     });
     if (run.steps > 0) {
-      await writeAdaptation(this.db, {
-        userId: this.userId,
-        model,
-        weights: (await server.exportWeights()).slice().buffer,
-        steps: run.steps,
-        events: run.input.length,
-        updatedAt: Date.now(),
-      });
+      const stored = await writeAdaptation(
+        this.db,
+        {
+          userId: this.userId,
+          model,
+          weights: (await server.exportWeights()).slice().buffer,
+          steps: run.steps,
+          events: run.input.length,
+          updatedAt: Date.now(),
+        },
+        epoch,
+      );
+      // A forget() in another tab committed while this run trained: drop what it learnt.
+      if (!stored) {
+        this.forgotten(server);
+        throw cancelledByForget();
+      }
     }
     const { steps, input, lossBefore, lossAfter } = run;
     return {

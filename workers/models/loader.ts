@@ -5,6 +5,7 @@
  * good cached copy: the cached one keeps serving and the failure is reported.
  */
 import { TastebudError, toTastebudError, type TastebudErrorCode } from '../../common/errors';
+import { LIMITS } from '../../common/validate';
 import type { Database } from '../storage/db';
 import { readCachedModel, writeCachedModel } from '../storage/models';
 import { parseManifest, verifyFile, type ModelKind, type ModelManifest } from '../../common/model-format/manifest';
@@ -18,9 +19,107 @@ export interface LoadedModelFiles {
   warning?: string;
   /** The TastebudError code of that failure. */
   warningCode?: TastebudErrorCode;
+  /**
+   * Network copies only: stores them as the cached copy. The caller calls it
+   * once the model is built and answered a self-check, so an update that
+   * verifies but cannot be built never evicts a good cached copy.
+   */
+  keep?: () => Promise<void>;
+  /** Network copies only: the verified cached copy (an older version) to build instead if this one cannot be built. */
+  fallback?: LoadedModelFiles;
 }
 
 export type FileProgress = (done: number, total: number) => void;
+
+function outside(path: string, why: string): never {
+  throw new TastebudError(
+    'model-integrity',
+    `Model file path ${JSON.stringify(path.slice(0, 200))} ${why}: a manifest may only name files inside its own directory.`,
+    { field: path },
+  );
+}
+
+/**
+ * The URL of a manifest's file. Checked after resolution, because that is what
+ * gets fetched: backslashes, tabs and newlines, leading spaces and `%2e%2e` all
+ * change what `new URL` resolves to, whatever the raw string looks like.
+ */
+export function resolveModelFile(manifestUrl: string, path: string): string {
+  const directory = new URL('./', manifestUrl);
+  let resolved: URL;
+  try {
+    resolved = new URL(path, manifestUrl);
+  } catch {
+    return outside(path, 'is not a valid URL');
+  }
+  if (resolved.origin !== directory.origin) outside(path, `resolves to another origin (${resolved.origin})`);
+  const rest = resolved.pathname.slice(directory.pathname.length);
+  if (!resolved.pathname.startsWith(directory.pathname) || rest.length === 0) outside(path, `resolves outside ${directory.pathname}`);
+  // Encoded separators and dots that a server might decode into a path that leaves the directory.
+  if (/%2e|%2f|%5c/i.test(rest)) outside(path, 'contains an encoded dot or slash');
+  return resolved.href;
+}
+
+/**
+ * Reads a response body, but never more than `limit` bytes: a declared
+ * Content-Length over the limit is refused before reading, and the stream is
+ * cancelled as soon as it goes past it.
+ */
+export async function readLimited(
+  response: Response,
+  limit: number,
+  what: string,
+  code: TastebudErrorCode = 'model-load',
+): Promise<ArrayBuffer> {
+  const tooBig = (size: string): TastebudError =>
+    new TastebudError(code, `${what} is ${size}, more than the ${limit} bytes allowed; refusing to read it.`);
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw tooBig(`${declared} bytes (Content-Length)`);
+  if (!response.body) {
+    const bytes = await response.arrayBuffer();
+    if (bytes.byteLength > limit) throw tooBig(`${bytes.byteLength} bytes`);
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooBig('larger');
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out.buffer;
+}
+
+/** Throws unless every file of the manifest resolves inside its directory and the sizes are within LIMITS. */
+export function checkManifestFiles(url: string, manifest: ModelManifest): void {
+  let total = 0;
+  for (const entry of manifest.files) {
+    resolveModelFile(url, entry.path);
+    if (entry.bytes > LIMITS.modelFileBytes) {
+      throw new TastebudError(
+        'model-integrity',
+        `Model file ${entry.path} is declared as ${entry.bytes} bytes, more than the ${LIMITS.modelFileBytes} allowed for one file.`,
+        { field: entry.path },
+      );
+    }
+    total += entry.bytes;
+  }
+  if (total > LIMITS.modelBytes) {
+    throw new TastebudError('model-integrity', `The model's files add up to ${total} bytes, more than the ${LIMITS.modelBytes} allowed.`);
+  }
+}
 
 async function fetchOk(url: string): Promise<Response> {
   let response: Response;
@@ -43,13 +142,16 @@ async function fetchOk(url: string): Promise<Response> {
 
 async function fetchManifest(url: string, kind: ModelKind): Promise<ModelManifest> {
   const response = await fetchOk(url);
+  const bytes = await readLimited(response, LIMITS.manifestBytes, `The manifest at ${url}`);
   let json: unknown;
   try {
-    json = await response.json();
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
     throw new TastebudError('model-load', `The manifest at ${url} is not valid JSON.`, { cause: err });
   }
-  return parseManifest(json, kind);
+  const manifest = parseManifest(json, kind);
+  checkManifestFiles(url, manifest);
+  return manifest;
 }
 
 function sameFiles(a: ModelManifest, b: ModelManifest): boolean {
@@ -79,7 +181,9 @@ async function fromNetwork(url: string, manifest: ModelManifest, onProgress?: Fi
   const total = manifest.files.reduce((s, f) => s + f.bytes, 0);
   let done = 0;
   for (const entry of manifest.files) {
-    const bytes = await (await fetchOk(new URL(entry.path, url).href)).arrayBuffer();
+    const fileUrl = resolveModelFile(url, entry.path);
+    // A body longer than the manifest says cannot be the right file: stop reading at that size.
+    const bytes = await readLimited(await fetchOk(fileUrl), entry.bytes, `Model file ${entry.path}`, 'model-integrity');
     await verifyFile(entry, bytes);
     files.set(entry.path, bytes);
     done += entry.bytes;
@@ -120,6 +224,13 @@ export async function loadModelFiles(
   }
   const record = { url, version: manifest.version, manifest, files: Object.fromEntries(files), storedAt: Date.now() };
   // Caching is best effort: a full disk must not stop the model from serving now.
-  await writeCachedModel(database, record).catch(() => undefined);
-  return { manifest, files, source: 'network', bytes: manifest.files.reduce((s, f) => s + f.bytes, 0) };
+  const keep = (): Promise<void> => writeCachedModel(database, record).catch(() => undefined);
+  return {
+    manifest,
+    files,
+    source: 'network',
+    bytes: manifest.files.reduce((s, f) => s + f.bytes, 0),
+    keep,
+    ...(cached ? { fallback: cached } : {}),
+  };
 }

@@ -3,10 +3,10 @@
  * promises that drop rejections, so a later call can retry), warms it up, and
  * reports name, version, size, load time or error for info().
  */
-import { toTastebudError } from '../../common/errors';
+import { TastebudError, toTastebudError } from '../../common/errors';
 import type { ModelInfo, ModelUrls, ProgressEvent } from '../../common/types';
 import type { Database } from '../storage/db';
-import { loadModelFiles } from './loader';
+import { loadModelFiles, type LoadedModelFiles } from './loader';
 import type { ModelManifest } from '../../common/model-format/manifest';
 import { loadSequenceServer } from './serving/load';
 import type { SequenceServer } from './serving/server';
@@ -31,6 +31,22 @@ export function parseBlend(metadata: Record<string, unknown> | undefined): Parti
 }
 
 type Kind = 'sequence' | 'text' | 'image';
+
+/** One forward pass: weights that load but disagree with the config fail here, not on the user's first recommend(). */
+async function selfCheck(model: SequenceServer): Promise<void> {
+  try {
+    const { scores } = await model.score(new Int32Array([1]));
+    if (scores.length !== model.itemIds.length + 1 || !scores.every(Number.isFinite)) {
+      throw new TastebudError('model-integrity', 'the self-check forward pass gave non-finite or missing scores');
+    }
+  } catch (err) {
+    model.dispose();
+    const e = toTastebudError(err, 'model-load');
+    throw new TastebudError(e.code === 'internal' ? 'model-load' : e.code, `The sequence model failed its self-check: ${e.message}`, {
+      cause: err,
+    });
+  }
+}
 interface Loaded {
   sequence: SequenceHandle;
   text: TextEncoder;
@@ -88,6 +104,7 @@ export class ModelRegistry {
   private async create<K extends Kind>(kind: K, manifest: ModelManifest, files: Map<string, ArrayBuffer>): Promise<Loaded[K]> {
     if (kind === 'sequence') {
       const model = await loadSequenceServer(manifest, files);
+      await selfCheck(model);
       const vocabulary = new Map<string, number>();
       model.itemIds.forEach((id, i) => vocabulary.set(id, i + 1));
       const blend = parseBlend(manifest.metadata);
@@ -106,10 +123,25 @@ export class ModelRegistry {
   private async load<K extends Kind>(kind: K, url: string): Promise<Loaded[K]> {
     const started = performance.now();
     try {
-      const loaded = await loadModelFiles(this.db, url, kind, (done, total) => {
+      let loaded: LoadedModelFiles = await loadModelFiles(this.db, url, kind, (done, total) => {
         this.progress({ task: 'load-model', model: kind, url, done, total, message: `${kind} model` });
       });
-      const model = await this.create(kind, loaded.manifest, loaded.files);
+      let model: Loaded[K];
+      try {
+        model = await this.create(kind, loaded.manifest, loaded.files);
+        await loaded.keep?.();
+      } catch (err) {
+        // An update that verified but cannot be built: the cached copy keeps serving (and stays cached).
+        if (!loaded.fallback) throw err;
+        const e = toTastebudError(err, 'model-load');
+        const cached = loaded.fallback;
+        model = await this.create(kind, cached.manifest, cached.files);
+        loaded = {
+          ...cached,
+          warning: `kept the cached version ${cached.manifest.version}: version ${loaded.manifest.version} could not be built: ${e.message}`,
+          warningCode: e.code,
+        };
+      }
       const info: ModelInfo = {
         kind,
         name: loaded.manifest.name,
@@ -123,9 +155,10 @@ export class ModelRegistry {
       this.infos.set(kind, info);
       return model;
     } catch (err) {
-      const e = toTastebudError(err);
+      // A model that cannot be built (tfjs throws plain Errors) is a model-load failure, not a tastebud bug.
+      const e = toTastebudError(err, 'model-load');
       this.infos.set(kind, { kind, name: url, version: '', status: 'error', error: e.message, errorCode: e.code });
-      throw err;
+      throw e;
     }
   }
 

@@ -3,6 +3,8 @@
  * ship (the CLI writes them). Loaded from a URL or given inline; checked before use.
  */
 import { TastebudError } from '../../common/errors';
+import { LIMITS } from '../../common/validate';
+import { readLimited } from './loader';
 import type { CooccurrenceTable } from '../../common/types';
 
 const MAX_NEIGHBORS = 1_000;
@@ -21,8 +23,9 @@ async function fetchJson(url: string, what: string): Promise<unknown> {
     });
   }
   if (!response.ok) throw new TastebudError('model-load', `Fetching the ${what} from ${url} failed with HTTP ${response.status}.`);
+  const bytes = await readLimited(response, LIMITS.tableBytes, `The ${what} at ${url}`);
   try {
-    return await response.json();
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch (err) {
     throw new TastebudError('model-load', `The ${what} at ${url} is not valid JSON.`, { cause: err });
   }

@@ -6,13 +6,15 @@
  *  1 — items, events (by-user-time), profiles.
  *  2 — vectors (by-item), models, meta; events get the by-user-item index.
  *  3 — adaptations: a user's fine-tuned sequence-model weights (adapt()).
+ *  4 — events get a unique, sparse by-id index: an event with an `id` is stored
+ *      at most once, so retrying a timed-out track() is a no-op.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { TastebudError, isDomException, toTastebudError } from '../../common/errors';
 import type { EventType, JsonValue, StorageMode } from '../../common/types';
 import { useMemoryIndexedDb } from './memory';
 
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 const MEMORY_HINT = "To run without persistence (history lost when the page closes), pass storage: 'memory' to createRecommender().";
 
@@ -29,6 +31,8 @@ export interface ItemRecord {
 
 export interface EventRecord {
   seq?: number;
+  /** The caller's idempotency key (TrackEvent.id); unique across the database. */
+  id?: string;
   userId: string;
   itemId: string;
   type: EventType;
@@ -72,7 +76,11 @@ export interface AdaptationRecord {
 
 export interface TastebudSchema extends DBSchema {
   items: { key: string; value: ItemRecord };
-  events: { key: number; value: EventRecord; indexes: { 'by-user-time': [string, number]; 'by-user-item': [string, string] } };
+  events: {
+    key: number;
+    value: EventRecord;
+    indexes: { 'by-user-time': [string, number]; 'by-user-item': [string, string]; 'by-id': string };
+  };
   profiles: { key: string; value: ProfileRecord };
   vectors: { key: [string, string, string]; value: VectorRecord; indexes: { 'by-item': string } };
   models: { key: string; value: ModelRecord };
@@ -87,6 +95,7 @@ const REQUIRED: ReadonlyArray<readonly [StoreNames<TastebudSchema>, string?]> = 
   ['items'],
   ['events', 'by-user-time'],
   ['events', 'by-user-item'],
+  ['events', 'by-id'],
   ['profiles'],
   ['vectors', 'by-item'],
   ['models'],
@@ -115,6 +124,10 @@ function upgrade(
   if (oldVersion < 3) {
     db.createObjectStore('adaptations', { keyPath: ['userId', 'model'] });
   }
+  if (oldVersion < 4) {
+    // Records without an id (older ones, imports of old exports) are simply not in the index.
+    tx.objectStore('events').createIndex('by-id', 'id', { unique: true });
+  }
 }
 
 /**
@@ -139,6 +152,41 @@ export class Database {
       });
     }
     return this.connection;
+  }
+
+  /**
+   * Runs `op` on the connection. A connection that died without a `close` event
+   * (backing store error, database deleted from DevTools: every transaction()
+   * throws InvalidStateError) is replaced once and `op` runs again; `op` only
+   * retries on errors that mean its transaction never committed.
+   */
+  async run<T>(op: (db: TastebudDb) => Promise<T>): Promise<T> {
+    const connection = await this.get();
+    try {
+      return await op(connection);
+    } catch (err) {
+      if (!isDeadConnection(err)) throw err;
+      if (this.connection && (await this.connection.catch(() => null)) === connection) this.connection = null;
+      connection.close();
+      let fresh: TastebudDb;
+      try {
+        fresh = await this.get();
+      } catch (reopenErr) {
+        throw toTastebudError(reopenErr, 'storage-unavailable');
+      }
+      try {
+        return await op(fresh);
+      } catch (retryErr) {
+        if (isDeadConnection(retryErr)) {
+          throw new TastebudError(
+            'storage-unavailable',
+            `The IndexedDB connection to "${this.name}" failed again after reopening; reload the page.`,
+            { cause: retryErr },
+          );
+        }
+        throw retryErr;
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -205,6 +253,24 @@ export class Database {
     );
   }
 }
+
+/** Errors after which the connection is unusable and nothing of the failed transaction was committed. */
+export function isDeadConnection(err: unknown): boolean {
+  const inner = (err as { cause?: unknown } | null)?.cause ?? err;
+  return (
+    isDomException(inner, 'InvalidStateError') ||
+    isDomException(inner, 'UnknownError') ||
+    isDomException(err, 'InvalidStateError') ||
+    isDomException(err, 'UnknownError')
+  );
+}
+
+/**
+ * Options for transactions that write user data: 'strict' makes the browser
+ * flush to disk before `complete`, so an acknowledged write survives a crash
+ * (Chromium defaults to 'relaxed'; browsers without the option ignore it).
+ */
+export const DURABLE: IDBTransactionOptions = { durability: 'strict' };
 
 /** Maps a failed write to a TastebudError; a transaction that failed wrote nothing. */
 export function writeError(err: unknown, what: string): TastebudError {

@@ -1,29 +1,41 @@
 /** A user's events: append in one transaction, read newest first, count. */
-import { commit, queued, type Database, type EventRecord } from './db';
+import { DURABLE, commit, queued, type Database, type EventRecord } from './db';
 import type { StoredEvent, TrackEvent } from '../../common/types';
 
 export function toStored(record: EventRecord): StoredEvent {
   const out: StoredEvent = { itemId: record.itemId, type: record.type, at: record.at };
   if (record.value !== undefined) out.value = record.value;
+  if (record.id !== undefined) out.id = record.id;
   return out;
 }
 
-/** Appends all events in one transaction: either all are stored or none. */
+/**
+ * Appends all events in one durable transaction: either all are stored or none.
+ * An event whose `id` is already stored (a retry after a timeout) is skipped,
+ * so it is stored exactly once however often the call is repeated.
+ */
 export async function addEvents(database: Database, userId: string, events: TrackEvent[], now = Date.now()): Promise<number> {
-  const db = await database.get();
-  const tx = db.transaction(['events', 'profiles'], 'readwrite');
-  await commit(tx, `storing ${events.length} event(s)`, async () => {
-    const store = tx.objectStore('events');
-    for (const e of events) {
-      const record: EventRecord = { userId, itemId: e.itemId, type: e.type, at: e.at ?? now };
-      if (e.value !== undefined) record.value = e.value;
-      queued(store.add(record));
-    }
-    const profiles = tx.objectStore('profiles');
-    const profile = await profiles.get(userId);
-    queued(profiles.put({ userId, createdAt: profile?.createdAt ?? now, updatedAt: now }));
+  return database.run(async (db) => {
+    const tx = db.transaction(['events', 'profiles'], 'readwrite', DURABLE);
+    await commit(tx, `storing ${events.length} event(s)`, async () => {
+      const store = tx.objectStore('events');
+      const byId = store.index('by-id');
+      const known = await Promise.all(events.map((e) => (e.id === undefined ? undefined : byId.getKey(e.id))));
+      const added = new Set<string>();
+      events.forEach((e, i) => {
+        if (known[i] !== undefined || (e.id !== undefined && added.has(e.id))) return;
+        if (e.id !== undefined) added.add(e.id);
+        const record: EventRecord = { userId, itemId: e.itemId, type: e.type, at: e.at ?? now };
+        if (e.value !== undefined) record.value = e.value;
+        if (e.id !== undefined) record.id = e.id;
+        queued(store.add(record));
+      });
+      const profiles = tx.objectStore('profiles');
+      const profile = await profiles.get(userId);
+      queued(profiles.put({ userId, createdAt: profile?.createdAt ?? now, updatedAt: now }));
+    });
+    return events.length;
   });
-  return events.length;
 }
 
 /** Newest first, at most `limit`, optionally strictly before a time. */
