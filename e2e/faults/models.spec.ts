@@ -17,12 +17,30 @@ const golden = JSON.parse(readFileSync(new URL('golden.json', DIR), 'utf8')) as 
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', DIR), 'utf8')) as {
   version: string;
   formatVersion: number;
-  files: Array<{ path: string }>;
+  files: Array<{ path: string; bytes: number }>;
+  config: Record<string, unknown>;
 };
 const weightsPath = manifest.files.find((f) => f.path.endsWith('.bin'))!.path;
 const weights = readFileSync(new URL(weightsPath, DIR));
 const items = golden.relative.map(({ itemId }) => ({ id: itemId, meta: { title: `Movie ${itemId.slice(1)}` } }));
 const MODEL = '/models/tiny-sasrec/manifest.json';
+
+function escapingPath(path: string): { code: string; message: RegExp; route: (route: Route) => Promise<void> } {
+  return {
+    code: 'model-integrity',
+    message: /inside its own directory/,
+    route: async (route) =>
+      route.request().url().endsWith('manifest.json')
+        ? route.fulfill({
+            json: {
+              ...manifest,
+              version: `${manifest.version}-update`,
+              files: manifest.files.map((f) => (f.path === weightsPath ? { ...f, path } : f)),
+            },
+          })
+        : route.continue(),
+  };
+}
 
 /** Each broken deployment: how the network answers for the model directory. */
 const BROKEN: Record<string, { code: string; message: RegExp; route: (route: Route) => Promise<void> }> = {
@@ -43,6 +61,33 @@ const BROKEN: Record<string, { code: string; message: RegExp; route: (route: Rou
     message: /format 99 is newer/,
     route: async (route) =>
       route.request().url().endsWith('manifest.json') ? route.fulfill({ json: { ...manifest, formatVersion: 99 } }) : route.continue(),
+  },
+  // Every file verifies, but the config does not fit the weights: it must be built and checked before it replaces the cache.
+  'update that cannot be built (config and weights disagree)': {
+    code: 'model-load',
+    message: /could not be built|self-check|heads|divisible|shape/i,
+    route: async (route) =>
+      route.request().url().endsWith('manifest.json')
+        ? route.fulfill({ json: { ...manifest, version: `${manifest.version}-update`, config: { ...manifest.config, heads: 3 } } })
+        : route.continue(),
+  },
+  // Paths that pass a check on the raw string but resolve outside the model's folder.
+  'file path %2e%2e/ into a sibling folder': escapingPath(`%2e%2e/tampered-sasrec/${weightsPath}`),
+  'file path with a leading tab (absolute once resolved)': escapingPath(`\t/models/tampered-sasrec/${weightsPath}`),
+  'file path with backslashes (another origin once resolved)': escapingPath(`\\\\evil.invalid\\${weightsPath}`),
+  'file declared larger than the size cap': {
+    code: 'model-integrity',
+    message: /allowed/,
+    route: async (route) =>
+      route.request().url().endsWith('manifest.json')
+        ? route.fulfill({
+            json: {
+              ...manifest,
+              version: `${manifest.version}-update`,
+              files: manifest.files.map((f) => (f.path === weightsPath ? { ...f, bytes: 2 ** 40 } : f)),
+            },
+          })
+        : route.continue(),
   },
   '404': {
     code: 'model-load',
