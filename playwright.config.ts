@@ -29,7 +29,7 @@ const BASE_ARGS = [
   '--disable-sync',
 ];
 const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'];
-const BACKEND_INDEPENDENT_FAULTS = /e2e\/faults\/(models|storage-unavailable|hostile|privacy|migration|two-tabs)\.spec\.ts/;
+const BACKEND_INDEPENDENT_FAULTS = /e2e\/faults\/(models|storage-unavailable|hostile|privacy|migration|two-tabs|races)\.spec\.ts/;
 const WEBGL_ARGS = ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'];
 
 export default defineConfig<BackendFixtureOptions>({

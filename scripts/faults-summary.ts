@@ -1,9 +1,10 @@
 /**
  * Adds up the fault suite's JSON report (`npm run test:faults` writes
- * test-results/faults.json): faults injected, tests passed, acknowledged events
- * lost, per test and in total, as the Markdown table of docs/reliability.md.
+ * test-results/faults.json) from the annotations of e2e/faults/fault-log.ts:
+ * targeted faults, distinct random calls and checks counted separately, and the
+ * events each test saw acknowledged against those it found after its fault.
  *   node --import tsx scripts/faults-summary.ts [report.json]
- * Exits non-zero if a test failed, was skipped, or lost an event.
+ * Exits non-zero if a test failed or was skipped, or an acknowledged event was not found.
  */
 import { readFileSync } from 'node:fs';
 
@@ -53,10 +54,15 @@ interface Row {
   projects: string[];
   passed: number;
   runs: number;
-  injected: number;
-  lost: number;
+  /** Faults injected on purpose, summed over the backends each ran on. */
+  targeted: number;
+  checks: number;
+  acknowledged: number;
+  found: number;
 }
 const rows = new Map<string, Row>();
+/** Random call sequences by name: one sequence replayed on three backends is one sequence of N calls. */
+const sequences = new Map<string, number>();
 for (const spec of specs(report.suites)) {
   for (const t of spec.tests) {
     const result = t.results.at(-1);
@@ -69,30 +75,50 @@ for (const spec of specs(report.suites)) {
       projects: [],
       passed: 0,
       runs: 0,
-      injected: 0,
-      lost: 0,
+      targeted: 0,
+      checks: 0,
+      acknowledged: 0,
+      found: 0,
     };
     row.projects.push(t.projectName.replace(/^faults-/, ''));
     row.runs += 1;
     if (result?.status === 'passed') row.passed += 1;
-    row.injected += sum(annotations, 'faults-injected');
-    row.lost += sum(annotations, 'events-lost');
+    row.targeted += sum(annotations, 'faults-targeted');
+    row.checks += sum(annotations, 'checks');
+    row.acknowledged += sum(annotations, 'events-acknowledged');
+    row.found += sum(annotations, 'events-found');
+    for (const a of annotations.filter((x) => x.type === 'random-calls')) {
+      const [name, calls] = (a.description ?? '').split('=');
+      sequences.set(`${spec.file}::${name}`, Math.max(sequences.get(`${spec.file}::${name}`) ?? 0, Number(calls ?? 0)));
+    }
     rows.set(key, row);
   }
 }
 
 const all = [...rows.values()];
 const total = all.reduce(
-  (s, r) => ({ runs: s.runs + r.runs, passed: s.passed + r.passed, injected: s.injected + r.injected, lost: s.lost + r.lost }),
-  { runs: 0, passed: 0, injected: 0, lost: 0 },
+  (s, r) => ({
+    runs: s.runs + r.runs,
+    passed: s.passed + r.passed,
+    targeted: s.targeted + r.targeted,
+    checks: s.checks + r.checks,
+    acknowledged: s.acknowledged + r.acknowledged,
+    found: s.found + r.found,
+  }),
+  { runs: 0, passed: 0, targeted: 0, checks: 0, acknowledged: 0, found: 0 },
 );
-console.log('| spec | test | backends | passed | faults injected | events lost |');
-console.log('| --- | --- | --- | --- | --- | --- |');
+const randomCalls = [...sequences.values()].reduce((s, n) => s + n, 0);
+const lost = total.acknowledged - total.found;
+console.log('| spec | test | backends | passed | targeted faults | checks | events acknowledged | found after the fault |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of all)
-  console.log(`| ${r.file} | ${r.title} | ${r.projects.join(', ')} | ${r.passed}/${r.runs} | ${r.injected} | ${r.lost} |`);
-console.log(`| **total** | | | **${total.passed}/${total.runs}** | **${total.injected}** | **${total.lost}** |`);
-const fuzz = all.filter((r) => r.file === 'fuzz.spec.ts').reduce((n, r) => n + r.injected, 0);
+  console.log(
+    `| ${r.file} | ${r.title} | ${r.projects.join(', ')} | ${r.passed}/${r.runs} | ${r.targeted} | ${r.checks} | ${r.acknowledged} | ${r.found} |`,
+  );
 console.log(
-  `faults: ${total.injected} injected (${fuzz} of them random fuzz calls), ${total.passed}/${total.runs} tests passed, ${total.lost} acknowledged events lost`,
+  `| **total** | | | **${total.passed}/${total.runs}** | **${total.targeted}** | **${total.checks}** | **${total.acknowledged}** | **${total.found}** |`,
 );
-process.exit(total.passed === total.runs && total.lost === 0 && total.runs > 0 ? 0 : 1);
+console.log(
+  `faults: ${total.targeted} targeted, ${randomCalls} distinct random calls (${sequences.size} seeded sequence(s), counted once however many backends replayed them), ${total.checks} checks; ${total.passed}/${total.runs} tests passed; ${total.acknowledged} acknowledged events, ${lost} lost`,
+);
+process.exit(total.passed === total.runs && lost === 0 && total.runs > 0 ? 0 : 1);

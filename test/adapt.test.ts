@@ -10,6 +10,7 @@ import { mulberry32 } from '../common/random';
 import { loadSequenceServer } from '../workers/models/serving/load';
 import { Adaptations, adaptationKey } from '../workers/models/adaptation';
 import { Database } from '../workers/storage/db';
+import { TastebudError } from '../common/errors';
 import { readAdaptation } from '../workers/storage/adaptations';
 import { addEvents } from '../workers/storage/events';
 import { forgetUser } from '../workers/storage/portability';
@@ -120,6 +121,31 @@ test('adapt() respects maxMs, needs two known items, and forget() erases the ada
   await addEvents(db, 'ann', [{ itemId: 'item1', type: 'view' }]);
   await forgetUser(db, 'ann');
   adaptations.forgotten(server);
+  assert.equal(await readAdaptation(db, 'ann', adaptationKey(server)), undefined);
+  assert.ok(maxAbsDiff(original, (await server.score(HISTORY)).scores) < 1e-6);
+  server.dispose();
+});
+
+test('forget() wins over a running adapt(): it stops unsaved, and a run that outlives a forget() in another tab stores nothing', async () => {
+  await tf.setBackend('cpu');
+  const { manifest, files } = fixture('sasrec', 8);
+  const db = freshDb();
+  const server = await loadSequenceServer(manifest, files);
+  const original = (await server.score(HISTORY)).scores;
+  const adaptations = new Adaptations(db, 'ann');
+  // Same tab: forget() cancels the run between steps, then erases.
+  const running = adaptations.adapt(server, HISTORY, { steps: 1000, lr: 0.01, maxMs: 60_000 });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await adaptations.cancel(server);
+  await forgetUser(db, 'ann');
+  await assert.rejects(running, (err: unknown) => err instanceof TastebudError && err.code === 'aborted');
+  assert.equal(await readAdaptation(db, 'ann', adaptationKey(server)), undefined);
+  assert.ok(maxAbsDiff(original, (await server.score(HISTORY)).scores) < 1e-6, 'serves the shipped weights again');
+  // Another tab's forget() commits while this run trains (only the database is shared): nothing is written.
+  const otherTab = adaptations.adapt(server, HISTORY, { steps: 1000, lr: 0.01, maxMs: 1_500 });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await forgetUser(db, 'ann');
+  await assert.rejects(otherTab, (err: unknown) => err instanceof TastebudError && err.code === 'aborted');
   assert.equal(await readAdaptation(db, 'ann', adaptationKey(server)), undefined);
   assert.ok(maxAbsDiff(original, (await server.score(HISTORY)).scores) < 1e-6);
   server.dispose();

@@ -56,5 +56,5 @@ test('strict CSP without unsafe-eval or wasm-unsafe-eval: the library starts, lo
   expect(maxDiff).toBeLessThanOrEqual(1e-3);
   expect(out.seen).toEqual([]);
   expect(violations).toEqual([]);
-  recordFaults(testInfo, 1);
+  recordFaults(testInfo, { checks: 1 });
 });

@@ -13,7 +13,11 @@ const RUNS = 60;
 
 const ids = fc.constantFrom('alien', 'aliens', 'up', 'coco', 'heat', 'unknown-item', '', 'a\u0000b', 'x'.repeat(513));
 const eventType = fc.constantFrom('view', 'click', 'like', 'dislike', 'rate', 'purchase', 'skip', 'love', '');
-const number = fc.oneof(fc.integer({ min: -5, max: 2_000 }), fc.double(), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0));
+const number = fc.oneof(
+  fc.integer({ min: -5, max: 2_000 }),
+  fc.double(),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, 1e6, -1e6, 3.4e38, 1e308, Date.now() + 86_000_000),
+);
 const wild = fc.anything({ maxDepth: 2, maxKeys: 4 });
 const event = fc.record(
   {
@@ -77,7 +81,8 @@ test('fuzz: random calls reject only with TastebudError, the worker stays alive,
     async ({ backends, dbName, movies }) => {
       const r = await window.tastebud.createRecommender({ backends, dbName, timeoutMs: 60_000 });
       await r.upsertItems(movies);
-      (window as unknown as { fuzz: unknown }).fuzz = { r, expectedEvents: 0 };
+      const tags: Record<string, string[]> = Object.fromEntries(movies.map((m) => [m.id, m.tags ?? []]));
+      (window as unknown as { fuzz: unknown }).fuzz = { r, expectedEvents: 0, tags };
     },
     { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES },
   );
@@ -86,14 +91,39 @@ test('fuzz: random calls reject only with TastebudError, the worker stays alive,
   await fc.assert(
     fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), async (commands) => {
       const out = await harness.evaluate(async (commands) => {
-        const state = (window as unknown as { fuzz: { r: Record<string, (...a: unknown[]) => Promise<unknown>>; expectedEvents: number } })
-          .fuzz;
-        const outcomes: Array<{ method: string; ok: boolean; foreign?: string }> = [];
+        const state = (
+          window as unknown as {
+            fuzz: { r: Record<string, (...a: unknown[]) => Promise<unknown>>; expectedEvents: number; tags: Record<string, string[]> };
+          }
+        ).fuzz;
+        const outcomes: Array<{ method: string; ok: boolean; foreign?: string; insane?: string }> = [];
+        /** Every result list: finite scores, at most k items, nothing excluded, tags respected. */
+        const sane = (method: string, args: readonly unknown[], result: unknown): string | undefined => {
+          if (!['recommend', 'similar', 'search'].includes(method)) return undefined;
+          const list = result as Array<{ itemId: string; score: number }>;
+          const options = (method === 'similar' ? args[1] : args[0]) as { k?: number; exclude?: string[]; tags?: string[] } | undefined;
+          const k = typeof options?.k === 'number' ? options.k : 10;
+          if (list.length > k) return `${list.length} results for k ${k}`;
+          const bad = list.find((x) => !Number.isFinite(x.score));
+          if (bad) return `score ${bad.score} for ${bad.itemId}`;
+          const excluded = list.find((x) => options?.exclude?.includes(x.itemId) || (method === 'similar' && x.itemId === args[0]));
+          if (excluded) return `excluded item ${excluded.itemId} returned`;
+          if (method === 'recommend' && Array.isArray(options?.tags) && options.tags.length > 0) {
+            const untagged = list.find((x) => !(state.tags[x.itemId] ?? []).some((t) => options.tags!.includes(t)));
+            if (untagged) return `${untagged.itemId} has none of the tags ${options.tags.join(', ')}`;
+          }
+          return undefined;
+        };
         for (const { method, args } of commands) {
           try {
             const result = (await state.r[method]!(...args)) as { stored?: number; imported?: number } | undefined;
+            const insane = sane(method, args, result);
+            if (insane) outcomes.push({ method, ok: true, insane });
             if (method === 'track') state.expectedEvents += result!.stored!;
             if (method === 'forget') state.expectedEvents = 0;
+            if (method === 'upsertItems')
+              for (const item of args[0] as Array<{ id: string; tags?: string[] }>) state.tags[item.id] = item.tags ?? [];
+            if (method === 'removeItems') for (const id of args[0] as string[]) delete state.tags[id];
             if (method === 'importData') {
               const mode = (args[1] as { mode?: string } | undefined)?.mode;
               state.expectedEvents = mode === 'replace' ? result!.imported! : state.expectedEvents + result!.imported!;
@@ -120,6 +150,7 @@ test('fuzz: random calls reject only with TastebudError, the worker stays alive,
       calls += out.outcomes.length;
       rejected += out.outcomes.filter((o) => !o.ok).length;
       expect(out.outcomes.filter((o) => o.foreign)).toEqual([]);
+      expect(out.outcomes.filter((o) => o.insane)).toEqual([]);
       expect(out.restarts).toBe(0);
       expect(out.workers).toBe(1);
       expect(out.polluted).toBe(false);
@@ -132,5 +163,5 @@ test('fuzz: random calls reject only with TastebudError, the worker stays alive,
     await (window as unknown as { fuzz: { r: { dispose(): Promise<void> } } }).fuzz.r.dispose();
   });
   testInfo.annotations.push({ type: 'fuzz', description: `seed ${SEED}, ${RUNS} runs, ${calls} calls, ${rejected} rejected` });
-  recordFaults(testInfo, calls);
+  recordFaults(testInfo, { random: { sequence: `seed ${SEED}, ${RUNS} runs`, calls } });
 });

@@ -74,5 +74,5 @@ test('GPU loss: the engine switches to the next backend, scores stay equal, info
   expect(out.sequence).toMatchObject({ status: 'ready' });
   expect(out.kept).toBe(golden.history.length);
   testInfo.annotations.push({ type: 'switches', description: out.switches.map((s) => `${s.from}→${s.to}`).join(', ') });
-  recordFaults(testInfo, out.switches.length, golden.history.length - out.kept);
+  recordFaults(testInfo, { targeted: out.switches.length, acknowledged: golden.history.length, found: out.kept });
 });

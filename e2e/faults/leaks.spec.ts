@@ -86,5 +86,5 @@ test('no tensor leak over mixed calls (track, recommend, similar, history, info)
     type: 'calls',
     description: `${calls} (${JSON.stringify(out.counts)}), tensors ${out.before.tensors} → ${out.after.tensors}`,
   });
-  recordFaults(testInfo, 1, golden.history.length + calls / 5 - out.userEvents);
+  recordFaults(testInfo, { checks: 1, acknowledged: golden.history.length + calls / 5, found: out.userEvents });
 });

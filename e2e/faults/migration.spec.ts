@@ -80,5 +80,5 @@ test('a schema-1 database with data upgrades to the current schema with nothing 
   expect(out.recs.map((x) => x.itemId)).toEqual(['coco', 'aliens']);
   expect(out.recs[0]!.reasons[0]).toMatchObject({ source: 'co-occurrence', itemIds: ['up'] });
   expect(out.recs[1]!.reasons[0]).toMatchObject({ source: 'co-occurrence', itemIds: ['alien'] });
-  recordFaults(testInfo, 1, 4 - out.history.length - out.annHistory.length);
+  recordFaults(testInfo, { checks: 1, acknowledged: 4, found: out.history.length + out.annHistory.length });
 });

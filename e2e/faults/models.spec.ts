@@ -139,6 +139,6 @@ for (const [name, broken] of Object.entries(BROKEN)) {
     expect(after.model.error).toMatch(broken.message);
     expect(after.recs).toEqual(good.recs);
     expect(after.recs[0]!.reasons[0]!.source).toBe('sequence');
-    recordFaults(testInfo, 2, golden.history.length - after.events);
+    recordFaults(testInfo, { targeted: 2, acknowledged: golden.history.length, found: after.events });
   });
 }

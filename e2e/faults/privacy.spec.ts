@@ -100,5 +100,5 @@ test('forget() leaves no record of the user in any store; the only requests are 
   );
   expect(modelFiles.map((r) => r.url).some((u) => u.endsWith('/manifest.json'))).toBe(true);
   testInfo.annotations.push({ type: 'requests', description: requests.map((r) => `${r.method} ${new URL(r.url).pathname}`).join(', ') });
-  recordFaults(testInfo, 1, 2 - out.after.other.length);
+  recordFaults(testInfo, { checks: 1, acknowledged: 2, found: out.after.other.length });
 });

@@ -61,7 +61,7 @@ for (const startup of ['idb-open-throws', 'idb-missing'] as const) {
     expect(out.exported).toBe(2);
     expect(out.afterRestart).toEqual([]);
     expect(out.realDatabases).not.toContain(dbName);
-    recordFaults(testInfo, 1);
+    recordFaults(testInfo, { targeted: 1 });
   });
 }
 

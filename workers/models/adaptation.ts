@@ -54,9 +54,10 @@ export class Adaptations {
   }
 
   /** `history` is read inside the run, after the forget epoch, so a forget() in between is always noticed. */
-  adapt(server: SequenceServer, history: () => Promise<Int32Array>, options: AdaptOptions): Promise<AdaptResult> {
+  adapt(server: SequenceServer, history: Int32Array | (() => Promise<Int32Array>), options: AdaptOptions): Promise<AdaptResult> {
     const generation = this.generation;
-    const run = this.running.then(() => this.fineTune(server, history, options, generation));
+    const read = typeof history === 'function' ? history : async (): Promise<Int32Array> => history;
+    const run = this.running.then(() => this.fineTune(server, read, options, generation));
     this.running = run.catch(() => undefined);
     return run;
   }
