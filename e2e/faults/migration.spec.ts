@@ -58,6 +58,7 @@ test('a schema-1 database with data upgrades to the current schema with nothing 
       const out = {
         version: db.version,
         stores: Array.from(db.objectStoreNames).sort(),
+        eventIndexes: Array.from(db.transaction('events').objectStore('events').indexNames).sort(),
         profiles: (await done(db.transaction('profiles').objectStore('profiles').getAll())).length,
       };
       db.close();
@@ -65,7 +66,8 @@ test('a schema-1 database with data upgrades to the current schema with nothing 
     },
     { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES, cooccurrence: COOCCURRENCE },
   );
-  expect(out.version).toBe(3);
+  expect(out.version).toBe(4);
+  expect(out.eventIndexes).toEqual(['by-id', 'by-user-item', 'by-user-time']);
   expect(out.stores).toEqual(['adaptations', 'events', 'items', 'meta', 'models', 'profiles', 'vectors']);
   expect(out.history).toEqual([
     { itemId: 'heat', type: 'dislike', at: 300 },
