@@ -45,6 +45,8 @@ for (const [positions, block, relativeBias, attention] of layouts)
       assert.equal(got.contributions.length, want.contributions.length);
       want.contributions.forEach((c, i) => assert.ok(Math.abs(c - got.contributions[i]!) < 1e-4));
     }
+    // from-start positions keep the last history's keys and values (one prefix, replaced on each call)
+    await server.score(Int32Array.from([1, 2, 3, 4]));
     const before = tf.memory().numTensors;
     for (let i = 0; i < 20; i++) await server.score(Int32Array.from([1, 2, 3, i + 1]));
     assert.equal(tf.memory().numTensors, before, 'no tensor leak');

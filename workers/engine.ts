@@ -23,6 +23,7 @@ import { ModelRegistry, type SequenceHandle } from './models/registry';
 import { modelItemsOf, recommendFor, searchFor, similarFor } from './recommend';
 import { Adaptations } from './models/adaptation';
 import { ContentIndex } from './content/index';
+import { UserHistoryCache } from './user-cache';
 
 interface CatalogState {
   catalog: Catalog;
@@ -48,6 +49,7 @@ interface State {
   adaptations: Adaptations;
   /** Set while forget() runs: track() and importData() issued after it wait for it. */
   forgetting: Promise<void> | null;
+  users: UserHistoryCache;
   onProgress?: ProgressCallback;
 }
 
@@ -127,6 +129,12 @@ export function createEngine(): EngineApi {
     s.channel?.postMessage({ type: 'items-changed' });
   };
 
+  /** The stored history changed other than by this tab's append: in-memory copies derived from it go. */
+  const historyChanged = (s: State, tellOtherTabs = false): void => {
+    s.users.reset();
+    if (tellOtherTabs) s.channel?.postMessage({ type: 'events-changed' });
+  };
+
   /** After a GPU loss: next backend, models re-created on it lazily (registry reset). One recovery at a time. */
   const recover = (s: State): Promise<void> => {
     if (!s.recovering) {
@@ -194,6 +202,10 @@ export function createEngine(): EngineApi {
         lastUnknownItems: 0,
         adaptations: new Adaptations(db, config.userId),
         forgetting: null,
+        users: new UserHistoryCache(async () => {
+          const [recent, seen] = await Promise.all([readHistory(db, config.userId, PROFILE_WINDOW), readSeenItemIds(db, config.userId)]);
+          return { recent, seen };
+        }),
       };
       if (onProgress) s.onProgress = onProgress;
       state = s;
@@ -225,6 +237,7 @@ export function createEngine(): EngineApi {
           if (event.data?.type === 'forgotten' && event.data.userId === s.config.userId) {
             void s.registry.sequence().then((handle) => s.adaptations.cancel(handle?.model));
           }
+          if (event.data?.type === 'events-changed') historyChanged(s);
           if (event.data?.type === 'vectors-changed') s.content.invalidate();
         };
       }
@@ -259,18 +272,31 @@ export function createEngine(): EngineApi {
       guard(async () => {
         const s = need();
         await s.forgetting?.catch(() => undefined);
-        return { stored: await addEvents(s.db, s.config.userId, events) };
+        const now = Date.now();
+        const stored = await addEvents(s.db, s.config.userId, events, now);
+        // A retried batch (events with ids) may be stored in part: read it again rather than guess.
+        if (events.some((e) => e.id !== undefined)) s.users.reset();
+        else
+          s.users.appended(
+            events.map((e) =>
+              e.value === undefined
+                ? { itemId: e.itemId, type: e.type, at: e.at ?? now }
+                : { itemId: e.itemId, type: e.type, at: e.at ?? now, value: e.value },
+            ),
+          );
+        s.channel?.postMessage({ type: 'events-changed' });
+        return { stored };
       }),
 
     recommend: (options) =>
       guard(async () => {
         const s = need();
-        const [{ catalog, neighbors }, sequence, history, seen] = await Promise.all([
+        const [{ catalog, neighbors }, sequence, { recent: history, seen }] = await Promise.all([
           catalogState(s),
           readySequence(s),
-          readHistory(s.db, s.config.userId, PROFILE_WINDOW),
-          readSeenItemIds(s.db, s.config.userId),
+          s.users.history(),
         ]);
+        const seenMask = await s.users.seenMask(catalog);
         const [text, image] = await Promise.all([s.content.matrix('text', catalog), s.content.matrix('image', catalog)]);
         const outcome = await recommendFor(
           {
@@ -279,6 +305,7 @@ export function createEngine(): EngineApi {
             popularity: s.popularity,
             history,
             seen,
+            seenMask,
             ...(sequence ? { sequence } : {}),
             ...(text ? { text } : {}),
             ...(image ? { image } : {}),
@@ -318,6 +345,7 @@ export function createEngine(): EngineApi {
         await s.forgetting?.catch(() => undefined);
         progress({ task: 'import', done: 0, total: clean.events.length, message: 'importing events' });
         const result = await importUser(s.db, s.config.userId, clean, options.mode ?? DEFAULTS.importMode);
+        historyChanged(s, true);
         progress({ task: 'import', done: clean.events.length, total: clean.events.length, message: 'importing events' });
         return result;
       }),
@@ -331,6 +359,7 @@ export function createEngine(): EngineApi {
           const model = (await s.registry.sequence())?.model;
           await s.adaptations.cancel(model);
           await forgetUser(s.db, s.config.userId);
+          historyChanged(s, true);
           s.adaptations.forgotten(model);
           s.channel?.postMessage({ type: 'forgotten', userId: s.config.userId });
         })();

@@ -14,7 +14,8 @@ import { buildProfile, type UserProfile } from './ranking/profile';
 import { rank } from './ranking/rank';
 import { DEFAULT_WEIGHTS, SEQUENCE_DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from './ranking/weights';
 import { sequenceSignal, topContributors } from './ranking/sequence';
-import { cooccurrenceSignal, popularitySignal, tagSignal, tagJaccard, type NeighborIndex, type SignalScores } from './ranking/signals';
+import { cooccurrenceSignal, popularitySignal, tagSignal, type NeighborIndex, type SignalScores } from './ranking/signals';
+import { tagSimilarity } from './ranking/columns';
 import { buildContentProfile, contentSignal, rowCosine, type ContentSignalOptions } from './ranking/content';
 import type { ContentIndex, ContentMatrix } from './content/index';
 import { searchScores } from './ranking/content';
@@ -29,6 +30,8 @@ export interface RecommendContext {
   /** Newest first. */
   history: StoredEvent[];
   seen: Set<string>;
+  /** `seen` as a catalog-indexed mask (1 = seen), when the caller keeps one. */
+  seenMask?: Uint8Array;
   weights?: BlendWeights;
   text?: ContentMatrix;
   image?: ContentMatrix;
@@ -158,11 +161,10 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
   if (contentText) signals.contentText = contentText;
   if (contentImage) signals.contentImage = contentImage;
   const text = ctx.text;
-  const similarity = text
-    ? (a: number, b: number): number => rowCosine(text.matrix, text.dim, a, b)
-    : (a: number, b: number): number => tagJaccard(catalog.items[a]!.tags, catalog.items[b]!.tags);
+  const similarity = text ? (a: number, b: number): number => rowCosine(text.matrix, text.dim, a, b) : tagSimilarity(catalog);
   const exclude = new Set(options.exclude ?? []);
-  if (options.excludeSeen ?? DEFAULTS.excludeSeen) for (const id of ctx.seen) exclude.add(id);
+  const excludeSeen = options.excludeSeen ?? DEFAULTS.excludeSeen;
+  if (excludeSeen && !ctx.seenMask) for (const id of ctx.seen) exclude.add(id);
   const results = rank({
     catalog,
     signals,
@@ -172,6 +174,7 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
     ),
     k: options.k ?? DEFAULTS.k,
     exclude,
+    ...(excludeSeen && ctx.seenMask ? { excludeIndex: ctx.seenMask } : {}),
     ...(options.tags ? { includeTags: options.tags } : {}),
     ...(options.excludeTags ? { excludeTags: options.excludeTags } : {}),
     diversity: options.diversity ?? DEFAULTS.diversity,

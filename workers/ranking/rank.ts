@@ -5,7 +5,7 @@
 import type { Reason, Recommendation } from '../../common/types';
 import type { Catalog } from './catalog';
 import type { SignalScores } from './signals';
-import { tagJaccard } from './signals';
+import { catalogColumns, itemsWithAnyTag, tagSimilarity } from './columns';
 import { topK } from './topk';
 import { explain, type ExplainContext } from './reasons';
 import type { BlendWeights, SignalName } from './weights';
@@ -16,6 +16,8 @@ export interface RankInput {
   weights: BlendWeights;
   k: number;
   exclude?: ReadonlySet<string>;
+  /** Catalog-indexed: 1 leaves the item out (e.g. the items the user has seen). */
+  excludeIndex?: Uint8Array;
   includeTags?: readonly string[];
   excludeTags?: readonly string[];
   /** 0..1, MMR trade-off between relevance and variety. */
@@ -36,12 +38,22 @@ export function blend(signals: RankInput['signals'], weights: BlendWeights, size
   return total;
 }
 
-function passesFilters(input: RankInput, i: number): boolean {
-  const item = input.catalog.items[i]!;
-  if (input.exclude?.has(item.id)) return false;
-  if (input.includeTags && input.includeTags.length > 0 && !item.tags.some((t) => input.includeTags!.includes(t))) return false;
-  if (input.excludeTags && input.excludeTags.length > 0 && item.tags.some((t) => input.excludeTags!.includes(t))) return false;
-  return true;
+/** Catalog-indexed: 1 for every item a filter leaves out. */
+function blockedItems(input: RankInput): Uint8Array {
+  const { catalog } = input;
+  const n = catalog.items.length;
+  const blocked = input.excludeIndex ? input.excludeIndex.slice(0, n) : new Uint8Array(n);
+  if (input.exclude)
+    for (const id of input.exclude) {
+      const i = catalog.index.get(id);
+      if (i !== undefined) blocked[i] = 1;
+    }
+  if (input.excludeTags && input.excludeTags.length > 0) itemsWithAnyTag(catalogColumns(catalog), input.excludeTags, blocked);
+  if (input.includeTags && input.includeTags.length > 0) {
+    const wanted = itemsWithAnyTag(catalogColumns(catalog), input.includeTags, new Uint8Array(n));
+    for (let i = 0; i < n; i++) blocked[i] = blocked[i]! | (wanted[i]! ^ 1);
+  }
+  return blocked;
 }
 
 /** Maximal marginal relevance: trade relevance for dissimilarity to what is already picked. */
@@ -84,14 +96,9 @@ export function rank(input: RankInput): Recommendation[] {
   const size = input.catalog.items.length;
   const scores = blend(input.signals, input.weights, size);
   const poolSize = input.diversity > 0 ? Math.max(input.k * 5, 50) : input.k;
-  const pool = topK(scores, poolSize, (i) => passesFilters(input, i));
-  const chosen = mmr(
-    pool,
-    scores,
-    input.k,
-    input.diversity,
-    input.similarity ?? ((a, b) => tagJaccard(input.catalog.items[a]!.tags, input.catalog.items[b]!.tags)),
-  );
+  const blocked = blockedItems(input);
+  const pool = topK(scores, poolSize, (i) => blocked[i] === 0);
+  const chosen = mmr(pool, scores, input.k, input.diversity, input.similarity ?? tagSimilarity(input.catalog));
   return chosen.map((i) => ({
     itemId: input.catalog.items[i]!.id,
     score: scores[i]!,

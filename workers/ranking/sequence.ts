@@ -1,6 +1,7 @@
 /** Turns a sequence model's scores into a ranking signal over the catalog. */
 import type { Catalog } from './catalog';
 import type { SignalScores } from './signals';
+import { modelIndexColumn } from './columns';
 
 /**
  * `modelScores[m]` is the logit of model item m (0 = padding). Items the model
@@ -12,10 +13,9 @@ export function sequenceSignal(modelScores: Float32Array, vocabulary: Map<string
   const n = catalog.items.length;
   const scores = new Float32Array(n);
   let max = -Infinity;
-  const modelIndex = new Int32Array(n);
+  const modelIndex = modelIndexColumn(catalog, vocabulary);
   for (let i = 0; i < n; i++) {
-    const m = vocabulary.get(catalog.items[i]!.id) ?? 0;
-    modelIndex[i] = m;
+    const m = modelIndex[i]!;
     if (m > 0 && modelScores[m]! > max) max = modelScores[m]!;
   }
   if (max === -Infinity) return { scores };

@@ -5,6 +5,7 @@
 import type { CooccurrenceTable } from '../../common/types';
 import type { Catalog } from './catalog';
 import type { UserProfile } from './profile';
+import { catalogColumns, popularityColumn } from './columns';
 
 export interface SignalScores {
   scores: Float32Array;
@@ -32,19 +33,25 @@ export function indexCooccurrence(table: CooccurrenceTable | undefined, catalog:
   return out;
 }
 
-function scaleToUnit(scores: Float32Array): Float32Array {
-  let max = 0;
-  for (const v of scores) max = Math.max(max, Math.abs(v));
+function scaleToUnit(scores: Float32Array, knownMax?: number): Float32Array {
+  let max = knownMax ?? 0;
+  if (knownMax === undefined) for (let i = 0; i < scores.length; i++) max = Math.max(max, Math.abs(scores[i]!));
   if (max > 0) for (let i = 0; i < scores.length; i++) scores[i] = scores[i]! / max;
   return scores;
 }
 
+/** log1p(site-wide count + the user's own count), scaled; only the user's own items differ from the cached column. */
 export function popularitySignal(counts: Map<string, number>, profileCounts: Map<number, number>, catalog: Catalog): SignalScores {
-  const scores = new Float32Array(catalog.items.length);
-  catalog.items.forEach((item, i) => {
-    scores[i] = Math.log1p((counts.get(item.id) ?? 0) + (profileCounts.get(i) ?? 0));
-  });
-  return { scores: scaleToUnit(scores) };
+  const column = popularityColumn(catalog, counts);
+  const scores = column.logCounts.slice();
+  let max: number | undefined = column.maxLogCount;
+  for (const [i, own] of profileCounts) {
+    if (own === 0) continue;
+    scores[i] = Math.log1p(column.counts[i]! + own);
+    // a negative own count can lower the cached maximum: scan instead
+    max = own > 0 && max !== undefined ? Math.max(max, Math.abs(scores[i]!)) : undefined;
+  }
+  return { scores: scaleToUnit(scores, max) };
 }
 
 export function cooccurrenceSignal(neighbors: NeighborIndex, profile: UserProfile, size: number): SignalScores {
@@ -67,14 +74,23 @@ export function cooccurrenceSignal(neighbors: NeighborIndex, profile: UserProfil
 }
 
 export function tagSignal(profile: UserProfile, catalog: Catalog): SignalScores {
-  const scores = new Float32Array(catalog.items.length);
+  const n = catalog.items.length;
+  const scores = new Float32Array(n);
   if (profile.tagAffinity.size === 0) return { scores };
-  catalog.items.forEach((item, i) => {
-    if (item.tags.length === 0) return;
+  const { tagIds, tagStart, itemTags, listedTags } = catalogColumns(catalog);
+  const affinity = new Float64Array(tagIds.size);
+  for (const [tag, a] of profile.tagAffinity) {
+    const id = tagIds.get(tag);
+    if (id !== undefined) affinity[id] = a;
+  }
+  for (let i = 0; i < n; i++) {
+    const end = tagStart[i + 1]!;
+    let p = tagStart[i]!;
+    if (p === end) continue;
     let s = 0;
-    for (const tag of item.tags) s += profile.tagAffinity.get(tag) ?? 0;
-    scores[i] = s / Math.sqrt(item.tags.length);
-  });
+    for (; p < end; p++) s += affinity[itemTags[p]!]!;
+    scores[i] = s / Math.sqrt(listedTags[i]!);
+  }
   return { scores: scaleToUnit(scores) };
 }
 

@@ -87,9 +87,14 @@ export abstract class SequenceServerBase implements SequenceServer {
     return t;
   }
 
+  /** Whoever takes the variables may change them: anything computed from the old weights goes. */
   variables(): tf.Variable[] {
+    this.forgetPrefix();
     return [...this.weights.values()];
   }
+
+  /** Drops what score() keeps from one call to the next (none here; SASRec keeps a history's keys and values). */
+  protected forgetPrefix(): void {}
 
   async exportWeights(): Promise<Uint8Array> {
     const tensors = await Promise.all(
@@ -99,6 +104,7 @@ export abstract class SequenceServerBase implements SequenceServer {
   }
 
   importWeights(bytes: ArrayBuffer): void {
+    this.forgetPrefix();
     assignWeights(this.weights, this.config.weights.specs, bytes);
   }
 
@@ -109,6 +115,7 @@ export abstract class SequenceServerBase implements SequenceServer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.forgetPrefix();
     for (const t of this.weights.values()) t.dispose();
     this.weights.clear();
   }
