@@ -83,7 +83,7 @@ export default defineConfig<BackendFixtureOptions>({
     },
     {
       name: 'webgl',
-      testIgnore: [/(packed|demo)\.spec\.ts/, /e2e\/faults\//],
+      testIgnore: [/(packed|demo|backend-choice)\.spec\.ts/, /e2e\/faults\//],
       use: {
         backends: ['webgl', 'cpu'],
         expectedBackend: 'webgl',
@@ -91,8 +91,14 @@ export default defineConfig<BackendFixtureOptions>({
       },
     },
     {
-      name: 'cpu',
+      // Plain headless Chromium, no GPU flags: what most visitors without a fast GPU get.
+      name: 'wasm',
       testIgnore: [/(packed|demo)\.spec\.ts/, /e2e\/faults\//],
+      use: { backends: ['wasm', 'cpu'], expectedBackend: 'wasm', launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
+    },
+    {
+      name: 'cpu',
+      testIgnore: [/(packed|demo|backend-choice)\.spec\.ts/, /e2e\/faults\//],
       use: { backends: ['cpu'], expectedBackend: 'cpu', launchOptions: { executablePath: CHROMIUM, args: BASE_ARGS } },
     },
     // The fault-injection suite (e2e/faults/, `npm run test:faults`): the same browsers, one project per backend.

@@ -1,12 +1,15 @@
 /**
- * Four builds from one config:
- *  - `vite build --mode lib`: the published package (dist/index.js + the worker
- *    chunk it loads with `new Worker(new URL(…, import.meta.url))`).
+ * Five builds from one config:
+ *  - `vite build --mode lib`: the published main-thread entry (dist/index.js),
+ *    which starts the worker with `new Worker(new URL('./worker/engine.worker.js', import.meta.url))`.
+ *  - `vite build --mode worker`: that worker, self-contained (dist/worker/): tfjs and
+ *    its CommonJS dependencies bundled, lazy chunks for the WebGPU and wasm
+ *    backends, the wasm binaries beside it, all referenced relative to the worker.
  *  - `vite build --mode cli`: the `tastebud` bin (dist/cli/tastebud.js, Node).
  *  - `vite build --mode e2e` / `vite preview --mode e2e`: the Playwright harness page.
  *  - default (`vite`, `vite build`): the demo app in demo/.
  */
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import { resolve } from 'node:path';
 import { serveCatalog } from './demo/serve-catalog';
 
@@ -18,10 +21,17 @@ const cliEntries: Record<string, string> = {
 };
 
 const SOURCE_WORKER_URL = "new URL('../workers/engine.worker.ts', import.meta.url)";
-const DIST_WORKER_URL = "new URL('./engine.worker.js', import.meta.url)";
+/**
+ * From dist/index.js, up to the folder holding the package and back down: the same
+ * file as './worker/engine.worker.js' where the package is installed (npm, pnpm, yarn),
+ * and still the right file after Vite's dev server pre-bundles index.js into
+ * node_modules/.vite/deps/, which sits at the same depth. A copy installed under
+ * another folder name (an npm alias, a linked workspace) passes `workerUrl`.
+ */
+const DIST_WORKER_URL = "new URL('../../tastebud/dist/worker/engine.worker.js', import.meta.url)";
 
 /**
- * In the published package the worker is its own entry (dist/engine.worker.js)
+ * In the published package the worker is its own build (dist/worker/engine.worker.js)
  * and index.js must keep the literal `new Worker(new URL('./engine.worker.js',
  * import.meta.url))` so that the consumer's bundler finds and bundles it. Vite
  * would otherwise bundle the worker itself and write an absolute asset path.
@@ -42,29 +52,54 @@ function keepWorkerUrlForConsumers(): Plugin {
   };
 }
 
+/**
+ * Vite writes `new URL("file.wasm", import.meta.url)`; webpack and other bundlers
+ * that re-bundle the worker only treat it as a file beside the module with "./".
+ */
+function relativeAssetUrls(): Plugin {
+  return {
+    name: 'tastebud:relative-asset-urls',
+    // After Vite has written its asset URLs into the chunks.
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type === 'chunk')
+          chunk.code = chunk.code.replace(
+            /new URL\("(?!\.{0,2}\/|[a-z]+:)([^"]+)",\s*import\.meta\.url\)/g,
+            'new URL("./$1",import.meta.url)',
+          );
+      }
+    },
+  };
+}
+
 /** The policy the CSP harness page (and the worker it starts) is served with: no unsafe-eval, no inline script. */
 const STRICT_CSP =
   "default-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; base-uri 'none'";
 
+/** STRICT_CSP plus the one directive WebAssembly needs, which the README tells users to add. */
+const WASM_CSP = STRICT_CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'");
+
 /**
- * e2e only: serves /csp.html, and everything it loads (the worker script
- * included: a worker's CSP comes from its own response), with STRICT_CSP.
+ * e2e only: serves /csp.html (STRICT_CSP) and /csp-wasm.html (WASM_CSP), and
+ * everything each loads (the worker script included: a worker's CSP comes from
+ * its own response), with that page's policy.
  */
 function strictCspPage(): Plugin {
-  const underCsp = (url: string | undefined, referer: string | undefined): boolean =>
-    (url ?? '').startsWith('/csp.html') || /\/csp\.html(\?|$)/.test(referer ?? '');
+  const pageOf = (url: string | undefined, referer: string | undefined): string | undefined =>
+    /^\/(csp(?:-wasm)?)\.html/.exec(url ?? '')?.[1] ?? /\/(csp(?:-wasm)?)\.html(\?|$)/.exec(referer ?? '')?.[1];
   return {
     name: 'tastebud:e2e-strict-csp',
     configurePreviewServer(server) {
       server.middlewares.use((req, res, next) => {
-        if (underCsp(req.url, req.headers.referer)) res.setHeader('Content-Security-Policy', STRICT_CSP);
+        const page = pageOf(req.url, req.headers.referer);
+        if (page) res.setHeader('Content-Security-Policy', page === 'csp' ? STRICT_CSP : WASM_CSP);
         next();
       });
     },
   };
 }
 
-export default defineConfig(({ mode }) => {
+export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'lib') {
     return {
       publicDir: false,
@@ -75,12 +110,56 @@ export default defineConfig(({ mode }) => {
         emptyOutDir: true,
         sourcemap: true,
         minify: false,
-        lib: {
-          entry: { index: resolve(root, 'lib/index.ts'), 'engine.worker': resolve(root, 'workers/engine.worker.ts') },
-          formats: ['es'],
+        lib: { entry: { index: resolve(root, 'lib/index.ts') }, formats: ['es'] },
+        // comlink stays an import: the consumer's bundler resolves and dedupes it.
+        rollupOptions: { external: ['comlink'] },
+      },
+    };
+  }
+  if (mode === 'worker') {
+    // Everything the worker runs, already resolved, so a consumer's bundler only copies or
+    // re-chunks plain ESM and never has to transform tfjs's CommonJS dependencies.
+    return {
+      publicDir: false,
+      base: './',
+      plugins: [relativeAssetUrls()],
+      // Emscripten's loader (tfjs-backend-wasm) reads __filename behind a typeof guard; webpack 5
+      // folds the guard to true in ESM but leaves the name undefined, so it is settled here.
+      define: { __filename: 'undefined' },
+      build: {
+        target: 'es2022',
+        outDir: 'dist/worker',
+        emptyOutDir: true,
+        // No source maps: they would add ~17 MB (tfjs) to the package.
+        sourcemap: false,
+        minify: true,
+        assetsDir: '',
+        assetsInlineLimit: 0,
+        // Vite's preload helper for dynamic imports reaches for `document` / `window`, which a worker lacks.
+        modulePreload: false,
+        rollupOptions: {
+          input: { 'engine.worker': resolve(root, 'workers/engine.worker.ts') },
+          output: {
+            format: 'es',
+            entryFileNames: '[name].js',
+            // The lazy backends' chunks are named for what they hold: only a device that can use one downloads it.
+            chunkFileNames: (chunk) =>
+              chunk.moduleIds.some((id) => id.includes('tfjs-backend-webgpu'))
+                ? 'webgpu-[hash].js'
+                : chunk.moduleIds.some((id) => id.includes('tfjs-backend-wasm'))
+                  ? 'wasm-[hash].js'
+                  : chunk.moduleIds.some((id) => id.includes('fake-indexeddb'))
+                    ? 'memory-store-[hash].js'
+                    : '[name]-[hash].js',
+            assetFileNames: '[name][extname]',
+            // The entry stays a stub that imports the engine chunk: lazy chunks then import the
+            // engine chunk too, never the entry, which a dev server may load under another URL
+            // (Vite adds ?worker_file) and so would evaluate twice.
+            manualChunks: (id) =>
+              /tfjs-backend-(webgpu|wasm)|fake-indexeddb|workers\/backends\/wasm\.ts|engine\.worker\.ts/.test(id) ? undefined : 'engine',
+          },
+          preserveEntrySignatures: false,
         },
-        // Dependencies stay imports: the consumer's bundler resolves and dedupes them.
-        rollupOptions: { external: ['comlink', 'idb', /^@tensorflow\//] },
       },
     };
   }
@@ -114,7 +193,13 @@ export default defineConfig(({ mode }) => {
         target: 'es2022',
         outDir: resolve(root, 'e2e/.artifacts/harness'),
         emptyOutDir: true,
-        rollupOptions: { input: { index: resolve(root, 'e2e/harness/index.html'), csp: resolve(root, 'e2e/harness/csp.html') } },
+        rollupOptions: {
+          input: {
+            index: resolve(root, 'e2e/harness/index.html'),
+            csp: resolve(root, 'e2e/harness/csp.html'),
+            'csp-wasm': resolve(root, 'e2e/harness/csp-wasm.html'),
+          },
+        },
       },
       worker: { format: 'es' },
       preview: { port: 4173, strictPort: true, host: '127.0.0.1' },

@@ -11,8 +11,8 @@ export const DEFAULTS = Object.freeze({
   /** createRecommender(): the IndexedDB database name. */
   dbName: 'tastebud',
   storage: 'indexeddb' as StorageMode,
-  /** Tried in this order; each must pass a self-test. */
-  backends: Object.freeze(['webgpu', 'webgl', 'cpu'] as BackendName[]),
+  /** Tried in this order (a software-emulated GPU after wasm); each must pass a self-test. */
+  backends: Object.freeze(['webgpu', 'webgl', 'wasm', 'cpu'] as BackendName[]),
   persist: false,
   /** Per-call timeout. */
   timeoutMs: 30_000,

@@ -29,6 +29,8 @@ export interface EngineConfig {
   dbName: string;
   storage: StorageMode;
   backends: BackendName[];
+  /** The caller listed the backends: try them exactly in that order (no demotion of emulated GPUs). */
+  backendsListed: boolean;
   models: ModelUrls;
   /** Library version, reported by info(). */
   version: string;

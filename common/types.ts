@@ -154,10 +154,21 @@ export interface ImportResult {
 export interface BackendAttempt {
   name: BackendName;
   ok: boolean;
-  /** Why the backend was rejected. */
+  /** Why the backend was rejected or tried later (a software-emulated GPU is moved behind wasm). */
   reason?: string;
   /** Time taken by set-up plus the self-test. */
   ms: number;
+  /** Time of the self-test alone, when it ran. */
+  selfTestMs?: number;
+}
+
+/** How the wasm backend runs, in `info().wasm` while it is the backend in use. */
+export interface WasmInfo {
+  simd: boolean;
+  /** Threads of its thread pool (1 = single-threaded). */
+  threads: number;
+  /** Why it runs on one thread, when it does (e.g. the page is not cross-origin isolated). */
+  threadsOff?: string;
 }
 
 /** The engine moved to another backend at run time because the GPU under the first one was lost. */
@@ -191,6 +202,8 @@ export interface Info {
   dbName: string;
   backend: BackendName;
   backendsTried: BackendAttempt[];
+  /** Set while the backend in use is `wasm`. */
+  wasm?: WasmInfo;
   /** Run-time switches after a GPU loss, oldest first (empty while the first backend holds). */
   backendSwitches: BackendSwitch[];
   /** `indexeddb` (persistent) or `memory` (the caller opted in; gone when the page closes). */
@@ -248,7 +261,11 @@ export interface RecommenderOptions {
   userId?: string;
   /** IndexedDB database name. Default `tastebud`. */
   dbName?: string;
-  /** Backends to try in order; each must pass a self-test. Default `DEFAULTS.backends`: `['webgpu', 'webgl', 'cpu']`. */
+  /**
+   * Backends to try in order; each must pass a self-test. Default `DEFAULTS.backends`:
+   * `['webgpu', 'webgl', 'wasm', 'cpu']`, where a software-emulated GPU (SwiftShader,
+   * llvmpipe) is tried after wasm. A list given here is tried exactly in its order.
+   */
   backends?: BackendName[];
   /** Where the models are. Default: none (popularity, co-occurrence and tags only). */
   models?: ModelUrls;

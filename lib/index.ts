@@ -38,4 +38,5 @@ export type {
   TrackEvent,
   UpsertOptions,
   UpsertResult,
+  WasmInfo,
 } from '../common/types';

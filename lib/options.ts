@@ -10,6 +10,7 @@ export interface ResolvedOptions {
   dbName: string;
   storage: StorageMode;
   backends: BackendName[];
+  backendsListed: boolean;
   models: ModelUrls;
   persist: boolean;
   timeoutMs: number;
@@ -64,6 +65,7 @@ export function resolveOptions(value: unknown): ResolvedOptions {
     dbName: o.dbName === undefined ? DEFAULTS.dbName : checkId(o.dbName, 'options.dbName'),
     storage: DEFAULTS.storage,
     backends: [...DEFAULTS.backends],
+    backendsListed: o.backends !== undefined,
     models: checkModels(o.models),
     persist: false,
     timeoutMs: DEFAULTS.timeoutMs,

@@ -98,6 +98,7 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
       dbName: resolved.dbName,
       storage: resolved.storage,
       backends: resolved.backends,
+      backendsListed: resolved.backendsListed,
       models: absoluteModelUrls(resolved.models),
       version: VERSION,
       ...(typeof location !== 'undefined' ? { baseUrl: location.href } : {}),

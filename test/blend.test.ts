@@ -214,6 +214,8 @@ test('a cached model picks up refitted blend weights from the new manifest (same
   try {
     const url = 'http://models.test/seq/manifest.json';
     const first = await loadModelFiles(db, url, 'sequence');
+    // The registry caches a download only once the model built and passed its self-check.
+    await first.keep?.();
     assert.deepEqual(parseBlend(first.manifest.metadata), { sequence: 1, tags: 0.5 });
     served = manifest({ sequence: 1, tags: 0.02 });
     const second = await loadModelFiles(db, url, 'sequence');

@@ -15,7 +15,12 @@ test('package.json is publishable as an ESM library with types', () => {
   const exp = (pkg.exports as Record<string, Record<string, string>>)['.']!;
   assert.ok(exp.types && exp.import, 'exports["."] has types and import');
   assert.equal(pkg.sideEffects, false);
-  assert.deepEqual(pkg.files, ['dist', 'public/models', 'README.md']);
+  assert.deepEqual(pkg.files, ['dist', 'public/models', 'README.md', 'LICENSE']);
+  // Bundlers without worker detection (esbuild, Rollup) copy this file and pass it as workerUrl.
+  assert.equal((pkg.exports as Record<string, string>)['./worker'], './dist/worker/engine.worker.js');
   const deps = Object.keys(pkg.dependencies as object);
-  for (const d of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'idb', 'comlink']) assert.ok(deps.includes(d), d);
+  // comlink is imported by the main-thread entry; tfjs and its wasm backend by the CLI.
+  for (const d of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'comlink']) assert.ok(deps.includes(d), d);
+  // The worker is self-contained: what only it uses is bundled, not installed.
+  for (const d of ['@tensorflow/tfjs-backend-webgpu', 'idb']) assert.ok(!deps.includes(d), d);
 });

@@ -76,7 +76,10 @@ test('options: k range, booleans, diversity', () => {
   rejects(() => resolveOptions({ timeoutMs: 0 }), 'options.timeoutMs');
   rejects(() => resolveOptions({ userId: '' }), 'options.userId');
   assert.equal(resolveOptions(undefined).timeoutMs, 30_000);
-  assert.deepEqual(resolveOptions(undefined).backends, ['webgpu', 'webgl', 'cpu']);
+  assert.deepEqual(resolveOptions(undefined).backends, ['webgpu', 'webgl', 'wasm', 'cpu']);
+  // Only the default order demotes a software-emulated GPU; a listed order is kept.
+  assert.equal(resolveOptions(undefined).backendsListed, false);
+  assert.equal(resolveOptions({ backends: ['webgl', 'cpu'] }).backendsListed, true);
 });
 
 test('export data: rebuilt from known fields only', () => {

@@ -2,12 +2,12 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { TastebudError } from '../common/errors';
-import { registerWasmTrainingKernels } from './tfjs-wasm-kernels';
+import { registerWasmKernels } from '../workers/backends/wasm-kernels';
 
 export async function setupBackend(name: string): Promise<string> {
   if (name !== 'wasm' && name !== 'cpu')
     throw new TastebudError('invalid-argument', `--backend must be wasm or cpu, got ${name}`, { field: 'backend' });
-  registerWasmTrainingKernels();
+  registerWasmKernels();
   // silence tfjs' "Hi there" console banner for the cpu backend in Node
   const ok = await tf.setBackend(name);
   if (!ok) throw new TastebudError('backend-unavailable', `tfjs backend ${name} could not be initialised`, { field: 'backend' });

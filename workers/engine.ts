@@ -8,7 +8,7 @@ import { validateExportData } from '../common/validate';
 import { DEFAULTS } from '../common/defaults';
 import type { BackendAttempt, BackendName, BackendSwitch, CooccurrenceTable, ModelInfo, ProgressEvent } from '../common/types';
 import type { EngineApi, EngineConfig, ProgressCallback } from '../common/protocol';
-import { selectBackend } from './backend';
+import { selectBackend } from './backends/select';
 import { GpuLossWatch } from './gpu-loss';
 import { Database } from './storage/db';
 import { addEvents, countAllEvents, countUserEvents, readHistory, readSeenItemIds } from './storage/events';
@@ -181,7 +181,7 @@ export function createEngine(): EngineApi {
   return {
     async init(config, onProgress) {
       await holdLifeLock(config.lifeLockName);
-      const choice = await selectBackend(config.backends);
+      const choice = await selectBackend(config.backends, { demoteEmulated: !config.backendsListed });
       const db = new Database(config.dbName, config.storage);
       await db.get();
       const registry = new ModelRegistry(db, config.models, progress);
@@ -415,6 +415,7 @@ export function createEngine(): EngineApi {
           dbName: s.config.dbName,
           backend: s.backend,
           backendsTried: s.attempts,
+          ...(s.backend === 'wasm' ? { wasm: await (await import('./backends/wasm')).wasmInfo() } : {}),
           backendSwitches: s.switches,
           storageMode: s.config.storage,
           models: [...s.models, ...s.registry.info()],

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../common/types';
 import { TastebudError } from '../common/errors';
-import { selectBackend, type BackendChoice } from './backend';
+import { selectBackend, type BackendChoice } from './backends/select';
 
 interface WebGpuLike {
   device?: { lost?: Promise<{ reason?: string; message?: string }> };

@@ -58,3 +58,51 @@ test('strict CSP without unsafe-eval or wasm-unsafe-eval: the library starts, lo
   expect(violations).toEqual([]);
   recordFaults(testInfo, { checks: 1 });
 });
+
+/** Starts a recommender on `path` with wasm listed first; returns what it chose and a recommendation. */
+async function startWithWasmFirst(page: import('@playwright/test').Page, path: string, dbName: string) {
+  await page.goto(path);
+  await expect(page.locator('#status')).toHaveText('ready');
+  return page.evaluate(
+    async ({ dbName, items, history }) => {
+      const r = await window.tastebud.createRecommender({
+        backends: ['wasm', 'cpu'],
+        dbName,
+        models: { sequence: '/models/tiny-sasrec/manifest.json' },
+      });
+      await r.upsertItems(items);
+      await r.track(history.map((itemId, i) => ({ itemId, type: 'view' as const, at: 1000 + i })));
+      const recs = await r.recommend({ k: 100 });
+      const info = await r.info();
+      await r.dispose();
+      return { recs, info };
+    },
+    { dbName, items, history: golden.history },
+  );
+}
+
+function maxGoldenDiff(recs: Array<{ itemId: string; score: number }>): number {
+  const expected = new Map(golden.relative.map((g) => [g.itemId, g.score]));
+  return Math.max(...recs.map((rec) => Math.abs(rec.score - expected.get(rec.itemId)!)));
+}
+
+test("strict CSP without 'wasm-unsafe-eval': wasm is rejected with the directive to add, and the next backend recommends", async ({
+  page,
+}, testInfo) => {
+  const out = await startWithWasmFirst(page, '/csp.html', uniqueDb(testInfo.title));
+  expect(out.info.backend).toBe('cpu');
+  expect(out.info.backendsTried[0]).toMatchObject({ name: 'wasm', ok: false });
+  expect(out.info.backendsTried[0]!.reason).toContain("add 'wasm-unsafe-eval' to script-src");
+  expect(maxGoldenDiff(out.recs)).toBeLessThanOrEqual(1e-3);
+  recordFaults(testInfo, { checks: 1 });
+});
+
+test("CSP with 'wasm-unsafe-eval': the wasm backend runs and serves the golden scores", async ({ page }, testInfo) => {
+  const response = await page.goto('/csp-wasm.html');
+  expect(response!.headers()['content-security-policy']).toContain("script-src 'self' 'wasm-unsafe-eval'");
+  const out = await startWithWasmFirst(page, '/csp-wasm.html', uniqueDb(testInfo.title));
+  expect(out.info.backend).toBe('wasm');
+  expect(out.info.wasm?.simd).toBe(true);
+  expect(maxGoldenDiff(out.recs)).toBeLessThanOrEqual(1e-3);
+  recordFaults(testInfo, { checks: 1 });
+});

@@ -1,8 +1,10 @@
-// A minimal consumer app: imports the installed tarball exactly as a user would.
+// A minimal consumer app, as in the README: imports the installed tarball exactly as a user would.
+// Bundlers without worker detection (esbuild, Rollup) copy the worker and name it in
+// <meta name="tastebud-worker">, which becomes the `workerUrl` option.
 import { createRecommender, TastebudError } from 'tastebud';
 
 const params = new URLSearchParams(location.search);
-const backends = (params.get('backends') ?? 'cpu').split(',');
+const workerUrl = document.querySelector('meta[name="tastebud-worker"]')?.getAttribute('content');
 const items = [
   { id: 'alien', text: 'Alien', tags: ['sci-fi', 'horror'], meta: { title: 'Alien' } },
   { id: 'aliens', text: 'Aliens', tags: ['sci-fi', 'action'], meta: { title: 'Aliens' } },
@@ -11,7 +13,12 @@ const items = [
 ];
 
 async function main() {
-  const rec = await createRecommender({ backends, dbName: 'packed-fixture', models: { popularity: { up: 10, coco: 5 } } });
+  const rec = await createRecommender({
+    dbName: 'packed-fixture',
+    models: { popularity: { up: 10, coco: 5 } },
+    ...(params.get('backends') ? { backends: params.get('backends').split(',') } : {}),
+    ...(workerUrl ? { workerUrl: new URL(workerUrl, location.href) } : {}),
+  });
   if (params.get('action') === 'track') {
     await rec.upsertItems(items);
     await rec.track([

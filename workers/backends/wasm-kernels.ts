@@ -17,7 +17,7 @@ interface WasmLikeBackend {
 
 let registered = false;
 
-export function registerWasmTrainingKernels(): void {
+export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
   registerSharedIdentity();
