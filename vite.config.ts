@@ -72,6 +72,9 @@ function relativeAssetUrls(): Plugin {
   };
 }
 
+/** The demo is cross-origin isolated, so the wasm backend runs with threads (everything it loads is same-origin). */
+const CROSS_ORIGIN_ISOLATED = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 /** The policy the CSP harness page (and the worker it starts) is served with: no unsafe-eval, no inline script. */
 const STRICT_CSP =
   "default-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; object-src 'none'; base-uri 'none'";
@@ -210,9 +213,9 @@ export default defineConfig(({ mode }): UserConfig => {
     publicDir: resolve(root, 'public'),
     // The MovieLens catalog (git-ignored) is served at /catalog/, never copied into dist-demo/.
     plugins: [serveCatalog(resolve(root, 'demo/.catalog'))],
-    preview: { port: Number(process.env.DEMO_PORT ?? 4174), strictPort: true, host: '127.0.0.1' },
+    preview: { port: Number(process.env.DEMO_PORT ?? 4174), strictPort: true, host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATED },
     build: { target: 'es2022', outDir: resolve(root, 'dist-demo'), emptyOutDir: true },
     worker: { format: 'es' },
-    server: { port: 5173, host: '127.0.0.1', fs: { allow: [root] } },
+    server: { port: 5173, host: '127.0.0.1', fs: { allow: [root] }, headers: CROSS_ORIGIN_ISOLATED },
   };
 });

@@ -97,6 +97,10 @@ export interface BrowserResults {
   date: string;
   mode: 'full' | 'quick';
   durationS: number;
+  /** One-minute load average before and after the run; `busy` when it started above the idle threshold. */
+  load?: { before: number; after: number; busy: boolean };
+  /** Backends that ran on a software-emulated GPU here. */
+  emulated?: string[];
   notes: string[];
   topk: TopkEntry[];
   recommend: RecommendEntry[];
@@ -137,11 +141,18 @@ function heapPoints(series: readonly number[], calls: readonly number[] | undefi
 }
 
 export function renderTable(r: BrowserResults): string {
+  const emulated = new Set(r.emulated ?? []);
+  /** A backend's name, marked where it ran on a software-emulated GPU. */
+  const label = (backend: string): string => (emulated.has(backend) ? `${backend} (emulated)` : backend);
+  const load = r.load
+    ? ` Load average ${r.load.before} before, ${r.load.after} after${r.load.busy ? ' (busy: figures too high)' : ''}.`
+    : '';
   const lines = [
     `Measured ${r.date.slice(0, 10)} on ${r.machine.cpu} (${r.machine.cores} cores), ${r.browser}, \`npm run bench${r.mode === 'quick' ? ':quick' : ''}\` → \`bench/results/browser.json\`.` +
       (r.memoryRun
         ? ` Memory rows: \`bench/run.ts --only memory\` on ${r.memoryRun.date.slice(0, 10)} (${Math.round(r.memoryRun.durationS / 60)} min).`
-        : ''),
+        : '') +
+      load,
     '',
     row(['what', 'backend', 'median (p95)', 'same-run baseline', 'target', 'verdict']),
     row(['---', '---', '---', '---', '---', '---']),
@@ -151,7 +162,7 @@ export function renderTable(r: BrowserResults): string {
     lines.push(
       row([
         `recommend() SASRec, ${e.items.toLocaleString('en')} items, k=10`,
-        e.backend,
+        label(e.backend),
         `${ms(e.p50Ms)} ms (${ms(e.p95Ms)})`,
         base
           ? `popularity only ${ms(base.p50Ms)} ms; anchor ${ANCHORS.sasrecMs} ms (${ratio(e.p50Ms, ANCHORS.sasrecMs)})`
@@ -165,7 +176,7 @@ export function renderTable(r: BrowserResults): string {
     lines.push(
       row([
         'start-up: createRecommender() → first result',
-        s.backend,
+        label(s.backend),
         `warm ${ms(s.warm.medianMs)} ms (${ms(s.warm.p95Ms)})`,
         `cold ${ms(s.cold.medianMs)} ms; backend init + self-test ${ms(s.warmBackendMs)} ms; first call − second ${ms(s.warmupCostMs)} ms`,
         `warm < ${ANCHORS.warmStartTargetMs} ms`,
@@ -178,7 +189,7 @@ export function renderTable(r: BrowserResults): string {
     lines.push(
       row([
         `${e.kind} encoder, ${e.count.toLocaleString('en')} ${e.kind === 'text' ? 'items' : 'images'}`,
-        e.backend,
+        label(e.backend),
         `${ms(e.perItem.medianMs)} ms/item (${ms(e.perItem.p95Ms)}), ${e.itemsPerSec >= 10 ? e.itemsPerSec.toFixed(0) : e.itemsPerSec.toPrecision(2)}/s${e.kind === 'text' ? `, all ${e.count.toLocaleString('en')} in ${((e.perItem.medianMs * e.count) / 1000).toFixed(0)} s` : ''}${e.run ? ` (separate run ${e.run.date.slice(0, 10)})` : ''}`,
         anchor !== undefined
           ? `MobileNetV2 WebGL anchor ${anchor} ms/image (${ratio(e.perItem.medianMs, anchor)})`
@@ -221,7 +232,7 @@ export function renderTable(r: BrowserResults): string {
     lines.push(
       row([
         `memory after ${m.calls.toLocaleString('en')} recommend() calls`,
-        m.backend,
+        label(m.backend),
         `tensors ${m.tensorsBefore} → ${m.tensorsAfter}; worker heap ${heapPoints(series, m.workerHeapSeriesCalls)} MB`,
         'before the calls',
         'no growth',
@@ -257,7 +268,7 @@ export function renderTable(r: BrowserResults): string {
       lines.push(
         row([
           `top-10 of ${t.items.toLocaleString('en')} × ${t.dim}${typeof t.env === 'string' ? ` (${t.env})` : ''}`,
-          t.backend,
+          label(t.backend),
           `${ms(t.medianMs)} ms`,
           `plain JS ${ms(t.baselineMedianMs)} ms (${ratio(t.baselineMedianMs, t.medianMs)} speed-up)`,
           '–',

@@ -1,6 +1,6 @@
 /**
  * The browser benchmark: `npm run bench` (or `npm run bench:quick`).
- *   node --import tsx bench/run.ts [--quick] [--backends webgpu,webgl,cpu] [--topk run|skip] [--port 4311] [--memory-calls N] [--render]
+ *   node --import tsx bench/run.ts [--quick] [--backends webgpu,webgl,wasm,cpu] [--topk run|skip] [--port 4311] [--memory-calls N] [--render] [--allow-busy]
  *   node --import tsx bench/run.ts --only memory --memory-calls 1000 [--backends …]
  *     (only the leak check; replaces the committed memory rows of the backends it measures)
  *   node --import tsx bench/run.ts --only text --text-items 10000 [--backends …]
@@ -13,7 +13,7 @@
 import { chromium, type BrowserContext } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BackendName } from '../common/types';
 import { BENCH_PUBLIC, makeBenchModels } from './make-bench-models';
@@ -40,8 +40,18 @@ const BASE_ARGS = [
 const BACKEND_ARGS: Record<string, string[]> = {
   webgpu: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'],
   webgl: ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'],
+  wasm: [],
   cpu: [],
 };
+
+/** Here WebGPU and WebGL run on SwiftShader: their rows say so, and never stand for a GPU's speed. */
+const EMULATED = new Set<string>(['webgpu', 'webgl']);
+
+/**
+ * Figures taken while other work shares the cores are several times too high: a run
+ * that starts above this one-minute load average stops unless --allow-busy is given.
+ */
+const MAX_IDLE_LOAD = 1.0;
 
 /** The document whose table, between the bench markers, every run rewrites. */
 const PERFORMANCE_DOC = join(root, 'docs/performance.md');
@@ -56,7 +66,14 @@ function arg(name: string): string | undefined {
 }
 
 const mode: Mode = process.argv.includes('--quick') ? 'quick' : 'full';
-const backends = (arg('backends') ?? 'webgpu,webgl,cpu').split(',') as BackendName[];
+const backends = (arg('backends') ?? 'webgpu,webgl,wasm,cpu').split(',') as BackendName[];
+const loadBefore = loadavg()[0]!;
+if (loadBefore > MAX_IDLE_LOAD && !process.argv.includes('--allow-busy') && !process.argv.includes('--render')) {
+  console.error(
+    `The one-minute load average is ${loadBefore.toFixed(2)} (> ${MAX_IDLE_LOAD}): other work shares the cores, so the figures would be too high. Wait, or pass --allow-busy to record them flagged.`,
+  );
+  process.exit(2);
+}
 const topkMode = arg('topk') ?? 'run';
 const port = Number(arg('port') ?? 4311);
 const memoryCalls = arg('memory-calls') === undefined ? undefined : Number(arg('memory-calls'));
@@ -253,7 +270,15 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     mode,
     durationS: Math.round((Date.now() - started) / 1000),
-    notes: [...notes, ...perBackend.flatMap((r) => r.notes)],
+    load: { before: round(loadBefore, 2), after: round(loadavg()[0]!, 2), busy: loadBefore > MAX_IDLE_LOAD },
+    emulated: backends.filter((b) => EMULATED.has(b)),
+    notes: [
+      ...notes,
+      ...perBackend.flatMap((r) => r.notes),
+      ...backends
+        .filter((b) => EMULATED.has(b))
+        .map((b) => `${b}: emulated (SwiftShader) on this machine: a correctness row, not a GPU's speed.`),
+    ],
     topk,
     recommend: perBackend.flatMap((r) => r.recommend),
     memory: perBackend.flatMap((r) => r.memory),

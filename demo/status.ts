@@ -15,10 +15,16 @@ function modelText(m: ModelInfo): string {
   return `${m.kind}: ${size}${m.loadMs ?? '?'} ms`;
 }
 
+function backendText(info: Info): string {
+  if (!info.wasm) return info.backend;
+  const threads = info.wasm.threads > 1 ? `${info.wasm.threads} threads` : `1 thread (${info.wasm.threadsOff ?? 'single-threaded'})`;
+  return `${info.backend} (${info.wasm.simd ? 'SIMD, ' : ''}${threads})`;
+}
+
 export function renderStatus(strip: HTMLElement, errors: HTMLElement, info: Info, latencyMs: number | null): void {
   const rejected = info.backendsTried.filter((a) => !a.ok).map((a) => `${a.name} (${a.reason ?? 'rejected'})`);
   const parts: Array<[string, string, string]> = [
-    ['backend', 'Backend', `${info.backend}${rejected.length > 0 ? ` — not used: ${rejected.join('; ')}` : ''}`],
+    ['backend', 'Backend', `${backendText(info)}${rejected.length > 0 ? ` — not used: ${rejected.join('; ')}` : ''}`],
     ['models', 'Models', info.models.map(modelText).join(' · ')],
     ['latency', 'Last recommendation', latencyMs === null ? '—' : `${latencyMs.toFixed(0)} ms`],
   ];

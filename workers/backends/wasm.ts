@@ -63,6 +63,12 @@ export async function wasmInfo(): Promise<WasmInfo> {
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const multithread = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
   const threads = multithread ? Math.max(1, getThreadsCount()) : 1;
-  const off = threads > 1 ? null : (threadsOffReason() ?? (multithread ? 'one core available' : 'this browser lacks WebAssembly threads'));
+  const cores = navigator.hardwareConcurrency || 1;
+  // tfjs-backend-wasm sizes its thread pool from the core count (one thread per two cores, at most 4).
+  const off =
+    threads > 1
+      ? null
+      : (threadsOffReason() ??
+        (multithread ? `its thread pool has one thread on this ${cores}-core device` : 'this browser lacks WebAssembly threads'));
   return { simd, threads, ...(off ? { threadsOff: off } : {}) };
 }
