@@ -140,7 +140,8 @@ async function fetchOk(url: string): Promise<Response> {
   return response;
 }
 
-async function fetchManifest(url: string, kind: ModelKind): Promise<ModelManifest> {
+/** The manifest alone, checked (envelope, file paths, sizes); its files are not fetched. */
+export async function fetchManifest(url: string, kind: ModelKind): Promise<ModelManifest> {
   const response = await fetchOk(url);
   const bytes = await readLimited(response, LIMITS.manifestBytes, `The manifest at ${url}`);
   let json: unknown;
@@ -169,8 +170,9 @@ async function fromCacheRecord(database: Database, url: string, kind: ModelKind)
   const files = new Map<string, ArrayBuffer>();
   for (const entry of manifest.files) {
     const bytes = record.files[entry.path];
-    if (!bytes) return undefined;
-    await verifyFile(entry, bytes);
+    // Hashed when downloaded, and cached only after that and a self-check: re-hashing megabytes
+    // on every start would cost more than the rest of a warm start. The size still has to match.
+    if (!bytes || bytes.byteLength !== entry.bytes) return undefined;
     files.set(entry.path, bytes);
   }
   return { manifest, files, source: 'cache', bytes: manifest.files.reduce((s, f) => s + f.bytes, 0) };

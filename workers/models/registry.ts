@@ -6,7 +6,7 @@
 import { TastebudError, toTastebudError } from '../../common/errors';
 import type { ModelInfo, ModelUrls, ProgressEvent } from '../../common/types';
 import type { Database } from '../storage/db';
-import { loadModelFiles, type LoadedModelFiles } from './loader';
+import { fetchManifest, loadModelFiles, type LoadedModelFiles } from './loader';
 import type { ModelManifest } from '../../common/model-format/manifest';
 import { loadSequenceServer } from './serving/load';
 import type { SequenceServer } from './serving/server';
@@ -58,6 +58,7 @@ interface Disposable {
 
 export class ModelRegistry {
   private readonly loads = new Map<Kind, Promise<Loaded[Kind]>>();
+  private readonly manifests = new Map<'text' | 'image', Promise<ModelManifest | undefined>>();
   private readonly infos = new Map<ModelInfo['kind'], ModelInfo>();
 
   constructor(
@@ -85,6 +86,28 @@ export class ModelRegistry {
     return this.get('image');
   }
 
+  /**
+   * A content model's manifest without building the model: enough to know the
+   * key and size of its vectors. Offline, it comes from the model itself (cached copy).
+   */
+  manifest(kind: 'text' | 'image'): Promise<ModelManifest | undefined> {
+    const url = this.urls[kind];
+    if (url === undefined) return Promise.resolve(undefined);
+    let known = this.manifests.get(kind);
+    if (!known) {
+      const loaded = this.loads.get(kind) as Promise<TextEncoder | ImageEncoder> | undefined;
+      known = loaded
+        ? loaded.then((m) => m.manifest)
+        : fetchManifest(url, kind).catch(async () => (await this.get(kind))?.manifest);
+      const started = known;
+      this.manifests.set(kind, started);
+      void started.then((m) => {
+        if (!m && this.manifests.get(kind) === started) this.manifests.delete(kind);
+      }, () => this.manifests.delete(kind));
+    }
+    return known.catch(() => undefined);
+  }
+
   /** Resolves to undefined when the model is not configured or failed to load (see info()). */
   private get<K extends Kind>(kind: K): Promise<Loaded[K] | undefined> {
     const url = this.urls[kind];
@@ -101,10 +124,25 @@ export class ModelRegistry {
     return loading.catch(() => undefined);
   }
 
-  private async create<K extends Kind>(kind: K, manifest: ModelManifest, files: Map<string, ArrayBuffer>): Promise<Loaded[K]> {
+  /**
+   * A download is built and self-checked (one forward pass, which also compiles the kernels)
+   * before it may replace the cached copy. A model from the cache passed that check when it was
+   * stored: it warms up in the background, so the first result does not wait for shader compiles.
+   */
+  private async create<K extends Kind>(
+    kind: K,
+    manifest: ModelManifest,
+    files: Map<string, ArrayBuffer>,
+    fromCache = false,
+  ): Promise<Loaded[K]> {
+    const warm = async (run: () => Promise<unknown>): Promise<void> => {
+      if (fromCache) void run().catch(() => undefined);
+      else await run();
+    };
     if (kind === 'sequence') {
       const model = await loadSequenceServer(manifest, files);
-      await selfCheck(model);
+      if (fromCache) void model.score(new Int32Array([1])).catch(() => undefined);
+      else await selfCheck(model);
       const vocabulary = new Map<string, number>();
       model.itemIds.forEach((id, i) => vocabulary.set(id, i + 1));
       const blend = parseBlend(manifest.metadata);
@@ -112,11 +150,11 @@ export class ModelRegistry {
     }
     if (kind === 'text') {
       const model = await loadTextEncoder(manifest, files);
-      await model.encodeAsync(['warm up']);
+      await warm(() => model.encodeAsync(['warm up']));
       return model as Loaded[K];
     }
     const model = await loadImageEncoder(manifest, files);
-    await model.encodeAsync([{ data: new Uint8Array(8 * 8 * 3), width: 8, height: 8 }]);
+    await warm(() => model.encodeAsync([{ data: new Uint8Array(8 * 8 * 3), width: 8, height: 8 }]));
     return model as Loaded[K];
   }
 
@@ -128,7 +166,7 @@ export class ModelRegistry {
       });
       let model: Loaded[K];
       try {
-        model = await this.create(kind, loaded.manifest, loaded.files);
+        model = await this.create(kind, loaded.manifest, loaded.files, loaded.source === 'cache');
         await loaded.keep?.();
       } catch (err) {
         // An update that verified but cannot be built: the cached copy keeps serving (and stays cached).
@@ -169,5 +207,6 @@ export class ModelRegistry {
       disposable?.dispose();
     }
     this.loads.clear();
+    this.manifests.clear();
   }
 }

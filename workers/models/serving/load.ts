@@ -57,6 +57,6 @@ export async function loadSequenceServer(manifest: ModelManifest, files: Map<str
       });
     server = singleServer(manifest, config, parseVocabulary(file(config.vocabulary), config.numItems), file(config.weights.path));
   }
-  await server.score(new Int32Array([1])); // warm-up: compiles kernels / shaders before the first real call
+  // No warm-up here: the registry's self-check of a download is one, and a cached model warms up after the first result.
   return server;
 }
