@@ -2,7 +2,7 @@
  * Item 11: forget() leaves no record of the user in any object store (checked
  * by enumerating the whole database), and the library sends nothing over the
  * network except fetching the model files it was told to load (and its own
- * code chunks): every request of a full session is intercepted and checked.
+ * code chunks): every request of a full visit is intercepted and checked.
  */
 import { test, expect, uniqueDb, MOVIES } from '../fixtures';
 import { recordFaults } from './fault-log';

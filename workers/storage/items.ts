@@ -2,7 +2,7 @@
 import { commit, queued, type Database, type ItemRecord } from './db';
 import type { Item } from '../../common/types';
 
-/** FNV-1a over the fields a content model reads; cheap and stable across sessions. */
+/** FNV-1a over the fields a content model reads; cheap and stable across page loads. */
 export function contentHash(item: Item): string {
   const image = typeof item.image === 'string' ? item.image : item.image ? `blob:${item.image.size}:${item.image.type}` : '';
   const source = `${item.text ?? ''}\u0000${image}`;
