@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** tastebud CLI: `train`, `eval`, `ensemble`, `adapt-eval` and `blend`. Errors print one clear line (no stack trace) and exit 1. */
+/** tastebud CLI: `train`, `eval`, `ensemble`, `adapt-eval`, `blend` and `embed`. Errors print one clear line (no stack trace) and exit 1. */
 import { realpathSync } from 'node:fs';
 import { isTastebudError } from '../common/errors';
 import { ADAPT_USAGE, adaptCommand } from './adapt';
 import { BLEND_USAGE, blendCommand } from './blend';
+import { EMBED_USAGE, embedCommand } from './embed';
 import { ENSEMBLE_USAGE, ensembleCommand } from './ensemble';
 import { EVAL_USAGE, evalCommand } from './eval';
 import { TRAIN_USAGE, trainCommand } from './train';
@@ -15,6 +16,7 @@ Commands:
   ensemble  combine sequence models trained on the same interactions into one model directory
   adapt-eval  measure whether on-device fine-tuning on a user's history changes their held-out rank
   blend   fit the ranking blend weights of a sequence model on validation data and write them into its manifest
+  embed   compute a catalog's text and image vectors once, for models.itemVectors (visitors then encode nothing)
 
 ${TRAIN_USAGE}
 
@@ -25,6 +27,8 @@ ${ENSEMBLE_USAGE}
 ${ADAPT_USAGE}
 
 ${BLEND_USAGE}
+
+${EMBED_USAGE}
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'ensemble') await ensembleCommand(rest);
     else if (command === 'adapt-eval') await adaptCommand(rest);
     else if (command === 'blend') await blendCommand(rest);
+    else if (command === 'embed') await embedCommand(rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       process.stdout.write(USAGE);
       return command === undefined ? 1 : 0;

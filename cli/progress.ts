@@ -11,7 +11,9 @@ export interface Progress {
 
 const fmt = (x: number | undefined, digits = 4): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
 
-export function createProgress(totalEpochs: number, quiet = false): Progress {
+/** With a time budget (`maxSeconds`) the counter shows the budget, since the epoch cap is rarely what stops training. */
+export function createProgress(totalEpochs: number, quiet = false, maxSeconds?: number): Progress {
+  const epochsText = maxSeconds === undefined ? `/${totalEpochs}` : ` (budget ${(maxSeconds / 60).toFixed(maxSeconds < 600 ? 1 : 0)} min)`;
   const tty = process.stderr.isTTY === true && !quiet;
   let bar: cliProgress.SingleBar | null = null;
   let lastValid: number | undefined;
@@ -23,13 +25,13 @@ export function createProgress(totalEpochs: number, quiet = false): Progress {
         {
           stream: process.stderr,
           format:
-            'epoch {epoch}/{epochs} |{bar}| {value}/{total} steps | loss {loss} | valid NDCG@10 {valid} (best {best}) | epoch ETA {eta_formatted} | {elapsed}',
+            'epoch {epoch}{epochs} |{bar}| {value}/{total} steps | loss {loss} | valid NDCG@10 {valid} (best {best}) | epoch ETA {eta_formatted} | {elapsed}',
           hideCursor: true,
           clearOnComplete: false,
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(steps, 0, { epoch: 1, epochs: totalEpochs, loss: '-', valid: '-', best: '-', elapsed: '0m' });
+      bar.start(steps, 0, { epoch: 1, epochs: epochsText, loss: '-', valid: '-', best: '-', elapsed: '0m' });
     }
     return bar;
   };
@@ -46,7 +48,7 @@ export function createProgress(totalEpochs: number, quiet = false): Progress {
       if (info.step === 1)
         b.start(info.steps, 0, {
           epoch: info.epoch,
-          epochs: totalEpochs,
+          epochs: epochsText,
           loss: fmt(info.loss),
           valid: fmt(lastValid),
           best: fmt(best),
@@ -57,7 +59,7 @@ export function createProgress(totalEpochs: number, quiet = false): Progress {
     epoch(info) {
       if (info.valid !== undefined) lastValid = info.valid;
       if (Number.isFinite(info.best)) best = info.best;
-      const line = `epoch ${info.epoch}/${totalEpochs} loss ${fmt(info.loss)} valid NDCG@10 ${fmt(info.valid)} best ${fmt(best)} (epoch ${info.bestEpoch}) ${info.seconds.toFixed(0)}s, ${elapsed()}`;
+      const line = `epoch ${info.epoch}${epochsText} loss ${fmt(info.loss)} valid NDCG@10 ${fmt(info.valid)} best ${fmt(best)} (epoch ${info.bestEpoch}) ${info.seconds.toFixed(0)}s, ${elapsed()}`;
       if (tty) bar?.update({ valid: fmt(lastValid), best: fmt(best) });
       else if (!quiet) process.stderr.write(`${line}\n`);
     },

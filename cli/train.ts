@@ -195,7 +195,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     throw new TastebudError('invalid-argument', '--label-smoothing needs the full softmax (--negatives 0)', { field: 'label-smoothing' });
   const threads = num(values.threads, 'threads', Math.min(8, availableParallelism()), { int: true, min: 1, max: 64 });
   const backend = await setupBackend(values.backend ?? 'wasm');
-  const progress = createProgress(opts.epochs, values.quiet === true);
+  const progress = createProgress(opts.epochs, values.quiet === true, values['max-minutes'] === undefined ? undefined : opts.maxSeconds);
   const t0 = Date.now();
   const log = await readInteractions(file);
   for (const w of log.warnings) progress.log(`warning: ${w}`);

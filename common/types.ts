@@ -181,7 +181,7 @@ export interface BackendSwitch {
   at: number;
 }
 
-export const MODEL_KINDS = Object.freeze(['sequence', 'text', 'image', 'popularity', 'cooccurrence'] as const);
+export const MODEL_KINDS = Object.freeze(['sequence', 'text', 'image', 'item-vectors', 'popularity', 'cooccurrence'] as const);
 export type ModelInfoKind = (typeof MODEL_KINDS)[number];
 
 export interface ModelInfo {
@@ -236,7 +236,7 @@ interface ProgressBase {
  */
 export type ProgressEvent =
   | (ProgressBase & { task: 'backend'; backend: BackendName; from?: BackendName })
-  | (ProgressBase & { task: 'load-model'; model: 'sequence' | 'text' | 'image'; url: string })
+  | (ProgressBase & { task: 'load-model'; model: 'sequence' | 'text' | 'image' | 'item-vectors'; url: string })
   | (ProgressBase & { task: 'store-items' | 'encode-text' | 'encode-image' | 'import' });
 
 export interface ModelUrls {
@@ -246,6 +246,12 @@ export interface ModelUrls {
   text?: string;
   /** URL of an image model's manifest.json. */
   image?: string;
+  /**
+   * URL of the manifest.json of item vectors computed ahead of time by `tastebud embed`:
+   * a row is used while the item's content and the encoder's version match, and only
+   * new or changed items are encoded in the browser.
+   */
+  itemVectors?: string;
   /** Popularity counts: URL of a JSON `{ "counts": { itemId: n } }`, or the counts themselves. */
   popularity?: string | Record<string, number>;
   /** Item-to-item co-occurrence: URL of JSON `{ "neighbors": { itemId: [[otherId, weight], …] } }`, or the object. */

@@ -2,8 +2,9 @@
  * Builds the demo's MovieLens catalog into demo/.catalog/ (git-ignored, never
  * published): catalog.json, popularity and co-occurrence tables, poster links,
  * and a SASRec model trained with the CLI, its blend weights fitted by
- * `tastebud blend`. Everything is reused while the dataset fingerprint is
- * unchanged, so later runs take seconds.
+ * `tastebud blend`, and the text and poster vectors computed by `tastebud embed`
+ * (so visitors never encode the catalog). Everything is reused while its
+ * inputs are unchanged, so later runs take seconds; a rebuild says why.
  *
  *   node --import tsx demo/build-catalog.ts [--data-dir <dir>] [--train-minutes N] [--retrain]
  *   env: TASTEBUD_DATA_DIR, TASTEBUD_DEMO_TRAIN_MINUTES (default 3, 1 under CI),
@@ -18,33 +19,44 @@ import { parseArgs } from 'node:util';
 import { DemoSetupError, locateDataset, type DatasetFiles } from './build/dataset';
 import { blendItemLine, readMovies, readPlots, posterFile, titleKey, type CatalogMovie } from './build/movies';
 import { buildTables, readSequences } from '../training/tables';
+import { movieText, posterRef } from './catalog';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 export const CATALOG_DIR = join(REPO_ROOT, 'demo', '.catalog');
 /** Bump when the catalog format changes so old builds are redone. */
-const FORMAT = 2;
+const FORMAT = 3;
 const MAX_LEN = 50;
 
 interface BuildRecord {
   format: number;
   catalog: string;
+  /** Fingerprint of the interactions and model settings the model was trained on. */
   model?: string;
+  /** Users it was trained on (null: all). */
+  users?: number | null;
+  vectors?: string;
 }
 
 function sha256File(file: string, hash = createHash('sha256')): ReturnType<typeof createHash> {
   return hash.update(readFileSync(file));
 }
 
-function fingerprints(data: DatasetFiles, users: number | null): { catalog: string; model: string } {
-  const model = sha256File(data.interactions)
+/** `model` ignores the user count, so a model trained on fewer users (as under CI) is reused and said so; `legacyModel` is how older builds recorded it. */
+function fingerprints(data: DatasetFiles, users: number | null): { catalog: string; model: string; legacyModel: string } {
+  const interactions = readFileSync(data.interactions);
+  const model = createHash('sha256').update(interactions).update(`maxLen=${MAX_LEN};blend=1`).digest('hex').slice(0, 16);
+  const legacyModel = createHash('sha256')
+    .update(interactions)
     .update(`maxLen=${MAX_LEN};users=${users ?? 'all'};blend=1`)
     .digest('hex')
     .slice(0, 16);
-  const h = sha256File(data.movies).update(model).update(`format=${FORMAT}`);
+  const h = sha256File(data.movies).update(`format=${FORMAT}`);
   if (data.plots) sha256File(data.plots, h);
   if (data.posters) h.update(readdirSync(data.posters).sort().join(','));
-  return { catalog: h.digest('hex').slice(0, 16), model };
+  return { catalog: h.digest('hex').slice(0, 16), model, legacyModel };
 }
+
+const usersText = (users: number | null | undefined): string => (users === null || users === undefined ? 'all users' : `${users} users`);
 
 function readRecord(): BuildRecord | null {
   try {
@@ -197,6 +209,43 @@ function runBlend(modelDir: string, interactions: string): void {
   if (result.status !== 0) throw new DemoSetupError('Fitting the blend weights failed (see the lines above).');
 }
 
+/**
+ * `tastebud embed` over the page's own item text and poster references, into
+ * demo/.catalog/vectors (served as models.itemVectors). Rebuilt only when the
+ * items or the shipped encoders change.
+ */
+function embedVectors(previous: string | undefined): string {
+  const { movies } = JSON.parse(readFileSync(join(CATALOG_DIR, 'catalog.json'), 'utf8')) as { movies: CatalogMovie[] };
+  const lines = movies.map((m) => {
+    const poster = posterRef(m);
+    return JSON.stringify({ id: m.id, text: movieText(m), ...(poster !== null ? { image: poster, imageFile: m.poster } : {}) });
+  });
+  const items = join(CATALOG_DIR, 'embed-items.jsonl');
+  writeFileSync(items, `${lines.join('\n')}\n`);
+  const h = createHash('sha256').update(lines.join('\n'));
+  for (const kind of ['text', 'image']) sha256File(join(REPO_ROOT, 'public', 'models', kind, 'manifest.json'), h);
+  const fp = h.digest('hex').slice(0, 16);
+  const dest = join(CATALOG_DIR, 'vectors');
+  if (previous === fp && existsSync(join(dest, 'manifest.json'))) {
+    process.stderr.write('item vectors: up to date\n');
+    return fp;
+  }
+  process.stderr.write(
+    `item vectors: ${previous === undefined ? 'none yet' : 'the catalog or an encoder changed'}; computing text and poster vectors for ${movies.length} movies with \`tastebud embed\` (a few minutes, once)\n`,
+  );
+  const tmp = join(CATALOG_DIR, 'vectors.building');
+  rmSync(tmp, { recursive: true, force: true });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'cli', 'index.ts'), 'embed', '--items', items, '--out', tmp],
+    { stdio: ['ignore', 'inherit', 'inherit'], cwd: REPO_ROOT },
+  );
+  if (result.status !== 0) throw new DemoSetupError('Computing the item vectors failed (see the lines above).');
+  rmSync(dest, { recursive: true, force: true });
+  renameSync(tmp, dest);
+  return fp;
+}
+
 /** TASTEBUD_DEMO_TRAIN_USERS (default: all; 1500 under CI) trades model quality for a quicker first build. */
 function trainUsers(): number | null {
   const raw = process.env.TASTEBUD_DEMO_TRAIN_USERS ?? (process.env.CI ? '1500' : '');
@@ -227,17 +276,36 @@ export function main(argv: string[]): void {
   const fp = fingerprints(data, users);
   const previous = readRecord();
   const record: BuildRecord = { format: FORMAT, catalog: fp.catalog };
-  if (previous?.catalog === fp.catalog && previous.format === FORMAT && existsSync(join(CATALOG_DIR, 'catalog.json'))) {
-    process.stderr.write(`catalog: up to date (${CATALOG_DIR})\n`);
-  } else {
+  const catalogWhy = !existsSync(join(CATALOG_DIR, 'catalog.json'))
+    ? 'no catalog yet'
+    : previous?.format !== FORMAT
+      ? 'built by an older demo version'
+      : previous.catalog !== fp.catalog
+        ? 'the MovieLens movie, plot or poster files changed'
+        : null;
+  if (catalogWhy === null) process.stderr.write(`catalog: up to date (${CATALOG_DIR})\n`);
+  else {
+    process.stderr.write(`catalog: building (${catalogWhy})\n`);
     buildCatalog(data, fp.catalog);
   }
-  if (!values.retrain && previous?.model === fp.model && existsSync(join(CATALOG_DIR, 'model', 'manifest.json'))) {
-    process.stderr.write('sequence model: reusing the trained model (pass --retrain to train again)\n');
+  const hasModel = existsSync(join(CATALOG_DIR, 'model', 'manifest.json'));
+  const sameData = previous?.model === fp.model || previous?.model === fp.legacyModel;
+  const trainedUsers = previous?.model === fp.legacyModel ? users : previous?.users;
+  if (!values.retrain && hasModel && sameData) {
+    const note =
+      trainedUsers === users
+        ? ''
+        : `; trained on ${usersText(trainedUsers)}, while ${usersText(users)} are asked for now: pass --retrain for that`;
+    process.stderr.write(`sequence model: reusing the trained model (pass --retrain to train again${note})\n`);
+    record.users = trainedUsers ?? null;
   } else {
+    const why = values.retrain ? '--retrain' : !hasModel ? 'no model yet' : 'the interactions file or the model settings changed';
+    process.stderr.write(`sequence model: training (${why})\n`);
     trainModel(data, minutes, users);
+    record.users = users;
   }
   record.model = fp.model;
+  record.vectors = embedVectors(previous?.vectors);
   writeFileSync(join(CATALOG_DIR, 'build.json'), JSON.stringify(record, null, 2));
   process.stderr.write(`demo catalog ready in ${CATALOG_DIR}\n`);
 }

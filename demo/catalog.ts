@@ -34,14 +34,24 @@ export function label(movie: Movie): string {
   return movie.year === null ? movie.title : `${movie.title} (${movie.year})`;
 }
 
+/** The item text the page gives the engine; `tastebud embed` must read exactly this to ship its vector. */
+export function movieText(movie: Pick<Movie, 'title' | 'genres' | 'plot'>): string {
+  return `${movie.title}. ${movie.genres.join(', ')}. ${movie.plot}`.trim();
+}
+
+/** The poster reference the page gives the engine: relative, so its hash (and the shipped vector) does not depend on the host. */
+export function posterRef(movie: Pick<Movie, 'poster'>): string | null {
+  return movie.poster === null ? null : `catalog/${movie.poster}`;
+}
+
 export function toItem(movie: Movie, withImage: boolean): Item {
   const item: Item = {
     id: movie.id,
-    text: `${movie.title}. ${movie.genres.join(', ')}. ${movie.plot}`.trim(),
+    text: movieText(movie),
     tags: movie.genres,
     meta: { title: movie.title, year: movie.year },
   };
-  const poster = posterUrl(movie);
+  const poster = posterRef(movie);
   if (withImage && poster !== null) item.image = poster;
   return item;
 }

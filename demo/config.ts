@@ -4,8 +4,10 @@ import type { BackendName, ModelUrls } from '../lib/index';
 export interface DemoConfig {
   /** Only the N most watched movies (fast tests, small devices). */
   limit: number | null;
-  /** Encode posters with the image model (slow on CPU-only machines). */
+  /** Use poster vectors (shipped ones; `?images=0` leaves posters out). */
   images: boolean;
+  /** Use the vectors shipped with the catalog (`?vectors=0`: the browser encodes everything, as a site without `tastebud embed` would). */
+  vectors: boolean;
   backends: BackendName[] | undefined;
   models: ModelUrls;
   dbName: string;
@@ -18,6 +20,7 @@ export function readConfig(search: string): DemoConfig {
   const limitRaw = Number(params.get('limit'));
   const limit = Number.isInteger(limitRaw) && limitRaw > 0 ? limitRaw : null;
   const images = params.get('images') !== '0';
+  const vectors = params.get('vectors') !== '0';
   const backends = params
     .get('backends')
     ?.split(',')
@@ -30,11 +33,13 @@ export function readConfig(search: string): DemoConfig {
     cooccurrence: 'catalog/cooccurrence.json',
   };
   if (images) models.image = 'models/image/manifest.json';
+  if (vectors) models.itemVectors = 'catalog/vectors/manifest.json';
   return {
     limit,
     images,
+    vectors,
     models,
     backends: backends && backends.length > 0 ? backends : undefined,
-    dbName: `tastebud-demo${limit === null ? '' : `-top${limit}`}${images ? '' : '-noimg'}`,
+    dbName: `tastebud-demo${limit === null ? '' : `-top${limit}`}${images ? '' : '-noimg'}${vectors ? '' : '-novec'}`,
   };
 }

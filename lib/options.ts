@@ -29,7 +29,7 @@ function checkModels(value: unknown): ModelUrls {
   if (value === undefined) return {};
   const o = checkObject(value, 'options.models');
   const out: ModelUrls = {};
-  for (const key of ['sequence', 'text', 'image'] as const) {
+  for (const key of ['sequence', 'text', 'image', 'itemVectors'] as const) {
     if (o[key] !== undefined) out[key] = checkModelUrl(o[key], `options.models.${key}`);
   }
   if (o.popularity !== undefined) {

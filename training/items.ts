@@ -1,7 +1,8 @@
 /**
  * Item metadata for the CLI: a JSONL file, one object per line,
- * `{ "id": "1", "title"?: "…", "tags"?: ["…"], "text"?: "…", "image"?: "posters/1.jpg" }`
- * (`image`: a JPEG file, relative to the items file or absolute). Blank lines
+ * `{ "id": "1", "title"?: "…", "tags"?: ["…"], "text"?: "…", "image"?: "posters/1.jpg", "imageFile"?: "…" }`
+ * (`image`: a JPEG file, relative to the items file or absolute; or, with
+ * `imageFile` naming the file, the URL the page uses for it). Blank lines
  * and lines starting with `#` are skipped; every bad line is reported with
  * its line number as a TastebudError('invalid-argument').
  */
@@ -16,6 +17,8 @@ export interface ItemMeta {
   text?: string;
   /** Absolute path of the item's JPEG image. */
   image?: string;
+  /** `image` as written: the reference a page passes to upsertItems() (URL or path), which `tastebud embed` hashes. */
+  imageRef?: string;
 }
 
 function bad(file: string, line: number, message: string): never {
@@ -47,9 +50,14 @@ export function parseItemLine(file: string, line: number, raw: string): ItemMeta
   const title = optionalString(file, line, o, 'title');
   const text = optionalString(file, line, o, 'text');
   const image = optionalString(file, line, o, 'image');
+  const imageFile = optionalString(file, line, o, 'imageFile');
   if (title !== undefined) item.title = title;
   if (text !== undefined) item.text = text;
-  if (image !== undefined && image.trim() !== '') item.image = isAbsolute(image) ? image : resolve(dirname(file), image);
+  if (image !== undefined && image.trim() !== '') {
+    const path = imageFile !== undefined && imageFile.trim() !== '' ? imageFile : image;
+    item.image = isAbsolute(path) ? path : resolve(dirname(file), path);
+    item.imageRef = image;
+  }
   return item;
 }
 

@@ -10,7 +10,7 @@ import type { BackendAttempt, BackendName, BackendSwitch, CooccurrenceTable, Mod
 import type { EngineApi, EngineConfig, ProgressCallback } from '../common/protocol';
 import { selectBackend } from './backends/select';
 import { GpuLossWatch } from './gpu-loss';
-import { Database } from './storage/db';
+import { Database, type ItemRecord } from './storage/db';
 import { addEvents, countAllEvents, countUserEvents, readHistory, readSeenItemIds } from './storage/events';
 import { countItems, countVectors, deleteItems, putItems, readAllItems } from './storage/items';
 import { exportUser, forgetUser, importUser } from './storage/portability';
@@ -28,6 +28,8 @@ import { UserHistoryCache } from './user-cache';
 interface CatalogState {
   catalog: Catalog;
   neighbors: NeighborIndex;
+  /** The stored items it was built from. */
+  records: ItemRecord[];
 }
 
 interface State {
@@ -107,7 +109,7 @@ export function createEngine(): EngineApi {
     if (!s.catalog) {
       const loading = readAllItems(s.db).then((records) => {
         const catalog = buildCatalog(records);
-        return { catalog, neighbors: indexCooccurrence(s.cooccurrence, catalog) };
+        return { catalog, neighbors: indexCooccurrence(s.cooccurrence, catalog), records };
       });
       s.catalog = loading;
       loading.catch(() => {
@@ -196,7 +198,9 @@ export function createEngine(): EngineApi {
         switches: [],
         recovering: null,
         registry,
-        content: new ContentIndex(db, registry, progress, config.baseUrl),
+        content: new ContentIndex(db, registry, progress, config.baseUrl, config.models.itemVectors, () =>
+          catalogState(s).then((c) => c.records),
+        ),
         catalog: null,
         channel: null,
         lastUnknownItems: 0,
@@ -220,6 +224,7 @@ export function createEngine(): EngineApi {
       );
       // Start loading now; recommend() waits for it, createRecommender() does not.
       void s.registry.sequence();
+      void s.content.shipped();
       // Resume encoding that a reload interrupted (a no-op when every vector is cached).
       if (config.models.text !== undefined || config.models.image !== undefined) {
         void readAllItems(db)
@@ -418,12 +423,12 @@ export function createEngine(): EngineApi {
           ...(s.backend === 'wasm' ? { wasm: await (await import('./backends/wasm')).wasmInfo() } : {}),
           backendSwitches: s.switches,
           storageMode: s.config.storage,
-          models: [...s.models, ...s.registry.info()],
+          models: [...s.models, ...s.registry.info(), ...s.content.info()],
           counts: {
             items,
             events,
             userEvents,
-            vectors,
+            vectors: vectors + s.content.shippedVectorCount(),
             unknownHistoryItems: s.lastUnknownItems,
             failedContentItems: s.content.failedItems,
           },

@@ -8,7 +8,7 @@ import { TastebudError } from '../errors';
 
 export const MANIFEST_FORMAT_VERSION = 1;
 
-export type ModelKind = 'sequence' | 'text' | 'image' | 'popularity' | 'ratings';
+export type ModelKind = 'sequence' | 'text' | 'image' | 'popularity' | 'ratings' | 'item-vectors';
 
 export interface ManifestFile {
   /** Path relative to the manifest's URL / directory, no `..`. */
@@ -34,7 +34,7 @@ export interface ModelManifest<Config = Record<string, unknown>> {
   createdAt?: string;
 }
 
-const KINDS: ReadonlySet<string> = new Set<ModelKind>(['sequence', 'text', 'image', 'popularity', 'ratings']);
+const KINDS: ReadonlySet<string> = new Set<ModelKind>(['sequence', 'text', 'image', 'popularity', 'ratings', 'item-vectors']);
 
 function fail(message: string, field: string): never {
   throw new TastebudError('model-load', `Invalid model manifest: ${message}`, { field });

@@ -1,4 +1,11 @@
-/** Adapts the text and image models to the ContentEncoder interface (what to read, how to batch). */
+/**
+ * Adapts the text and image models to the ContentEncoder interface (what to
+ * read, how to batch). The key and size come from the model's manifest alone:
+ * the model itself is loaded only when there is something to encode.
+ */
+import { TastebudError } from '../../common/errors';
+import { encoderKey } from '../../common/model-format/item-vectors';
+import type { ModelManifest } from '../../common/model-format/manifest';
 import type { ItemRecord } from '../storage/db';
 import type { ContentEncoder } from './vectors';
 import type { TextEncoder } from '../models/text/encoder';
@@ -7,13 +14,36 @@ import { canDecodeImages, imageToPixels } from '../models/image/pixels';
 import { LIMITS } from '../../common/validate';
 import { readLimited } from '../models/loader';
 
-export function textContentEncoder(model: TextEncoder): ContentEncoder {
+/** What the text model reads of an item. */
+export const textSource = (item: ItemRecord): string | undefined => (item.text && item.text.trim().length > 0 ? item.text : undefined);
+
+function manifestDim(manifest: ModelManifest): number {
+  const dim = manifest.config.dim;
+  if (typeof dim !== 'number' || !Number.isInteger(dim) || dim <= 0)
+    throw new TastebudError('model-load', `The ${manifest.kind} model's manifest has no valid config.dim.`, { field: 'config.dim' });
+  return dim;
+}
+
+/** The model behind `manifest`, loaded on first use; a different version than the manifest's is refused (its vectors would be keyed wrongly). */
+async function modelFor<M extends { manifest: ModelManifest }>(manifest: ModelManifest, load: () => Promise<M | undefined>): Promise<M> {
+  const model = await load();
+  if (!model) throw new TastebudError('model-load', `The ${manifest.kind} model did not load; see info().models for why.`);
+  if (model.manifest.version !== manifest.version)
+    throw new TastebudError(
+      'model-load',
+      `The ${manifest.kind} model in use is version ${model.manifest.version}, its manifest now says ${manifest.version}; reload the page.`,
+    );
+  return model;
+}
+
+export function textContentEncoder(manifest: ModelManifest, load: () => Promise<TextEncoder | undefined>): ContentEncoder {
   return {
-    key: `text:${model.manifest.name}@${model.manifest.version}`,
-    dim: model.dim,
+    key: encoderKey('text', manifest.name, manifest.version),
+    dim: manifestDim(manifest),
     batchSize: 256,
-    source: (item: ItemRecord) => (item.text && item.text.trim().length > 0 ? item.text : undefined),
+    source: textSource,
     async encode(inputs) {
+      const model = await modelFor(manifest, load);
       return { vectors: await model.encodeAsync(inputs as string[]), failures: new Map() };
     },
   };
@@ -36,13 +66,18 @@ function checkImageSize(blob: Blob): Blob {
   return blob;
 }
 
-export function imageContentEncoder(model: ImageEncoder, baseUrl: string | undefined): ContentEncoder {
+export function imageContentEncoder(
+  manifest: ModelManifest,
+  load: () => Promise<ImageEncoder | undefined>,
+  baseUrl: string | undefined,
+): ContentEncoder {
   return {
-    key: `image:${model.manifest.name}@${model.manifest.version}`,
-    dim: model.dim,
+    key: encoderKey('image', manifest.name, manifest.version),
+    dim: manifestDim(manifest),
     batchSize: 16,
     source: (item: ItemRecord) => (canDecodeImages() ? item.image : undefined),
     async encode(inputs) {
+      const model = await modelFor(manifest, load);
       const failures = new Map<number, string>();
       const pixels: RawImage[] = [];
       // A failed or blocked image is reported for that item and never aborts the batch.

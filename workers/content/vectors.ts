@@ -41,7 +41,12 @@ export async function ensureVectors(
   db: Database,
   items: ItemRecord[],
   encoder: ContentEncoder,
-  hooks: { progress(done: number, total: number): void; cancelled(): boolean },
+  hooks: {
+    progress(done: number, total: number): void;
+    cancelled(): boolean;
+    /** True when a vector for this item and content comes from elsewhere (shipped vectors): nothing to encode. */
+    covered?(itemId: string, hash: string): boolean;
+  },
 ): Promise<EncodeReport> {
   const cached = new Map((await readVectors(db, encoder.key)).map((r) => [r.itemId, r.contentHash]));
   const todo: Array<{ item: ItemRecord; source: string | Blob; hash: string }> = [];
@@ -50,7 +55,7 @@ export async function ensureVectors(
     const source = encoder.source(item);
     if (source === undefined) continue;
     const hash = sourceHash(source);
-    if (cached.get(item.id) === hash) already += 1;
+    if (cached.get(item.id) === hash || hooks.covered?.(item.id, hash) === true) already += 1;
     else todo.push({ item, source, hash });
   }
   const report: EncodeReport = { encoded: 0, cached: already, failed: [] };
