@@ -96,14 +96,15 @@ export class ModelRegistry {
     let known = this.manifests.get(kind);
     if (!known) {
       const loaded = this.loads.get(kind) as Promise<TextEncoder | ImageEncoder> | undefined;
-      known = loaded
-        ? loaded.then((m) => m.manifest)
-        : fetchManifest(url, kind).catch(async () => (await this.get(kind))?.manifest);
+      known = loaded ? loaded.then((m) => m.manifest) : fetchManifest(url, kind).catch(async () => (await this.get(kind))?.manifest);
       const started = known;
       this.manifests.set(kind, started);
-      void started.then((m) => {
-        if (!m && this.manifests.get(kind) === started) this.manifests.delete(kind);
-      }, () => this.manifests.delete(kind));
+      void started.then(
+        (m) => {
+          if (!m && this.manifests.get(kind) === started) this.manifests.delete(kind);
+        },
+        () => this.manifests.delete(kind),
+      );
     }
     return known.catch(() => undefined);
   }
