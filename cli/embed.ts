@@ -28,8 +28,10 @@ function progressBar(): { update(kind: ContentKind, done: number, total: number)
     update(kind, done, total) {
       if (!tty) {
         const now = Date.now();
-        if (done === total || now - last > 5000) process.stderr.write(`  ${kind}: ${done}/${total} items\n`);
-        last = now;
+        if (done === total || now - last > 5000) {
+          process.stderr.write(`  ${kind}: ${done}/${total} items\n`);
+          last = now;
+        }
         return;
       }
       if (current !== kind) {
