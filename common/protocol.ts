@@ -6,6 +6,7 @@ import type {
   AdaptOptions,
   AdaptResult,
   BackendName,
+  ColdStartOptions,
   StorageMode,
   ExportData,
   HistoryOptions,
@@ -58,6 +59,7 @@ export interface EngineApi {
   recommend(options: RecommendOptions): Promise<Recommendation[]>;
   similar(itemId: string, options: SimilarOptions): Promise<Recommendation[]>;
   history(options: HistoryOptions): Promise<StoredEvent[]>;
+  coldStartPicks(options: ColdStartOptions): Promise<Recommendation[]>;
   exportData(): Promise<ExportData>;
   importData(data: ExportData, options: ImportOptions): Promise<ImportResult>;
   forget(): Promise<void>;

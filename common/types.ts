@@ -118,6 +118,13 @@ export interface SearchOptions {
   exclude?: string[];
 }
 
+export interface ColdStartOptions {
+  /** How many picks, 1..1000. Default 10. */
+  k?: number;
+  /** Item ids never to return (items the user already reacted to are left out anyway). */
+  exclude?: string[];
+}
+
 export interface SimilarOptions {
   k?: number;
   exclude?: string[];
@@ -325,6 +332,12 @@ export interface Recommender {
   /** Free-text search over item text with the text model (needs `models.text`). */
   search(query: string, options?: SearchOptions): Promise<Recommendation[]>;
   history(options?: HistoryOptions): Promise<StoredEvent[]>;
+  /**
+   * Onboarding for a visitor without history: popular items that are unlike
+   * each other (MMR over text vectors, else tags), so a few likes among them
+   * tell tastes apart. Items the user already reacted to are left out.
+   */
+  coldStartPicks(options?: ColdStartOptions): Promise<Recommendation[]>;
   exportData(): Promise<ExportData>;
   importData(data: ExportData, options?: ImportOptions): Promise<ImportResult>;
   forget(): Promise<void>;

@@ -10,6 +10,7 @@ export type {
   BackendAttempt,
   BackendName,
   BackendSwitch,
+  ColdStartOptions,
   CooccurrenceTable,
   EventType,
   ExportData,

@@ -130,6 +130,7 @@ export async function createRecommender(options?: RecommenderOptions): Promise<R
     recommend: async (opts) => client.call('recommend', validateRecommendOptions(opts)),
     similar: async (itemId, opts) => client.call('similar', checkId(itemId, 'itemId'), validateSimilarOptions(opts)),
     history: async (opts) => client.call('history', validateHistoryOptions(opts)),
+    coldStartPicks: async (opts) => client.call('coldStartPicks', validateSimilarOptions(opts)),
     exportData: async () => client.call('exportData'),
     importData: async (data, opts) => client.call('importData', validateExportData(data), validateImportOptions(opts)),
     forget: async () => client.call('forget'),

@@ -24,6 +24,7 @@ import { modelItemsOf, recommendFor, searchFor, similarFor } from './recommend';
 import { Adaptations } from './models/adaptation';
 import { ContentIndex } from './content/index';
 import { UserHistoryCache } from './user-cache';
+import { coldStartPicks } from './cold-start';
 
 interface CatalogState {
   catalog: Catalog;
@@ -325,6 +326,15 @@ export function createEngine(): EngineApi {
       guard(async () => {
         const s = need();
         return similarFor({ ...(await catalogState(s)), content: s.content }, itemId, options);
+      }),
+
+    coldStartPicks: (options) =>
+      guard(async () => {
+        const s = need();
+        const [{ catalog }, { seen }] = await Promise.all([catalogState(s), s.users.history()]);
+        const text = await s.content.matrix('text', catalog);
+        const exclude = new Set([...seen, ...(options.exclude ?? [])]);
+        return coldStartPicks(catalog, s.popularity, text, options.k ?? DEFAULTS.k, exclude);
       }),
 
     cancelEncoding: async () => {
