@@ -47,6 +47,12 @@ export const LIMITS = {
   tableBytes: 67_108_864,
   /** One item image (URL or Blob), before decoding. */
   imageBytes: 16_777_216,
+  /** An item image's width and height, read from its header before decoding. */
+  imageSide: 8_192,
+  /** An item image's width × height (128 MiB as RGBA), read from its header before decoding. */
+  imagePixels: 33_554_432,
+  /** Item images decoded at once in a worker. */
+  imageDecodes: 4,
 } as const;
 
 const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);

@@ -134,3 +134,44 @@ test('hostile input: rejected with the field named, nothing written, no prototyp
     found: out.history.filter((id) => id === 'alien').length,
   });
 });
+
+test('an image too large to decode is refused from its header, for that item only', async ({ harness, backends }, testInfo) => {
+  test.setTimeout(180_000);
+  const out = await harness.evaluate(
+    async ({ backends, dbName }) => {
+      const png = async (width: number, height: number): Promise<Blob> => {
+        const canvas = new OffscreenCanvas(width, height);
+        const g = canvas.getContext('2d')!;
+        g.fillStyle = '#c33';
+        g.fillRect(0, 0, width, height);
+        return canvas.convertToBlob({ type: 'image/png' });
+      };
+      // A real, decodable PNG a browser would happily decode at full size.
+      const wide = await png(9000, 64);
+      const r = await window.tastebud.createRecommender({
+        backends,
+        dbName,
+        models: { image: '/models/image/manifest.json' },
+        timeoutMs: 150_000,
+      });
+      const result = await r.upsertItems([
+        { id: 'poster', image: await png(300, 450), meta: { title: 'Poster' } },
+        { id: 'too-wide', image: wide, meta: { title: 'Too wide' } },
+      ]);
+      const info = await r.info();
+      await r.dispose();
+      return { result, info, wideBytes: wide.size };
+    },
+    { backends, dbName: uniqueDb(testInfo.title) },
+  );
+  expect(out.wideBytes).toBeLessThan(16 * 1024 * 1024);
+  expect(out.result.upserted).toBe(2);
+  expect(out.result.encoded).toBe(1);
+  expect(out.result.failed).toEqual([
+    { itemId: 'too-wide', reason: expect.stringMatching(/9000×64 pixels; images are decoded only up to 8192 pixels a side/) },
+  ]);
+  expect(out.info.counts.items).toBe(2);
+  expect(out.info.counts.failedContentItems).toBe(1);
+  expect(out.info.workerRestarts).toBe(0);
+  recordFaults(testInfo, { targeted: 1 });
+});
