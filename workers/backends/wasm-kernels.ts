@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 interface WasmLikeBackend {
   readSync(dataId: object): unknown;
   incRef(dataId: object): void;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): tf.TensorInfo;
+  write(values: tf.TypedArray, shape: number[], dtype: tf.DataType): object;
 }
 
 let registered = false;
@@ -40,7 +40,9 @@ export function registerWasmKernels(): void {
         const r = i * width;
         for (let k = 0; k < width; k++) out[o + k] = (out[o + k] as number) + (values[r + k] as number);
       }
-      return b.makeTensorInfo([numSegments, ...x.shape.slice(segmentIds.shape.length)], 'float32', out);
+      // write(), not makeTensorInfo(): the browser build of BackendWasm has only the former.
+      const shape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
+      return { dataId: b.write(out, shape, 'float32'), shape, dtype: 'float32' };
     },
   });
 }
