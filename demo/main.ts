@@ -6,7 +6,7 @@ import { createRecommender, isTastebudError, type EventType, type Recommendation
 import { CatalogMissingError, label, loadCatalog, toItem, type Catalog, type Movie } from './catalog';
 import { renderCard, type CardActions, type Feedback } from './cards';
 import { readConfig } from './config';
-import { knownProfiles, rememberProfile, renderProfiles, renderStorage, wirePrivacy } from './privacy';
+import { knownProfiles, rememberProfile, renderEvents, renderProfiles, renderStorage, wirePrivacy } from './privacy';
 import { ProgressBars } from './progress';
 import { renderStatus } from './status';
 
@@ -20,7 +20,10 @@ let catalog: Catalog;
 let rec: Recommender;
 let userId = localStorage.getItem(PROFILE_KEY) ?? knownProfiles()[0] ?? 'me';
 let feedback = new Map<string, Feedback>();
+/** Last action's latency, click (or submit) to the updated row painted. */
 let latencyMs: number | null = null;
+/** How many items the user reacted to before the onboarding row gives way. */
+const ONBOARDING_UNTIL = 3;
 let browseCount = BROWSE_PAGE;
 let searchQuery = '';
 let forYouRuns = 0;
@@ -80,26 +83,67 @@ async function readFeedback(): Promise<void> {
   feedback = next;
 }
 
-async function refreshForYou(): Promise<void> {
+/** Resolves once the browser has painted what the DOM holds now. */
+const painted = (): Promise<void> => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
+/** Records an action's latency from `since` (the click) to now, after the paint. */
+function logLatency(what: string, since: number): void {
+  latencyMs = performance.now() - since;
+  const log = $('latency-log');
+  const li = document.createElement('li');
+  li.textContent = `${what}: ${latencyMs.toFixed(0)} ms`;
+  log.prepend(li);
+  while (log.children.length > 20) log.lastElementChild?.remove();
+  document.body.dataset.lastLatency = latencyMs.toFixed(0);
+}
+
+function watchScrollEnd(row: HTMLElement): void {
+  const update = (): void => {
+    row.classList.toggle('at-end', row.scrollLeft + row.clientWidth >= row.scrollWidth - 4);
+  };
+  row.addEventListener('scroll', update, { passive: true });
+  new ResizeObserver(update).observe(row);
+  new MutationObserver(update).observe(row, { childList: true });
+}
+
+async function refreshOnboarding(): Promise<void> {
+  const section = $('onboarding');
+  if (feedback.size >= ONBOARDING_UNTIL) {
+    section.hidden = true;
+    return;
+  }
+  const picks = await rec.coldStartPicks({ k: 12 });
+  $('onboarding-row').replaceChildren(...cards(picks));
+  section.hidden = false;
+}
+
+/** Ranks "For you" again; with `since` (the click), the note says how long the visitor waited for it. */
+async function refreshForYou(since?: number, what = 'update'): Promise<void> {
   const run = ++forYouRuns;
-  const started = performance.now();
-  const recs = await rec.recommend({ k: 12, diversity: 0.2 });
+  // A first visit: popular but diverse, not the head of "Most watched".
+  const recs = await rec.recommend({ k: 12, diversity: feedback.size === 0 ? 0.6 : 0.2 });
   if (run !== forYouRuns) return; // a newer refresh is on its way
-  latencyMs = performance.now() - started;
   const row = $('for-you-row');
   row.replaceChildren(...cards(recs));
   row.dataset.updates = String(Number(row.dataset.updates ?? '0') + 1);
+  if (since !== undefined) {
+    await painted();
+    logLatency(what, since);
+  }
   $('for-you-note').textContent =
     feedback.size === 0
-      ? 'Like, dislike or rate a few movies below: this row learns from them, on this device.'
-      : `Ranked in ${latencyMs.toFixed(0)} ms from your ${feedback.size} rated movies.`;
+      ? 'Popular picks that differ from each other. Like, dislike, rate or review a few: this row learns from them, on this device.'
+      : since !== undefined && latencyMs !== null
+        ? `Updated ${latencyMs.toFixed(0)} ms after your click, from your ${feedback.size} movies.`
+        : `Ranked from your ${feedback.size} movies.`;
 }
 
-async function renderBrowse(): Promise<void> {
+async function renderBrowse(since?: number): Promise<void> {
   const grid = $('browse-grid');
   const more = $<HTMLButtonElement>('browse-more');
   if (searchQuery !== '') {
     const results = await rec.search(searchQuery, { k: 24 });
+    if (since !== undefined) void painted().then(() => logLatency('search', since));
     $('browse-title').textContent = `Search: “${searchQuery}”`;
     grid.replaceChildren(...cards(results));
     more.hidden = true;
@@ -118,6 +162,34 @@ async function refreshStatus(): Promise<void> {
   renderStorage($('storage'), info);
 }
 
+async function refreshYourData(): Promise<void> {
+  renderEvents($('your-events'), await rec.history({ limit: 5000 }), catalog.byId, (itemId) => void removeItem(itemId));
+}
+
+/** "Remove" in Your data: the history without that movie's events replaces the stored one (one transaction). */
+async function removeItem(itemId: string): Promise<void> {
+  const data = await rec.exportData();
+  await rec.importData({ ...data, events: data.events.filter((e) => e.itemId !== itemId) }, { mode: 'replace' });
+  await refreshAll();
+  const movie = catalog.byId.get(itemId);
+  announce(`Removed ${movie ? label(movie) : itemId} from your data.`);
+}
+
+/** The pressed state follows the click at once; the stored history confirms it after. */
+function pressNow(movie: Movie, type: EventType, value?: number): void {
+  const f = feedback.get(movie.id) ?? { liked: false, disliked: false, rating: null };
+  if (type === 'like' || type === 'dislike') {
+    f.liked = type === 'like';
+    f.disliked = type === 'dislike';
+  }
+  if (type === 'rate' && value !== undefined) f.rating = value;
+  feedback.set(movie.id, f);
+  for (const card of document.querySelectorAll<HTMLElement>(`.card[data-item-id="${CSS.escape(movie.id)}"]`)) {
+    card.querySelector('button.like')?.setAttribute('aria-pressed', String(f.liked));
+    card.querySelector('button.dislike')?.setAttribute('aria-pressed', String(f.disliked));
+  }
+}
+
 async function showMoreLike(movie: Movie): Promise<void> {
   const section = $('more-like');
   const results = await rec.similar(movie.id, { k: 12 });
@@ -131,13 +203,15 @@ async function showMoreLike(movie: Movie): Promise<void> {
 
 /** Every action is stored, then the "For you" row is ranked again. */
 async function onTrack(movie: Movie, type: EventType, value?: number): Promise<void> {
+  const clicked = performance.now();
+  pressNow(movie, type, value);
   try {
     await rec.track(value === undefined ? { itemId: movie.id, type } : { itemId: movie.id, type, value });
     await readFeedback();
-    await Promise.all([refreshForYou(), renderBrowse()]);
+    await refreshForYou(clicked, type);
     const verb = type === 'rate' ? `Rated ${value ?? ''} ★` : type === 'like' ? 'Liked' : 'Disliked';
     announce(`${verb} ${label(movie)}. “For you” is updated.`);
-    void refreshStatus();
+    await Promise.all([renderBrowse(), refreshOnboarding(), refreshYourData(), refreshStatus()]);
   } catch (err) {
     announce(`Could not save that: ${errorText(err)}`);
   }
@@ -145,11 +219,19 @@ async function onTrack(movie: Movie, type: EventType, value?: number): Promise<v
 
 async function refreshAll(): Promise<void> {
   await readFeedback();
-  await Promise.all([refreshForYou(), renderBrowse(), refreshStatus()]);
+  await Promise.all([refreshForYou(), renderBrowse(), refreshOnboarding(), refreshYourData(), refreshStatus()]);
 }
+
+/** Which catalog version each demo database holds: a reload with the same catalog stores nothing. */
+const storedCatalogKey = (): string => `tastebud-demo:catalog:${config.dbName}`;
 
 /** Stores the catalog and encodes it in the worker; resolves as soon as the items are stored, encoding goes on. */
 async function storeCatalog(): Promise<void> {
+  // The browser may have cleared IndexedDB but kept localStorage: the count must agree too.
+  if (localStorage.getItem(storedCatalogKey()) === catalog.version && (await rec.info()).counts.items === catalog.movies.length) {
+    document.body.dataset.catalog = 'encoded';
+    return;
+  }
   const items = catalog.movies.map((m) => toItem(m, config.images));
   let markStored = (): void => undefined;
   const stored = new Promise<void>((resolve) => {
@@ -162,6 +244,7 @@ async function storeCatalog(): Promise<void> {
     .upsertItems(items)
     .then(
       (result) => {
+        localStorage.setItem(storedCatalogKey(), catalog.version);
         document.body.dataset.catalog = 'encoded';
         if (result.failed.length > 0) announce(`${result.failed.length} posters could not be encoded; those movies use their text only.`);
         void refreshAll();
@@ -184,7 +267,7 @@ async function start(profile: string): Promise<void> {
     dbName: config.dbName,
     models: config.models,
     persist: true,
-    // Encoding thousands of posters on a CPU-only machine takes minutes; other calls interleave with it.
+    // Without shipped vectors (`?vectors=0`) encoding thousands of posters takes minutes; other calls interleave with it.
     timeoutMs: 600_000,
     onProgress: (event) => progress.update(event),
     ...(config.backends ? { backends: config.backends } : {}),
@@ -209,11 +292,17 @@ function wireControls(): void {
   });
   $('search-form').addEventListener('submit', (event) => {
     event.preventDefault();
+    const submitted = performance.now();
     searchQuery = $<HTMLInputElement>('search').value.trim();
-    void renderBrowse().catch((err: unknown) => announce(`Search failed: ${errorText(err)}`));
+    void renderBrowse(submitted).catch((err: unknown) => announce(`Search failed: ${errorText(err)}`));
   });
   $('more-like-close').addEventListener('click', () => {
     $('more-like').hidden = true;
+  });
+  for (const row of document.querySelectorAll<HTMLElement>('.row')) watchScrollEnd(row);
+  $('your-data-link').addEventListener('click', () => $('privacy').focus());
+  $('under-the-hood-link').addEventListener('click', () => {
+    ($('under-the-hood') as HTMLDetailsElement).open = true;
   });
   wirePrivacy({
     recommender: () => rec,
@@ -258,9 +347,10 @@ async function boot(): Promise<void> {
   void refreshStatus();
   await storeCatalog();
   await readFeedback();
-  await renderBrowse();
-  await Promise.all([refreshForYou(), refreshStatus()]);
+  await Promise.all([refreshForYou(), renderBrowse(), refreshOnboarding()]);
   document.body.dataset.ready = 'true';
+  logLatency('page opened → first recommendations', 0);
+  await Promise.all([refreshYourData(), refreshStatus()]);
 }
 
 window.addEventListener('unhandledrejection', (event) => announce(`Something failed: ${errorText(event.reason)}`));

@@ -1,5 +1,6 @@
 /** The privacy panel: what is stored on this device, export / import / forget, and profiles. */
-import type { ExportData, Info, Recommender } from '../lib/index';
+import type { ExportData, Info, Recommender, StoredEvent } from '../lib/index';
+import { label, type Movie } from './catalog';
 import { formatBytes } from './status';
 
 export interface PrivacyHooks {
@@ -45,6 +46,44 @@ export function renderStorage(target: HTMLElement, info: Info): void {
     dl.append(dt, dd);
   }
   target.replaceChildren(dl);
+}
+
+/** What the user did with each movie, newest first: the current like / dislike, rating and review, each removable. */
+export function renderEvents(
+  target: HTMLElement,
+  history: StoredEvent[],
+  movies: ReadonlyMap<string, Movie>,
+  remove: (itemId: string) => void,
+): void {
+  const byItem = new Map<string, string[]>();
+  for (const event of history) {
+    const parts = byItem.get(event.itemId) ?? [];
+    if (!byItem.has(event.itemId)) byItem.set(event.itemId, parts);
+    const has = (prefix: string): boolean => parts.some((p) => p.startsWith(prefix));
+    if ((event.type === 'like' || event.type === 'dislike') && !has('Liked') && !has('Disliked'))
+      parts.push(event.type === 'like' ? 'Liked' : 'Disliked');
+    else if (event.type === 'rate' && !has('Rated')) parts.push(`Rated ${event.value ?? '?'} ★`);
+  }
+  const heading = document.createElement('h3');
+  heading.textContent = byItem.size === 0 ? 'Nothing yet: like, rate or review a movie and it shows here.' : 'What you told this page';
+  const list = document.createElement('ul');
+  for (const [itemId, parts] of byItem) {
+    if (parts.length === 0) continue;
+    const movie = movies.get(itemId);
+    const name = movie ? label(movie) : itemId;
+    const li = document.createElement('li');
+    li.dataset.itemId = itemId;
+    const text = document.createElement('span');
+    text.textContent = `${parts.join(', ')}: ${name}`;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Remove';
+    button.setAttribute('aria-label', `Remove ${name} from your data`);
+    button.addEventListener('click', () => remove(itemId));
+    li.append(text, button);
+    list.append(li);
+  }
+  target.replaceChildren(heading, list);
 }
 
 function download(data: ExportData): void {

@@ -10,7 +10,8 @@ export function formatBytes(bytes: number | undefined): string {
 
 function modelText(m: ModelInfo): string {
   if (m.status === 'error') return `${m.kind}: failed`;
-  if (m.status === 'not-configured') return `${m.kind}: loading…`;
+  // Loaded on first use: the image model only when an item needs encoding, the vectors as the page starts.
+  if (m.status === 'not-configured') return `${m.kind}: not loaded (not needed yet)`;
   const size = m.bytes !== undefined ? `${formatBytes(m.bytes)}, ` : '';
   return `${m.kind}: ${size}${m.loadMs ?? '?'} ms`;
 }
@@ -26,7 +27,7 @@ export function renderStatus(strip: HTMLElement, errors: HTMLElement, info: Info
   const parts: Array<[string, string, string]> = [
     ['backend', 'Backend', `${backendText(info)}${rejected.length > 0 ? ` — not used: ${rejected.join('; ')}` : ''}`],
     ['models', 'Models', info.models.map(modelText).join(' · ')],
-    ['latency', 'Last recommendation', latencyMs === null ? '—' : `${latencyMs.toFixed(0)} ms`],
+    ['latency', 'Last action, click to row updated', latencyMs === null ? '—' : `${latencyMs.toFixed(0)} ms`],
   ];
   strip.replaceChildren(
     ...parts.map(([key, name, value]) => {
