@@ -26,6 +26,9 @@ import { ContentIndex } from './content/index';
 import { UserHistoryCache } from './user-cache';
 import { coldStartPicks } from './cold-start';
 
+/** How often a read-only call on a GPU backend checks whether the GPU was lost under it. */
+const GPU_LOSS_POLL_MS = 200;
+
 interface CatalogState {
   catalog: Catalog;
   neighbors: NeighborIndex;
@@ -162,17 +165,35 @@ export function createEngine(): EngineApi {
     return s.recovering;
   };
 
-  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+  /**
+   * Rejects once the GPU under `s` is lost while `run` is pending: tfjs can wait forever on a
+   * readback from a lost WebGL context or WebGPU device.
+   */
+  const unlessGpuLost = <T>(s: State, run: Promise<T>): Promise<T> => {
+    if (s.backend !== 'webgl' && s.backend !== 'webgpu') return run;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const lost = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        const reason = s.gpu.lost();
+        if (reason) reject(new TastebudError('backend-unavailable', `${reason} during the call.`));
+      }, GPU_LOSS_POLL_MS);
+    });
+    return Promise.race([run, lost]).finally(() => clearInterval(timer));
+  };
+
+  /** `readOnly`: a call that stores nothing, so an attempt stuck on a lost GPU can be abandoned and run again. */
+  const guard = async <T>(fn: () => Promise<T>, readOnly = false): Promise<T> => {
     const s = state;
+    const attempt = (): Promise<T> => (readOnly && s ? unlessGpuLost(s, fn()) : fn());
     try {
       if (s?.recovering || s?.gpu.lost()) await recover(s);
-      return await fn();
+      return await attempt();
     } catch (err) {
       // A call that failed because the GPU went away mid-way runs once more on the next backend.
       if (s && s === state && s.gpu.lost()) {
         try {
           await recover(s);
-          return await fn();
+          return await attempt();
         } catch (retryErr) {
           throw toTastebudError(retryErr);
         }
@@ -320,13 +341,13 @@ export function createEngine(): EngineApi {
         );
         s.lastUnknownItems = outcome.profile.unknownItems + outcome.unknownToModel;
         return outcome.results;
-      }),
+      }, true),
 
     similar: (itemId, options) =>
       guard(async () => {
         const s = need();
         return similarFor({ ...(await catalogState(s)), content: s.content }, itemId, options);
-      }),
+      }, true),
 
     coldStartPicks: (options) =>
       guard(async () => {
@@ -335,7 +356,7 @@ export function createEngine(): EngineApi {
         const text = await s.content.matrix('text', catalog);
         const exclude = new Set([...seen, ...(options.exclude ?? [])]);
         return coldStartPicks(catalog, s.popularity, text, options.k ?? DEFAULTS.k, exclude);
-      }),
+      }, true),
 
     cancelEncoding: async () => {
       state?.content.cancel();
@@ -345,7 +366,7 @@ export function createEngine(): EngineApi {
       guard(async () => {
         const s = need();
         return searchFor({ catalog: (await catalogState(s)).catalog, content: s.content }, query, options);
-      }),
+      }, true),
 
     history: (options) =>
       guard(async () => readHistory(need().db, need().config.userId, options.limit ?? DEFAULTS.historyLimit, options.before)),

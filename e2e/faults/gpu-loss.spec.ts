@@ -76,3 +76,55 @@ test('GPU loss: the engine switches to the next backend, scores stay equal, info
   testInfo.annotations.push({ type: 'switches', description: out.switches.map((s) => `${s.from}→${s.to}`).join(', ') });
   recordFaults(testInfo, { targeted: out.switches.length, acknowledged: golden.history.length, found: out.kept });
 });
+
+test('GPU lost during a call: the call is retried once on the next backend, the model re-created from the IndexedDB cache', async ({
+  harness,
+  backends,
+  expectedBackend,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  const requests: string[] = [];
+  harness.context().on('request', (request) => requests.push(new URL(request.url()).pathname));
+  const out = await harness.evaluate(
+    async ({ backends, dbName, items, history, model }) => {
+      window.faultAgent = { startup: [] };
+      const r = await window.tastebud.createRecommender({ backends, dbName, models: { sequence: model }, timeoutMs: 60_000 });
+      await r.upsertItems(items);
+      await r.track(history.map((itemId, i) => ({ itemId, type: 'view' as const, at: 1000 + i })));
+      const before = await r.recommend({ k: 100 });
+      const from = (await r.info()).backend;
+      // Splits the request log: everything after this request was made after the fault.
+      await fetch('/fault-injected-here').catch(() => undefined);
+      const reply = await window.injectFault(from === 'webgpu' ? 'lose-webgpu-mid-call' : 'lose-webgl-mid-call');
+      let during: Awaited<ReturnType<typeof r.recommend>> | string;
+      try {
+        during = await r.recommend({ k: 100 });
+      } catch (err) {
+        during = `${(err as { code?: string }).code}: ${(err as Error).message}`;
+      }
+      const info = await r.info();
+      await r.dispose();
+      return { before, from, during, reply, info };
+    },
+    { backends, dbName: uniqueDb(testInfo.title), items, history: golden.history, model: '/models/tiny-sasrec/manifest.json' },
+  );
+  expect(out.from).toBe(expectedBackend);
+  expect(out.reply.devices + out.reply.gls).toBeGreaterThan(0);
+  expect(typeof out.during === 'string' ? out.during : 'resolved').toBe('resolved');
+  const during = out.during as typeof out.before;
+  // Exactly one switch, to the next backend listed: the call ran once more there.
+  expect(out.info.backendSwitches).toHaveLength(1);
+  expect(out.info.backendSwitches[0]).toMatchObject({ from: expectedBackend, to: backends[backends.indexOf(expectedBackend) + 1] });
+  expect(out.info.backend).toBe(backends[backends.indexOf(expectedBackend) + 1]);
+  const scores = new Map(out.before.map((x) => [x.itemId, x.score]));
+  expect(during.map((x) => x.itemId).sort()).toEqual([...scores.keys()].sort());
+  for (const x of during) expect(Math.abs(x.score - scores.get(x.itemId)!)).toBeLessThanOrEqual(1e-3);
+  expect(during[0]!.reasons[0]!.source).toBe('sequence');
+  expect(out.info.models.find((m) => m.kind === 'sequence')).toMatchObject({ status: 'ready' });
+  // Re-created from the IndexedDB cache: after the fault only the manifest is asked for (an update check), no model file.
+  const after = requests.slice(requests.indexOf('/fault-injected-here') + 1).filter((p) => p.startsWith('/models/'));
+  expect(requests).toContain('/models/tiny-sasrec/weights.bin');
+  expect(after.filter((p) => !p.endsWith('/manifest.json'))).toEqual([]);
+  testInfo.annotations.push({ type: 'requests after the fault', description: after.join(', ') || 'none' });
+  recordFaults(testInfo, { targeted: 1 });
+});

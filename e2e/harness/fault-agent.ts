@@ -6,7 +6,8 @@
  * It captures the GPU handles tfjs creates (WebGPU devices, WebGL contexts) and
  * listens on the `tastebud-faults` BroadcastChannel for faults to inject.
  */
-export type Fault = 'lose-webgpu' | 'lose-webgl' | 'throw' | 'oom' | 'hang' | 'probe';
+/** `*-mid-call`: the GPU is lost at the next draw (WebGL) or queue submit (WebGPU), i.e. inside the next call that uses it. */
+export type Fault = 'lose-webgpu' | 'lose-webgl' | 'lose-webgpu-mid-call' | 'lose-webgl-mid-call' | 'throw' | 'oom' | 'hang' | 'probe';
 
 /** What the agent answers to every fault message. */
 export interface FaultReply {
@@ -41,6 +42,24 @@ if (typeof OffscreenCanvas !== 'undefined') {
     return context;
   };
 }
+let armed = null;
+// tfjs's WebGL backend runs every kernel with one drawElements; its WebGPU backend submits work to the queue.
+for (const proto of [self.WebGL2RenderingContext?.prototype, self.WebGLRenderingContext?.prototype]) {
+  if (!proto) continue;
+  const drawElements = proto.drawElements;
+  proto.drawElements = function (...args) {
+    if (armed === 'webgl') { armed = null; this.getExtension('WEBGL_lose_context')?.loseContext(); }
+    return drawElements.apply(this, args);
+  };
+}
+if (typeof GPUQueue !== 'undefined') {
+  const submit = GPUQueue.prototype.submit;
+  GPUQueue.prototype.submit = function (...args) {
+    const result = submit.apply(this, args);
+    if (armed === 'webgpu') { armed = null; for (const device of faults.devices) device.destroy(); }
+    return result;
+  };
+}
 const startup = ${JSON.stringify(startup)};
 if (startup.includes('idb-open-throws')) {
   // What some private modes do: the factory exists but every open fails.
@@ -53,6 +72,8 @@ channel.onmessage = (event) => {
   switch (event.data) {
     case 'lose-webgpu': for (const device of faults.devices) device.destroy(); break;
     case 'lose-webgl': for (const gl of faults.gls) gl.getExtension('WEBGL_lose_context')?.loseContext(); break;
+    case 'lose-webgpu-mid-call': armed = 'webgpu'; break;
+    case 'lose-webgl-mid-call': armed = 'webgl'; break;
     case 'throw': setTimeout(() => { throw new Error('injected: uncaught exception in the worker'); }); break;
     // An allocation that cannot succeed, uncaught: what running out of memory looks like to the page.
     case 'oom': setTimeout(() => { self.__hog = new ArrayBuffer(2 ** 42); }); break;
