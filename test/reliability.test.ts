@@ -2,10 +2,13 @@
 import 'fake-indexeddb/auto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Database } from '../workers/storage/db';
-import { addEvents, countUserEvents } from '../workers/storage/events';
+import { Database, type ModelRecord } from '../workers/storage/db';
+import { addEvents, countAllEvents, countUserEvents, readHistory, readSeenItemIds } from '../workers/storage/events';
+import { countItems, countVectors, deleteItems, putItems, readAllItems } from '../workers/storage/items';
+import { readVectors, writeVectors } from '../workers/storage/vectors';
+import { readCachedModel, writeCachedModel } from '../workers/storage/models';
 import { forgetUser, importUser, readForgetEpoch } from '../workers/storage/portability';
-import { readAdaptation, writeAdaptation } from '../workers/storage/adaptations';
+import { deleteAdaptation, readAdaptation, writeAdaptation } from '../workers/storage/adaptations';
 import { readLimited, resolveModelFile } from '../workers/models/loader';
 import { validateEvents, validateExportData, LIMITS } from '../common/validate';
 import { TastebudError } from '../common/errors';
@@ -52,6 +55,36 @@ test('a connection that died without a close event is replaced and the write goe
   (await db.get()).close();
   await addEvents(db, 'ann', [{ itemId: 'b', type: 'like', at: 2 }]);
   assert.equal(await countUserEvents(db, 'ann'), 2);
+  await db.close();
+});
+
+test('every read, count, item, vector and model-cache call replaces a connection that died without a close event', async () => {
+  const db = fresh();
+  await addEvents(db, 'ann', [{ itemId: 'a', type: 'like', at: 1 }]);
+  await putItems(db, [{ id: 'a' }, { id: 'b' }]);
+  const vector = { itemId: 'a', model: 'text:m@1', contentHash: 'h', vector: new Float32Array([1, 0]) };
+  const model = { url: '/m/manifest.json', version: '1', manifest: {} as ModelRecord['manifest'], files: {}, storedAt: 1 };
+  const ops: Record<string, () => Promise<unknown>> = {
+    readHistory: async () => assert.equal((await readHistory(db, 'ann', 10)).length, 1),
+    readSeenItemIds: async () => assert.deepEqual([...(await readSeenItemIds(db, 'ann'))], ['a']),
+    countUserEvents: async () => assert.equal(await countUserEvents(db, 'ann'), 1),
+    countAllEvents: async () => assert.equal(await countAllEvents(db), 1),
+    readAllItems: async () => assert.equal((await readAllItems(db)).length, 2),
+    countItems: async () => assert.equal(await countItems(db), 2),
+    putItems: () => putItems(db, [{ id: 'c' }]),
+    deleteItems: async () => assert.equal(await deleteItems(db, ['c']), 1),
+    writeVectors: () => writeVectors(db, [vector]),
+    readVectors: async () => assert.equal((await readVectors(db, 'text:m@1')).length, 1),
+    countVectors: async () => assert.equal(await countVectors(db), 1),
+    writeCachedModel: () => writeCachedModel(db, model),
+    readCachedModel: async () => assert.equal((await readCachedModel(db, '/m/manifest.json'))?.version, '1'),
+    deleteAdaptation: () => deleteAdaptation(db, 'ann', 'm@1'),
+  };
+  for (const [name, op] of Object.entries(ops)) {
+    // close() on the raw connection fires no `close` event: every transaction() now throws InvalidStateError.
+    (await db.get()).close();
+    await assert.doesNotReject(op(), name);
+  }
   await db.close();
 });
 

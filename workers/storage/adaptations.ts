@@ -24,9 +24,10 @@ export async function writeAdaptation(database: Database, record: AdaptationReco
 }
 
 export async function deleteAdaptation(database: Database, userId: string, model: string): Promise<void> {
-  const db = await database.get();
-  const tx = db.transaction('adaptations', 'readwrite');
-  await commit(tx, 'resetting the adapted model', async () => {
-    queued(tx.store.delete([userId, model]));
+  return database.run(async (db) => {
+    const tx = db.transaction('adaptations', 'readwrite');
+    await commit(tx, 'resetting the adapted model', async () => {
+      queued(tx.store.delete([userId, model]));
+    });
   });
 }

@@ -40,37 +40,37 @@ export async function addEvents(database: Database, userId: string, events: Trac
 
 /** Newest first, at most `limit`, optionally strictly before a time. */
 export async function readHistory(database: Database, userId: string, limit: number, before?: number): Promise<StoredEvent[]> {
-  const db = await database.get();
-  const upper = before === undefined ? [userId, Infinity] : [userId, before];
-  const range = IDBKeyRange.bound([userId, -Infinity], upper, false, before !== undefined);
-  const out: StoredEvent[] = [];
-  let cursor = await db.transaction('events').store.index('by-user-time').openCursor(range, 'prev');
-  while (cursor && out.length < limit) {
-    out.push(toStored(cursor.value));
-    cursor = await cursor.continue();
-  }
-  return out;
+  return database.run(async (db) => {
+    const upper = before === undefined ? [userId, Infinity] : [userId, before];
+    const range = IDBKeyRange.bound([userId, -Infinity], upper, false, before !== undefined);
+    const out: StoredEvent[] = [];
+    let cursor = await db.transaction('events').store.index('by-user-time').openCursor(range, 'prev');
+    while (cursor && out.length < limit) {
+      out.push(toStored(cursor.value));
+      cursor = await cursor.continue();
+    }
+    return out;
+  });
 }
 
 export async function countUserEvents(database: Database, userId: string): Promise<number> {
-  const db = await database.get();
-  return db.countFromIndex('events', 'by-user-time', IDBKeyRange.bound([userId, -Infinity], [userId, Infinity]));
+  return database.run((db) => db.countFromIndex('events', 'by-user-time', IDBKeyRange.bound([userId, -Infinity], [userId, Infinity])));
 }
 
 export async function countAllEvents(database: Database): Promise<number> {
-  const db = await database.get();
-  return db.count('events');
+  return database.run((db) => db.count('events'));
 }
 
 /** Every distinct item id in the user's history (for "exclude seen"), newest history not required. */
 export async function readSeenItemIds(database: Database, userId: string): Promise<Set<string>> {
-  const db = await database.get();
-  const seen = new Set<string>();
-  const range = IDBKeyRange.bound([userId, ''], [userId, '\uffff\uffff']);
-  let cursor = await db.transaction('events').store.index('by-user-item').openKeyCursor(range, 'nextunique');
-  while (cursor) {
-    seen.add((cursor.key as [string, string])[1]);
-    cursor = await cursor.continue();
-  }
-  return seen;
+  return database.run(async (db) => {
+    const seen = new Set<string>();
+    const range = IDBKeyRange.bound([userId, ''], [userId, '\uffff\uffff']);
+    let cursor = await db.transaction('events').store.index('by-user-item').openKeyCursor(range, 'nextunique');
+    while (cursor) {
+      seen.add((cursor.key as [string, string])[1]);
+      cursor = await cursor.continue();
+    }
+    return seen;
+  });
 }

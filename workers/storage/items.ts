@@ -23,45 +23,46 @@ export function toRecord(item: Item, now: number): ItemRecord {
 }
 
 export async function putItems(database: Database, items: Item[], now = Date.now()): Promise<ItemRecord[]> {
-  const db = await database.get();
-  const records = items.map((item) => toRecord(item, now));
-  const tx = db.transaction('items', 'readwrite');
-  await commit(tx, `storing ${items.length} item(s)`, async () => {
-    for (const record of records) queued(tx.store.put(record));
+  return database.run(async (db) => {
+    const records = items.map((item) => toRecord(item, now));
+    const tx = db.transaction('items', 'readwrite');
+    await commit(tx, `storing ${items.length} item(s)`, async () => {
+      for (const record of records) queued(tx.store.put(record));
+    });
+    return records;
   });
-  return records;
 }
 
 /** Removes items and their cached vectors; returns how many existed. */
 export async function deleteItems(database: Database, ids: string[]): Promise<number> {
-  const db = await database.get();
-  const tx = db.transaction(['items', 'vectors'], 'readwrite');
-  let removed = 0;
-  await commit(tx, `removing ${ids.length} item(s)`, async () => {
-    const items = tx.objectStore('items');
-    const vectors = tx.objectStore('vectors').index('by-item');
-    for (const id of ids) {
-      if ((await items.getKey(id)) !== undefined) removed += 1;
-      queued(items.delete(id));
-      let cursor = await vectors.openCursor(id);
-      while (cursor) {
-        queued(cursor.delete());
-        cursor = await cursor.continue();
+  return database.run(async (db) => {
+    const tx = db.transaction(['items', 'vectors'], 'readwrite');
+    let removed = 0;
+    await commit(tx, `removing ${ids.length} item(s)`, async () => {
+      const items = tx.objectStore('items');
+      const vectors = tx.objectStore('vectors').index('by-item');
+      for (const id of ids) {
+        if ((await items.getKey(id)) !== undefined) removed += 1;
+        queued(items.delete(id));
+        let cursor = await vectors.openCursor(id);
+        while (cursor) {
+          queued(cursor.delete());
+          cursor = await cursor.continue();
+        }
       }
-    }
+    });
+    return removed;
   });
-  return removed;
 }
 
 export async function readAllItems(database: Database): Promise<ItemRecord[]> {
-  const db = await database.get();
-  return db.getAll('items');
+  return database.run((db) => db.getAll('items'));
 }
 
 export async function countItems(database: Database): Promise<number> {
-  return (await database.get()).count('items');
+  return database.run((db) => db.count('items'));
 }
 
 export async function countVectors(database: Database): Promise<number> {
-  return (await database.get()).count('vectors');
+  return database.run((db) => db.count('vectors'));
 }
