@@ -12,8 +12,9 @@ import type { SequenceHandle } from './models/registry';
 import type { Catalog } from './ranking/catalog';
 import { buildProfile, type UserProfile } from './ranking/profile';
 import { rank } from './ranking/rank';
+import { searchReason } from './ranking/reasons';
 import { DEFAULT_WEIGHTS, SEQUENCE_DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from './ranking/weights';
-import { sequenceSignal, topContributors } from './ranking/sequence';
+import { attentionAttribution, sequenceSignal, topContributors } from './ranking/sequence';
 import { cooccurrenceSignal, popularitySignal, tagSignal, type NeighborIndex, type SignalScores } from './ranking/signals';
 import { tagSimilarity } from './ranking/columns';
 import { buildContentProfile, contentSignal, rowCosine, type ContentSignalOptions } from './ranking/content';
@@ -154,7 +155,7 @@ export async function recommendFor(ctx: RecommendContext, options: RecommendOpti
     unknownToModel = input.unknown;
     if (input.modelIdx.length > 0) {
       const { scores, contributions } = await ctx.sequence.model.score(input.modelIdx);
-      signals.sequence = sequenceSignal(scores, ctx.sequence.vocabulary, catalog);
+      signals.sequence = attentionAttribution(sequenceSignal(scores, ctx.sequence.vocabulary, catalog), input.catalogIdx, contributions);
       sequenceContributors = topContributors(input.catalogIdx, contributions, 3).filter((i) => i >= 0);
     }
   }
@@ -244,6 +245,6 @@ export async function searchFor(
   return hits.map(({ index, score }) => ({
     itemId: catalog.items[index]!.id,
     score,
-    reasons: [{ source: 'content-text' as const, text: `Matches “${query.length > 40 ? `${query.slice(0, 39)}…` : query}”`, weight: 1 }],
+    reasons: [searchReason(query, catalog.items[index]!, 1)],
   }));
 }

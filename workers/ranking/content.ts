@@ -25,6 +25,8 @@ export interface ContentProfile {
   /** Items with content that pulled (weight > 0) and pushed (weight < 0). */
   likes: number;
   dislikes: number;
+  /** Every history item with content and its signed coefficient: the content score of x_j is Σ coef · cos(x_index, x_j). */
+  terms: Array<{ index: number; coef: number }>;
 }
 
 export interface ContentProfileOptions {
@@ -80,6 +82,7 @@ export function buildContentProfile(
   const pos = new Float32Array(dim);
   const neg = new Float32Array(dim);
   const liked: ContentContributor[] = [];
+  const raw: Array<{ index: number; weight: number }> = [];
   let likes = 0;
   let dislikes = 0;
   for (const [i, w] of weights) {
@@ -90,18 +93,26 @@ export function buildContentProfile(
     const f = Math.abs(w) / norm;
     const o = i * dim;
     for (let d = 0; d < dim; d++) target[d] = target[d]! + f * itemVectors[o + d]!;
+    raw.push({ index: i, weight: w });
     if (w > 0) {
       likes++;
       liked.push({ index: i, weight: w });
     } else dislikes++;
   }
-  normalizeInPlace(pos);
-  normalizeInPlace(neg);
+  const posNorm = normalizeInPlace(pos);
+  const negNorm = normalizeInPlace(neg);
   const v = new Float32Array(dim);
   for (let d = 0; d < dim; d++) v[d] = pos[d]! - beta * neg[d]!;
   const norm = normalizeInPlace(v);
   liked.sort((a, b) => b.weight - a.weight || a.index - b.index);
-  return { vector: norm > 1e-6 ? v : null, dim, contributors: liked.slice(0, Math.max(0, maxContributors)), likes, dislikes };
+  const vector = norm > 1e-6 ? v : null;
+  const terms = vector
+    ? raw.map(({ index, weight }) => ({
+        index,
+        coef: weight > 0 ? weight / (posNorm * norm) : (beta * weight) / (negNorm * norm),
+      }))
+    : [];
+  return { vector, dim, contributors: liked.slice(0, Math.max(0, maxContributors)), likes, dislikes, terms };
 }
 
 /** L2 norm of every row (precompute once per catalogue and pass as `norms` to skip that work per call). */
@@ -169,7 +180,11 @@ export function contentSignal(
 ): SignalScores {
   const scores = profile.vector ? searchScores(profile.vector, itemVectors, dim, n, options.norms) : new Float32Array(n);
   const topContributor = new Int32Array(n).fill(-1);
-  if (options.contributors === false || profile.contributors.length === 0) return { scores, topContributor };
+  const attribute = (j: number): Map<number, number> =>
+    new Map(
+      profile.terms.filter((t) => t.index < n).map((t) => [t.index, t.coef * rowCosine(itemVectors, dim, t.index, j)] as [number, number]),
+    );
+  if (options.contributors === false || profile.contributors.length === 0) return { scores, topContributor, attribute };
   const cs = profile.contributors.filter((c) => c.index >= 0 && c.index < n);
   const unit = new Float32Array(cs.length * dim);
   cs.forEach((c, k) => {
@@ -190,7 +205,7 @@ export function contentSignal(
       }
     }
   }
-  return { scores, topContributor };
+  return { scores, topContributor, attribute };
 }
 
 /** Mean of the non-zero rows (the catalogue mean); zeros when there are none. */

@@ -99,10 +99,11 @@ export function rank(input: RankInput): Recommendation[] {
   const blocked = blockedItems(input);
   const pool = topK(scores, poolSize, (i) => blocked[i] === 0);
   const chosen = mmr(pool, scores, input.k, input.diversity, input.similarity ?? tagSimilarity(input.catalog));
+  const cited = new Map<number, number>();
   return chosen.map((i) => ({
     itemId: input.catalog.items[i]!.id,
     score: scores[i]!,
-    reasons: explain(i, input.signals, input.weights, input.explain),
+    reasons: explain(i, input.signals, input.weights, input.explain, cited),
   }));
 }
 

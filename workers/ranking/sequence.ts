@@ -39,3 +39,27 @@ export function topContributors(historyCatalogIdx: readonly number[], contributi
     .slice(0, count)
     .map(([idx]) => idx);
 }
+
+/**
+ * Splits every item's sequence score over the history items by their attention
+ * (summed over repeats): the model gives one weighting of its input, so each
+ * item's part from history item h is score × share(h).
+ */
+export function attentionAttribution(
+  signal: SignalScores,
+  historyCatalogIdx: readonly number[],
+  contributions: Float32Array,
+): SignalScores {
+  const offset = historyCatalogIdx.length - contributions.length;
+  const shares = new Map<number, number>();
+  let total = 0;
+  contributions.forEach((w, j) => {
+    const idx = historyCatalogIdx[offset + j]!;
+    if (idx < 0 || !(w > 0)) return;
+    shares.set(idx, (shares.get(idx) ?? 0) + w);
+    total += w;
+  });
+  const attribute = (i: number): Map<number, number> =>
+    new Map([...shares].map(([h, w]) => [h, (signal.scores[i]! * w) / total] as [number, number]));
+  return total > 0 ? { ...signal, attribute } : signal;
+}

@@ -11,6 +11,8 @@ export interface SignalScores {
   scores: Float32Array;
   /** For each item, the history item (catalog index) that contributed most, or -1. */
   topContributor?: Int32Array;
+  /** Item i's score split by history item (catalog index → its part of scores[i]); signals without a history leave it out. */
+  attribute?: (i: number) => Map<number, number>;
 }
 
 /** Neighbour lists by catalog index; ids not in the catalog are dropped. */
@@ -33,10 +35,16 @@ export function indexCooccurrence(table: CooccurrenceTable | undefined, catalog:
   return out;
 }
 
-function scaleToUnit(scores: Float32Array, knownMax?: number): Float32Array {
+/** Divides by the largest magnitude in place; returns that divisor (1 when all are 0). */
+function unitScale(scores: Float32Array, knownMax?: number): number {
   let max = knownMax ?? 0;
   if (knownMax === undefined) for (let i = 0; i < scores.length; i++) max = Math.max(max, Math.abs(scores[i]!));
   if (max > 0) for (let i = 0; i < scores.length; i++) scores[i] = scores[i]! / max;
+  return max > 0 ? max : 1;
+}
+
+function scaleToUnit(scores: Float32Array, knownMax?: number): Float32Array {
+  unitScale(scores, knownMax);
   return scores;
 }
 
@@ -70,7 +78,16 @@ export function cooccurrenceSignal(neighbors: NeighborIndex, profile: UserProfil
       }
     }
   }
-  return { scores: scaleToUnit(scores), topContributor };
+  const scale = unitScale(scores);
+  const attribute = (j: number): Map<number, number> => {
+    const parts = new Map<number, number>();
+    for (const [h, w] of profile.itemWeights) {
+      const entry = neighbors.get(h)?.find(([to]) => to === j);
+      if (entry) parts.set(h, (w * entry[1]) / scale);
+    }
+    return parts;
+  };
+  return { scores, topContributor, attribute };
 }
 
 export function tagSignal(profile: UserProfile, catalog: Catalog): SignalScores {
@@ -91,7 +108,21 @@ export function tagSignal(profile: UserProfile, catalog: Catalog): SignalScores 
     for (; p < end; p++) s += affinity[itemTags[p]!]!;
     scores[i] = s / Math.sqrt(listedTags[i]!);
   }
-  return { scores: scaleToUnit(scores) };
+  const scale = unitScale(scores);
+  // tagAffinity[t] sums weight / sqrt(#tags) over the history items tagged t (profile.ts), so each item's part is exact.
+  const attribute = (i: number): Map<number, number> => {
+    const parts = new Map<number, number>();
+    const mine = new Set(catalog.items[i]!.tags);
+    if (mine.size === 0) return parts;
+    for (const [h, w] of profile.itemWeights) {
+      const theirs = catalog.items[h]!.tags;
+      let shared = 0;
+      for (const t of theirs) if (mine.has(t)) shared += 1;
+      if (shared > 0) parts.set(h, (w * shared) / Math.sqrt(theirs.length) / Math.sqrt(listedTags[i]!) / scale);
+    }
+    return parts;
+  };
+  return { scores, attribute };
 }
 
 /** Jaccard similarity of two tag lists; 0 when either is empty. */
