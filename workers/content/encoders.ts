@@ -74,7 +74,8 @@ export function imageContentEncoder(
   return {
     key: encoderKey('image', manifest.name, manifest.version),
     dim: manifestDim(manifest),
-    batchSize: 16,
+    // One poster per slice: an interactive call waits for at most one (workers/priority.ts); larger batches encode no faster here.
+    batchSize: 1,
     source: (item: ItemRecord) => (canDecodeImages() ? item.image : undefined),
     async encode(inputs) {
       const model = await modelFor(manifest, load);

@@ -12,6 +12,7 @@ import type { Catalog } from '../ranking/catalog';
 import { imageContentEncoder, textContentEncoder } from './encoders';
 import { loadShippedVectors, shippedRow, type ShippedRows, type ShippedVectors } from './shipped';
 import { ensureVectors, sourceHash, vectorMatrix, type ContentEncoder, type EncodeReport } from './vectors';
+import { yieldToInteractive } from '../priority';
 
 export type { ContentKind };
 
@@ -120,6 +121,7 @@ export class ContentIndex {
               progress: (done, count) =>
                 this.progress({ task: kind === 'text' ? 'encode-text' : 'encode-image', done, total: count, message: `encoding ${kind}` }),
               cancelled: () => token.cancelled,
+              between: yieldToInteractive,
               ...(shipped ? { covered: (itemId: string, hash: string) => shippedRow(shipped, itemId, hash) !== undefined } : {}),
             });
           } catch (err) {

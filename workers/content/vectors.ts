@@ -46,6 +46,8 @@ export async function ensureVectors(
     cancelled(): boolean;
     /** True when a vector for this item and content comes from elsewhere (shipped vectors): nothing to encode. */
     covered?(itemId: string, hash: string): boolean;
+    /** Awaited between batches: where interactive calls go first. */
+    between?(): Promise<void>;
   },
 ): Promise<EncodeReport> {
   const cached = new Map((await readVectors(db, encoder.key)).map((r) => [r.itemId, r.contentHash]));
@@ -61,6 +63,7 @@ export async function ensureVectors(
   const report: EncodeReport = { encoded: 0, cached: already, failed: [] };
   hooks.progress(0, todo.length);
   for (let start = 0; start < todo.length; start += encoder.batchSize) {
+    if (start > 0) await hooks.between?.();
     if (hooks.cancelled()) {
       throw new TastebudError(
         'aborted',

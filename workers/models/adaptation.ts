@@ -14,14 +14,13 @@ import { readForgetEpoch } from '../storage/portability';
 import { weightPaths } from '../../common/model-format/ensemble';
 import type { SequenceServer } from './serving/server';
 import { fineTune } from './fine-tune';
+import { yieldToInteractive } from '../priority';
 
 /** Weights are only valid for the exact model they were fitted from (an ensemble: every member's weights file). */
 export function adaptationKey(server: SequenceServer): string {
   const hashes = weightPaths(server.config).map((path) => server.manifest.files.find((f) => f.path === path)?.sha256 ?? '');
   return `${server.manifest.name}@${server.manifest.version}:${hashes.join(',')}`;
 }
-
-const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 function cancelledByForget(): TastebudError {
   return new TastebudError('aborted', 'adapt() was cancelled by forget(): nothing was stored.');
@@ -94,7 +93,7 @@ export class Adaptations {
       lr: options.lr ?? DEFAULTS.adapt.lr,
       maxMs: options.maxMs ?? DEFAULTS.adapt.maxMs,
       betweenSteps: async () => {
-        await pause();
+        await yieldToInteractive();
         check();
       },
     });
