@@ -76,6 +76,7 @@ export class WorkerClient {
   private disposed = false;
   /** Set when dispose() starts: calls made from then on reject `disposed` instead of racing the shutdown. */
   private disposing = false;
+  private disposal: Promise<void> | null = null;
   private starts = 0;
 
   constructor(private readonly options: WorkerClientOptions) {
@@ -120,8 +121,13 @@ export class WorkerClient {
     });
   }
 
-  async dispose(): Promise<void> {
-    if (this.disposed || this.disposing) return;
+  /** A second dispose() waits for the first. */
+  dispose(): Promise<void> {
+    this.disposal ??= this.shutdown();
+    return this.disposal;
+  }
+
+  private async shutdown(): Promise<void> {
     this.disposing = true;
     const running = this.running;
     // Stop watching first: the worker ending now is expected, not a crash.

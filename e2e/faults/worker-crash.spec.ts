@@ -112,3 +112,66 @@ test('a frozen worker: the call times out, the ping fails, other pending calls r
   expect(out.history.sort()).toEqual(['alien', 'up']);
   recordFaults(testInfo, { targeted: 1, acknowledged: 2, found: out.history.length });
 });
+
+test('calls made while a fresh worker starts after a crash, and while it crashes too, resolve or reject worker-crashed; a second dispose() waits for the first', async ({
+  harness,
+  backends,
+}, testInfo) => {
+  const out = await harness.evaluate(
+    async ({ backends, dbName, movies, acked }) => {
+      window.faultAgent = { startup: [] };
+      const r = await window.tastebud.createRecommender({ backends, dbName, timeoutMs: 60_000 });
+      await r.upsertItems(movies);
+      await r.track(acked);
+      const outcome = (p: Promise<unknown>): Promise<string> =>
+        p.then(
+          () => 'resolved',
+          (err: { code?: string }) => `${err instanceof window.tastebud.TastebudError ? 'TastebudError' : 'other'}:${err.code}`,
+        );
+      const burst = (): Array<Promise<string>> =>
+        [r.recommend({ k: 3 }), r.history({ limit: 10 }), r.similar('alien'), r.info(), r.exportData()].map(outcome);
+      const rounds: string[][] = [];
+      // 1: the worker is gone; these calls are what starts the fresh one.
+      window.workers.at(-1)!.terminate();
+      await outcome(r.history());
+      const starting = window.workers.length;
+      const during = burst();
+      // 2: the fresh worker dies too, while it is still starting (an uncaught throw in it).
+      while (window.workers.length === starting) await new Promise((resolve) => setTimeout(resolve, 5));
+      // Sent until the fresh worker's fault agent answers: a BroadcastChannel message posted before it listens is lost.
+      await new Promise<void>((resolve) => {
+        const channel = new BroadcastChannel('tastebud-faults');
+        const timer = setInterval(() => channel.postMessage('throw'), 20);
+        channel.onmessage = () => {
+          clearInterval(timer);
+          channel.close();
+          resolve();
+        };
+      });
+      rounds.push(await Promise.all(during));
+      // 3: and after that, a worker starts again and serves.
+      rounds.push(await Promise.all(burst()));
+      const history = await r.history({ limit: 10 });
+      const info = await r.info();
+      // Two dispose() calls: the second one resolves only after the first has finished.
+      let firstDone = false;
+      const first = r.dispose().then(() => {
+        firstDone = true;
+      });
+      await r.dispose();
+      const secondWaited = firstDone;
+      await first;
+      const after = await outcome(r.recommend());
+      return { rounds, history: history.map((e) => e.itemId), restarts: info.workerRestarts, secondWaited, after };
+    },
+    { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES, acked: ACKED },
+  );
+  for (const result of out.rounds[0]!) expect(['resolved', 'TastebudError:worker-crashed']).toContain(result);
+  expect(out.rounds[1]).toEqual(['resolved', 'resolved', 'resolved', 'resolved', 'resolved']);
+  expect(out.history.sort()).toEqual(['alien', 'up']);
+  expect(out.restarts).toBeGreaterThanOrEqual(2);
+  expect(out.secondWaited).toBe(true);
+  expect(out.after).toBe('TastebudError:disposed');
+  testInfo.annotations.push({ type: 'during the restart', description: out.rounds[0]!.join(', ') });
+  recordFaults(testInfo, { targeted: 2, acknowledged: 2, found: out.history.filter((id) => id === 'alien' || id === 'up').length });
+});
