@@ -11,7 +11,7 @@ export type BackendName = (typeof BACKENDS)[number];
 export const STORAGE_MODES = Object.freeze(['indexeddb', 'memory'] as const);
 export type StorageMode = (typeof STORAGE_MODES)[number];
 
-export const EVENT_TYPES = Object.freeze(['view', 'click', 'like', 'dislike', 'rate', 'purchase', 'skip'] as const);
+export const EVENT_TYPES = Object.freeze(['view', 'click', 'like', 'dislike', 'rate', 'purchase', 'skip', 'review'] as const);
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** JSON-safe value: what `meta` may hold (it is stored and exported as JSON). */
@@ -35,6 +35,8 @@ export interface TrackEvent {
   type: EventType;
   /** For `rate`: the rating, 1..5 by default. Optional weight for the others. */
   value?: number;
+  /** For `review` (required, only there): the review's text; its sentiment, read on the device, counts like a rating. */
+  text?: string;
   /** Milliseconds since the epoch, at most a day ahead of now; defaults to now. */
   at?: number;
   /**
@@ -49,6 +51,8 @@ export interface StoredEvent {
   itemId: string;
   type: EventType;
   value?: number;
+  /** A review's text. */
+  text?: string;
   at: number;
   /** The event's idempotency key, when it was tracked with one. */
   id?: string;

@@ -22,6 +22,8 @@ import type {
 export const LIMITS = {
   idLength: 512,
   textLength: 100_000,
+  /** A review event's text. */
+  reviewLength: 10_000,
   imageUrlLength: 8_192,
   tagLength: 256,
   tagsPerItem: 100,
@@ -207,6 +209,14 @@ function validateEventFields(o: Record<string, unknown>, field: string, now: num
     event.value = value;
   }
   if (event.type === 'rate' && event.value === undefined) invalid(`${field}.value`, 'a rate event needs a numeric value');
+  if (o.text !== undefined && event.type !== 'review') invalid(`${field}.text`, `only a review event has text, not ${event.type}`);
+  if (event.type === 'review') {
+    if (typeof o.text !== 'string') invalid(`${field}.text`, `a review event needs its text as a string, got ${describe(o.text)}`);
+    if (o.text.trim().length === 0) invalid(`${field}.text`, 'must not be empty');
+    if (o.text.length > LIMITS.reviewLength)
+      invalid(`${field}.text`, `must be at most ${LIMITS.reviewLength} characters, got ${o.text.length}`);
+    event.text = o.text;
+  }
   if (o.at !== undefined) {
     const at = checkFinite(o.at, `${field}.at`);
     if (at < 0) invalid(`${field}.at`, 'must be a time in ms since the epoch (>= 0)');
@@ -293,6 +303,7 @@ export function validateExportData(value: unknown): ExportData {
     if (e.at === undefined) invalid(`${field}.at`, 'exported events must have a time');
     const stored: StoredEvent = { itemId: e.itemId, type: e.type, at: e.at };
     if (e.value !== undefined) stored.value = e.value;
+    if (e.text !== undefined) stored.text = e.text;
     if (e.id !== undefined) stored.id = e.id;
     return stored;
   });

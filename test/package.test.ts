@@ -19,8 +19,8 @@ test('package.json is publishable as an ESM library with types', () => {
   // Bundlers without worker detection (esbuild, Rollup) copy this file and pass it as workerUrl.
   assert.equal((pkg.exports as Record<string, string>)['./worker'], './dist/worker/engine.worker.js');
   const deps = Object.keys(pkg.dependencies as object);
-  // comlink is imported by the main-thread entry; tfjs and its wasm backend by the CLI.
-  for (const d of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'comlink']) assert.ok(deps.includes(d), d);
+  // comlink is imported by the main-thread entry; tfjs, its wasm backend and wink-sentiment (review scores) by the CLI.
+  for (const d of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'comlink', 'wink-sentiment']) assert.ok(deps.includes(d), d);
   // The worker is self-contained: what only it uses is bundled, not installed.
   for (const d of ['@tensorflow/tfjs-backend-webgpu', 'idb']) assert.ok(!deps.includes(d), d);
 });

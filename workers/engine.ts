@@ -11,7 +11,7 @@ import type { EngineApi, EngineConfig, ProgressCallback } from '../common/protoc
 import { selectBackend } from './backends/select';
 import { GpuLossWatch } from './gpu-loss';
 import { Database, type ItemRecord } from './storage/db';
-import { addEvents, countAllEvents, countUserEvents, readHistory, readSeenItemIds } from './storage/events';
+import { addEvents, countAllEvents, countUserEvents, readHistory, readSeenItemIds, trackedToStored } from './storage/events';
 import { countItems, countVectors, deleteItems, putItems, readAllItems } from './storage/items';
 import { exportUser, forgetUser, importUser } from './storage/portability';
 import { loadCooccurrence, loadPopularity } from './models/tables';
@@ -303,14 +303,7 @@ export function createEngine(): EngineApi {
         const stored = await addEvents(s.db, s.config.userId, events, now);
         // A retried batch (events with ids) may be stored in part: read it again rather than guess.
         if (events.some((e) => e.id !== undefined)) s.users.reset();
-        else
-          s.users.appended(
-            events.map((e) =>
-              e.value === undefined
-                ? { itemId: e.itemId, type: e.type, at: e.at ?? now }
-                : { itemId: e.itemId, type: e.type, at: e.at ?? now, value: e.value },
-            ),
-          );
+        else s.users.appended(events.map((e) => trackedToStored(e, now)));
         s.channel?.postMessage({ type: 'events-changed' });
         return { stored };
       }),

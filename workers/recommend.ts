@@ -10,7 +10,7 @@ import { TastebudError } from '../common/errors';
 import type { Recommendation, RecommendOptions, SearchOptions, SimilarOptions, StoredEvent } from '../common/types';
 import type { SequenceHandle } from './models/registry';
 import type { Catalog } from './ranking/catalog';
-import { buildProfile, type UserProfile } from './ranking/profile';
+import { buildProfile, eventWeight, type UserProfile } from './ranking/profile';
 import { rank } from './ranking/rank';
 import { searchReason } from './ranking/reasons';
 import { DEFAULT_WEIGHTS, SEQUENCE_DEFAULT_WEIGHTS, type BlendWeights, type SignalName } from './ranking/weights';
@@ -45,8 +45,9 @@ export interface RecommendOutcome {
   unknownToModel: number;
 }
 
-/** Events that say "more like this"; dislikes and skips are not fed to the sequence model. */
+/** Events that say "more like this"; dislikes, skips and panning reviews are not fed to the sequence model. */
 function feedsSequence(event: StoredEvent): boolean {
+  if (event.type === 'review') return eventWeight(event.type, event.value, event.text) > 0;
   return event.type !== 'dislike' && event.type !== 'skip' && !(event.type === 'rate' && (event.value ?? 3) < 3);
 }
 

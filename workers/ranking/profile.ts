@@ -1,6 +1,7 @@
 /** Turns a user's events into what ranking needs: item weights, tag affinity, what was seen. */
 import type { EventType, StoredEvent } from '../../common/types';
 import type { Catalog } from './catalog';
+import { reviewStrength } from './sentiment';
 
 /** Events this many positions back count half as much. */
 export const RECENCY_HALF_LIFE = 20;
@@ -10,9 +11,11 @@ export const PROFILE_WINDOW = 500;
 
 /**
  * Signed strength of one event: positive pulls similar items up, negative pushes
- * them down. `rate` maps 1..5 stars to -2..+2; for other types `value` scales.
+ * them down. `rate` maps 1..5 stars to -2..+2; a review counts like a like
+ * (praise) or a dislike (panned) scaled by its sentiment; for other types
+ * `value` scales.
  */
-export function eventWeight(type: EventType, value?: number): number {
+export function eventWeight(type: EventType, value?: number, text?: string): number {
   const scale = value === undefined ? 1 : Math.max(0, value);
   switch (type) {
     case 'view':
@@ -29,13 +32,15 @@ export function eventWeight(type: EventType, value?: number): number {
       return -0.5 * scale;
     case 'rate':
       return (value ?? 3) - 3;
+    case 'review':
+      return 2 * scale * (text === undefined ? 0 : reviewStrength(text));
   }
 }
 
 export interface UserProfile {
   /** Catalog index → summed, recency-decayed weight. */
   itemWeights: Map<number, number>;
-  /** Catalog index → the event type that gave the item its weight (for reason verbs). */
+  /** Catalog index → the positive event that gave the item most weight (for reason verbs; never a dislike or a panning). */
   itemVerbs: Map<number, EventType>;
   /** Every item id in the history, known to the catalog or not. */
   seen: Set<string>;
@@ -64,10 +69,10 @@ export function buildProfile(history: readonly StoredEvent[], catalog: Catalog):
       profile.unknownItems += 1;
       return;
     }
-    const w = eventWeight(event.type, event.value) * Math.pow(0.5, position / RECENCY_HALF_LIFE);
+    const w = eventWeight(event.type, event.value, event.text) * Math.pow(0.5, position / RECENCY_HALF_LIFE);
     profile.itemWeights.set(idx, (profile.itemWeights.get(idx) ?? 0) + w);
-    if (Math.abs(w) > (verbStrength.get(idx) ?? 0)) {
-      verbStrength.set(idx, Math.abs(w));
+    if (w > (verbStrength.get(idx) ?? 0)) {
+      verbStrength.set(idx, w);
       profile.itemVerbs.set(idx, event.type);
     }
     const tags = catalog.items[idx]!.tags;
@@ -79,7 +84,7 @@ export function buildProfile(history: readonly StoredEvent[], catalog: Catalog):
   for (let i = history.length - 1; i >= 0; i--) {
     const event = history[i]!;
     const idx = catalog.index.get(event.itemId);
-    if (idx !== undefined && eventWeight(event.type, event.value) > 0) profile.sequence.push(idx);
+    if (idx !== undefined && eventWeight(event.type, event.value, event.text) > 0) profile.sequence.push(idx);
   }
   return profile;
 }
@@ -92,6 +97,8 @@ export function verbFor(type: EventType | undefined): string {
       return 'rated';
     case 'purchase':
       return 'bought';
+    case 'review':
+      return 'praised';
     case 'click':
     case 'view':
       return 'viewed';

@@ -37,6 +37,7 @@ export interface EventRecord {
   itemId: string;
   type: EventType;
   value?: number;
+  text?: string;
   at: number;
 }
 

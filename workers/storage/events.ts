@@ -5,7 +5,16 @@ import type { StoredEvent, TrackEvent } from '../../common/types';
 export function toStored(record: EventRecord): StoredEvent {
   const out: StoredEvent = { itemId: record.itemId, type: record.type, at: record.at };
   if (record.value !== undefined) out.value = record.value;
+  if (record.text !== undefined) out.text = record.text;
   if (record.id !== undefined) out.id = record.id;
+  return out;
+}
+
+/** A tracked event as it is stored (without the user), `at` defaulting to `now`. */
+export function trackedToStored(e: TrackEvent, now: number): StoredEvent {
+  const out: StoredEvent = { itemId: e.itemId, type: e.type, at: e.at ?? now };
+  if (e.value !== undefined) out.value = e.value;
+  if (e.text !== undefined) out.text = e.text;
   return out;
 }
 
@@ -25,8 +34,7 @@ export async function addEvents(database: Database, userId: string, events: Trac
       events.forEach((e, i) => {
         if (known[i] !== undefined || (e.id !== undefined && added.has(e.id))) return;
         if (e.id !== undefined) added.add(e.id);
-        const record: EventRecord = { userId, itemId: e.itemId, type: e.type, at: e.at ?? now };
-        if (e.value !== undefined) record.value = e.value;
+        const record: EventRecord = { userId, ...trackedToStored(e, now) };
         if (e.id !== undefined) record.id = e.id;
         queued(store.add(record));
       });

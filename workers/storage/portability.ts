@@ -8,7 +8,7 @@ function userRange(userId: string): IDBKeyRange {
 }
 
 function eventKey(e: StoredEvent): string {
-  return e.id !== undefined ? `id\u0000${e.id}` : `${e.at}\u0000${e.itemId}\u0000${e.type}\u0000${e.value ?? ''}`;
+  return e.id !== undefined ? `id\u0000${e.id}` : `${e.at}\u0000${e.itemId}\u0000${e.type}\u0000${e.value ?? ''}\u0000${e.text ?? ''}`;
 }
 
 /** Key of the meta record counting forget() calls: writes that started before one are dropped. */
@@ -68,6 +68,7 @@ export async function importUser(
         existing.add(key);
         const record: EventRecord = { userId, itemId: e.itemId, type: e.type, at: e.at };
         if (e.value !== undefined) record.value = e.value;
+        if (e.text !== undefined) record.text = e.text;
         if (e.id !== undefined) record.id = e.id;
         queued(events.add(record));
         imported += 1;
