@@ -1,16 +1,12 @@
 /** Cached item vectors: keyed by item id + model key + hash of the content that model reads. */
 import { commit, queued, type Database, type VectorRecord } from './db';
 
+/**
+ * One getAll(), filtered here: a cursor costs a round trip per record, which for a catalog's
+ * thousands of vectors was most of a warm start.
+ */
 export async function readVectors(database: Database, model: string): Promise<VectorRecord[]> {
-  return database.run(async (db) => {
-    const out: VectorRecord[] = [];
-    let cursor = await db.transaction('vectors').store.openCursor();
-    while (cursor) {
-      if (cursor.value.model === model) out.push(cursor.value);
-      cursor = await cursor.continue();
-    }
-    return out;
-  });
+  return database.run(async (db) => (await db.getAll('vectors')).filter((record) => record.model === model));
 }
 
 /** Writes a batch in one transaction and drops older vectors of the same items for this model. */
