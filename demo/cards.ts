@@ -1,9 +1,12 @@
-/** One movie card: poster, title, genres, like / dislike / rate, "More like this", and the reasons it is shown. */
+/** One movie card: poster, title, genres, like / dislike / rate / review, "More like this", and the reasons it is shown. */
 import type { EventType, Reason } from '../lib/index';
 import { label, posterUrl, type Movie } from './catalog';
 
+/** The engine's limit (LIMITS.reviewLength) is larger; a card keeps reviews short. */
+const REVIEW_MAX_LENGTH = 1_000;
+
 export interface CardActions {
-  track(movie: Movie, type: EventType, value?: number): void;
+  track(movie: Movie, type: EventType, value?: number, text?: string): void;
   moreLike(movie: Movie): void;
 }
 
@@ -61,13 +64,39 @@ export function renderCard(movie: Movie, feedback: Feedback | undefined, actions
   rate.addEventListener('change', () => {
     if (rate.value !== '') actions.track(movie, 'rate', Number(rate.value));
   });
+  const review = el('form', 'review');
+  review.hidden = true;
+  const words = el('textarea');
+  words.setAttribute('aria-label', `Your review of ${name}`);
+  words.maxLength = REVIEW_MAX_LENGTH;
+  words.rows = 3;
+  words.required = true;
+  const save = el('button', undefined, 'Save review');
+  save.type = 'submit';
+  review.append(words, save);
+  review.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (words.value.trim() === '') return;
+    actions.track(movie, 'review', undefined, words.value);
+    review.hidden = true;
+  });
+  const write = button(
+    '✎',
+    `Review ${name}`,
+    () => {
+      review.hidden = !review.hidden;
+      if (!review.hidden) words.focus();
+    },
+    'write-review',
+  );
   controls.append(
     like,
     dislike,
     rate,
+    write,
     button('More like this', `More like ${name}`, () => actions.moreLike(movie), 'more'),
   );
-  card.append(controls);
+  card.append(controls, review);
 
   if (reasons) {
     const list = el('ul', 'reasons');

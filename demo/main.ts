@@ -48,8 +48,8 @@ function errorText(err: unknown): string {
 }
 
 const actions: CardActions = {
-  track: (movie, type, value) => {
-    void onTrack(movie, type, value);
+  track: (movie, type, value, text) => {
+    void onTrack(movie, type, value, text);
   },
   moreLike: (movie) => {
     void showMoreLike(movie);
@@ -202,14 +202,14 @@ async function showMoreLike(movie: Movie): Promise<void> {
 }
 
 /** Every action is stored, then the "For you" row is ranked again. */
-async function onTrack(movie: Movie, type: EventType, value?: number): Promise<void> {
+async function onTrack(movie: Movie, type: EventType, value?: number, text?: string): Promise<void> {
   const clicked = performance.now();
   pressNow(movie, type, value);
   try {
-    await rec.track(value === undefined ? { itemId: movie.id, type } : { itemId: movie.id, type, value });
+    await rec.track({ itemId: movie.id, type, ...(value === undefined ? {} : { value }), ...(text === undefined ? {} : { text }) });
     await readFeedback();
     await refreshForYou(clicked, type);
-    const verb = type === 'rate' ? `Rated ${value ?? ''} ★` : type === 'like' ? 'Liked' : 'Disliked';
+    const verb = type === 'rate' ? `Rated ${value ?? ''} ★` : type === 'like' ? 'Liked' : type === 'review' ? 'Reviewed' : 'Disliked';
     announce(`${verb} ${label(movie)}. “For you” is updated.`);
     await Promise.all([renderBrowse(), refreshOnboarding(), refreshYourData(), refreshStatus()]);
   } catch (err) {

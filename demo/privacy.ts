@@ -63,6 +63,8 @@ export function renderEvents(
     if ((event.type === 'like' || event.type === 'dislike') && !has('Liked') && !has('Disliked'))
       parts.push(event.type === 'like' ? 'Liked' : 'Disliked');
     else if (event.type === 'rate' && !has('Rated')) parts.push(`Rated ${event.value ?? '?'} ★`);
+    else if (event.type === 'review' && !has('Reviewed') && event.text !== undefined)
+      parts.push(`Reviewed: “${event.text.length > 80 ? `${event.text.slice(0, 79)}…` : event.text}”`);
   }
   const heading = document.createElement('h3');
   heading.textContent = byItem.size === 0 ? 'Nothing yet: like, rate or review a movie and it shows here.' : 'What you told this page';

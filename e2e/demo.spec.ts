@@ -95,6 +95,14 @@ test('like three movies: "For you" changes, every card explains itself, and a re
   const reasons = await page.locator('#for-you-row .reason').allTextContents();
   // The reasons name the movies that were liked, not only "popular".
   expect(reasons.some((r) => /Because you liked|together with|Similar|Matches your taste/.test(r))).toBe(true);
+  // …and more than one of them: each card cites the liked movie that raised it most.
+  const likedTitles = await Promise.all(
+    liked.map(async (id) =>
+      ((await page.locator(`#browse-grid .card[data-item-id="${id}"] .title`).first().textContent()) ?? '').replace(/ \(\d{4}\)$/, ''),
+    ),
+  );
+  const cited = likedTitles.filter((title) => title !== '' && reasons.some((r) => r.includes(title)));
+  expect(cited.length, `liked ${likedTitles.join(', ')}; reasons: ${reasons.join(' | ')}`).toBeGreaterThanOrEqual(2);
   await expect(status).toContainText(/Last action, click to row updated: \d+ ms/);
   await expect(page.locator('#for-you-note')).toContainText(/Updated \d+ ms after your click/);
   // "Your data" lists each liked movie, removably.
@@ -109,6 +117,17 @@ test('like three movies: "For you" changes, every card explains itself, and a re
   for (const id of liked)
     await expect(page.locator(`#browse-grid .card[data-item-id="${id}"] button.like`)).toHaveAttribute('aria-pressed', 'true');
   await shot(page, info, '3-after-reload');
+
+  // A review, written on a card: counted by its sentiment and listed in "Your data".
+  const reviewed = page.locator('#browse-grid .card').nth(4);
+  const reviewedId = (await reviewed.getAttribute('data-item-id')) ?? '';
+  const updates = await page.locator('#for-you-row').getAttribute('data-updates');
+  await reviewed.getByRole('button', { name: /^Review / }).click();
+  await reviewed.getByRole('textbox', { name: /^Your review of / }).fill('An absolute masterpiece, I loved every minute.');
+  await reviewed.getByRole('button', { name: 'Save review' }).click();
+  await expect(page.locator('#for-you-row')).not.toHaveAttribute('data-updates', updates ?? '', { timeout: 120_000 });
+  await page.locator('#your-data-link').click();
+  await expect(page.locator(`#your-events li[data-item-id="${reviewedId}"]`)).toContainText('Reviewed: “An absolute masterpiece');
 });
 
 test('export, forget everything, import: the history and recommendations come back', async ({ page }, info) => {

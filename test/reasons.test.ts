@@ -136,5 +136,5 @@ test('search reasons say what matched', () => {
   const item = catalog.items[catalog.index.get('aliens')!]!;
   assert.equal(searchReason('aliens in space', item, 1).text, 'Matches your search: “aliens” in the title');
   assert.equal(searchReason('horror films', item, 1).text, 'Matches your search: tagged horror');
-  assert.equal(searchReason('creature feature', item, 1).text, 'Close in meaning to “creature feature”');
+  assert.equal(searchReason('creature feature', item, 1).text, 'Matches the meaning of “creature feature”');
 });

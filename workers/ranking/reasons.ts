@@ -170,7 +170,7 @@ function words(s: string): string[] {
   return s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
-/** What a search hit matched: query words in its title or tags, else that it is close in meaning. */
+/** What a search hit matched: query words in its title or tags, else the query's meaning. */
 export function searchReason(query: string, item: CatalogItem, weight: number): Reason {
   const wanted = new Set(words(query).filter((w) => w.length > 2));
   const inTitle = words(item.label).filter((w) => wanted.has(w));
@@ -180,6 +180,6 @@ export function searchReason(query: string, item: CatalogItem, weight: number): 
     ...(inTags.length > 0 ? [`tagged ${inTags.slice(0, 2).join(' and ')}`] : []),
   ];
   const quoted = query.length > 40 ? `${query.slice(0, 39)}…` : query;
-  const text = found.length > 0 ? `Matches your search: ${found.join(', ')}` : `Close in meaning to “${quoted}”`;
+  const text = found.length > 0 ? `Matches your search: ${found.join(', ')}` : `Matches the meaning of “${quoted}”`;
   return { source: 'content-text', text, weight };
 }
