@@ -95,6 +95,8 @@ function logLatency(what: string, since: number): void {
   log.prepend(li);
   while (log.children.length > 20) log.lastElementChild?.remove();
   document.body.dataset.lastLatency = latencyMs.toFixed(0);
+  // Counts the measured actions, so a reader can wait for the next one even when two take the same time.
+  document.body.dataset.latencyCount = String(Number(document.body.dataset.latencyCount ?? '0') + 1);
 }
 
 function watchScrollEnd(row: HTMLElement): void {

@@ -233,8 +233,9 @@ test('"Remove" in Your data takes one movie out of the history', async ({ page }
 });
 
 /** The latency the page itself records for its last action (click or page start → row painted), in ms. */
+/** The latency of the next measured action after the one counted `previous`. */
 async function lastLatency(page: Page, previous: string | null): Promise<number> {
-  await expect(page.locator('body')).not.toHaveAttribute('data-last-latency', previous ?? '', { timeout: 120_000 });
+  await expect(page.locator('body')).not.toHaveAttribute('data-latency-count', previous ?? '', { timeout: 120_000 });
   return Number(await page.locator('body').getAttribute('data-last-latency'));
 }
 
@@ -250,7 +251,7 @@ test('the four figures on the full catalog, default URL: first visit, like, warm
 
   const likes: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const before = await page.locator('body').getAttribute('data-last-latency');
+    const before = await page.locator('body').getAttribute('data-latency-count');
     await page
       .locator('#browse-grid .card')
       .nth(i)
@@ -267,7 +268,7 @@ test('the four figures on the full catalog, default URL: first visit, like, warm
 
   const searches: number[] = [];
   for (const query of ['space crew hunted by a creature', 'toys come to life', 'a heist goes wrong']) {
-    const before = await page.locator('body').getAttribute('data-last-latency');
+    const before = await page.locator('body').getAttribute('data-latency-count');
     await page.locator('#search').fill(query);
     await page.locator('#search').press('Enter');
     searches.push(await lastLatency(page, before));
