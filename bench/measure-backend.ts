@@ -1,6 +1,6 @@
 /** Runs every per-backend measure on the bench page (runner side, Node). */
 import type { Page } from '@playwright/test';
-import type { BackendName } from '../common/types';
+import type { BackendName, WasmInfo } from '../common/types';
 import type { SessionOptions, StartupSample } from './browser/protocol';
 import type { Plan } from './plan';
 import { ANCHORS, type EncoderEntry, type MemoryEntry, type RecommendEntry, type StartupEntry } from './report';
@@ -20,6 +20,8 @@ export interface BackendResults {
   encoders: EncoderEntry[];
   /** upsertItems() of a catalog that was not stored yet, by size. */
   catalogUpsertMs: Record<number, number>;
+  /** How the wasm backend ran (SIMD, threads and why not more), when this backend is wasm. */
+  wasm?: WasmInfo;
   notes: string[];
 }
 
@@ -53,6 +55,10 @@ async function recommendRun(
   const ready = await page.evaluate((o) => window.bench.open(o), options);
   try {
     if (ready.backend !== backend) throw new Error(`asked for ${backend}, got ${ready.backend}`);
+    if (backend === 'wasm' && !out.wasm) {
+      const wasm = (await page.evaluate(() => window.bench.info())).wasm;
+      if (wasm) out.wasm = wasm;
+    }
     if (ready.catalogMs > 0) out.catalogUpsertMs[items] = round(ready.catalogMs);
     await page.evaluate((n) => window.bench.recommendTimes(n), plan.warmup);
     const before = memoryCalls > 0 ? { info: await page.evaluate(() => window.bench.info()), heap: await ctx.heap.usedBytes() } : null;

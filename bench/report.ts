@@ -101,6 +101,8 @@ export interface BrowserResults {
   load?: { before: number; after: number; busy: boolean };
   /** Backends that ran on a software-emulated GPU here. */
   emulated?: string[];
+  /** How the wasm backend ran: SIMD, threads, and why not more threads. */
+  wasm?: { simd: boolean; threads: number; threadsOff?: string } | null;
   notes: string[];
   topk: TopkEntry[];
   recommend: RecommendEntry[];
@@ -147,12 +149,16 @@ export function renderTable(r: BrowserResults): string {
   const load = r.load
     ? ` Load average ${r.load.before} before, ${r.load.after} after${r.load.busy ? ' (busy: figures too high)' : ''}.`
     : '';
+  const wasm = r.wasm
+    ? ` wasm: ${r.wasm.simd ? 'SIMD' : 'no SIMD'}, ${r.wasm.threads} thread${r.wasm.threads === 1 ? '' : 's'}${r.wasm.threadsOff ? ` (${r.wasm.threadsOff})` : ''}.`
+    : '';
   const lines = [
     `Measured ${r.date.slice(0, 10)} on ${r.machine.cpu} (${r.machine.cores} cores), ${r.browser}, \`npm run bench${r.mode === 'quick' ? ':quick' : ''}\` → \`bench/results/browser.json\`.` +
       (r.memoryRun
         ? ` Memory rows: \`bench/run.ts --only memory\` on ${r.memoryRun.date.slice(0, 10)} (${Math.round(r.memoryRun.durationS / 60)} min).`
         : '') +
-      load,
+      load +
+      wasm,
     '',
     row(['what', 'backend', 'median (p95)', 'same-run baseline', 'target', 'verdict']),
     row(['---', '---', '---', '---', '---', '---']),

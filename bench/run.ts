@@ -272,6 +272,7 @@ async function main(): Promise<void> {
     durationS: Math.round((Date.now() - started) / 1000),
     load: { before: round(loadBefore, 2), after: round(loadavg()[0]!, 2), busy: loadBefore > MAX_IDLE_LOAD },
     emulated: backends.filter((b) => EMULATED.has(b)),
+    wasm: perBackend.find((r) => r.wasm)?.wasm ?? null,
     notes: [
       ...notes,
       ...perBackend.flatMap((r) => r.notes),
