@@ -6,6 +6,7 @@ import { Database, DB_VERSION, writeError } from '../workers/storage/db';
 import { addEvents, countUserEvents, readHistory, readSeenItemIds } from '../workers/storage/events';
 import { contentHash, countItems, deleteItems, putItems, readAllItems } from '../workers/storage/items';
 import { exportUser, forgetUser, importUser } from '../workers/storage/portability';
+import { readVectors, writeVectors } from '../workers/storage/vectors';
 import { TastebudError } from '../common/errors';
 
 let n = 0;
@@ -124,7 +125,16 @@ test('migration: a database written by schema 1 upgrades with its data intact', 
   const db = new Database(name);
   const conn = await db.get();
   assert.equal(conn.version, DB_VERSION);
-  assert.deepEqual([...conn.objectStoreNames].sort(), ['adaptations', 'events', 'items', 'meta', 'models', 'profiles', 'vectors']);
+  assert.deepEqual([...conn.objectStoreNames].sort(), [
+    'adaptations',
+    'events',
+    'items',
+    'meta',
+    'models',
+    'profiles',
+    'vector-snapshots',
+    'vectors',
+  ]);
   assert.deepEqual(
     (await readHistory(db, 'ann', 10)).map((e) => e.itemId),
     ['b', 'a'],
@@ -170,4 +180,44 @@ test('a newer schema that dropped what we need gives a clear storage-unavailable
     (err: unknown) =>
       err instanceof TastebudError && err.code === 'storage-unavailable' && /meta/.test(err.message) && /reload/.test(err.message),
   );
+});
+
+test('vector snapshots: one record per model, rebuilt after any write or item removal, always equal to the vectors store', async () => {
+  const db = new Database(`snapshots-${process.pid}`);
+  const row = (itemId: string, model: string, hash: string, v: number): Parameters<typeof writeVectors>[1][number] => ({
+    itemId,
+    model,
+    contentHash: hash,
+    vector: Float32Array.from([v, v + 1, v + 2]),
+  });
+  const plain = (records: Awaited<ReturnType<typeof readVectors>>): Array<[string, string, number[]]> =>
+    records.map((r) => [r.itemId, r.contentHash, [...r.vector]] as [string, string, number[]]).sort((a, b) => a[0].localeCompare(b[0]));
+  const snapshot = async (model: string): Promise<unknown> => (await db.get()).get('vector-snapshots', model);
+  try {
+    await putItems(db, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    await writeVectors(db, [row('a', 'text:m@1', 'h1', 1), row('b', 'text:m@1', 'h2', 4), row('a', 'image:m@1', 'h9', 7)]);
+    assert.equal(await snapshot('text:m@1'), undefined);
+    const first = plain(await readVectors(db, 'text:m@1'));
+    assert.deepEqual(first, [
+      ['a', 'h1', [1, 2, 3]],
+      ['b', 'h2', [4, 5, 6]],
+    ]);
+    assert.ok(await snapshot('text:m@1'), 'the first read writes the snapshot');
+    assert.deepEqual(plain(await readVectors(db, 'text:m@1')), first, 'the snapshot reads back the same vectors');
+    // A changed item: the write drops the snapshot in its own transaction, the next read has the new row.
+    await writeVectors(db, [row('b', 'text:m@1', 'h3', 10)]);
+    assert.equal(await snapshot('text:m@1'), undefined);
+    assert.deepEqual(plain(await readVectors(db, 'text:m@1')), [
+      ['a', 'h1', [1, 2, 3]],
+      ['b', 'h3', [10, 11, 12]],
+    ]);
+    await readVectors(db, 'image:m@1');
+    await deleteItems(db, ['a']);
+    assert.equal(await snapshot('text:m@1'), undefined);
+    assert.equal(await snapshot('image:m@1'), undefined);
+    assert.deepEqual(plain(await readVectors(db, 'text:m@1')), [['b', 'h3', [10, 11, 12]]]);
+    assert.deepEqual(plain(await readVectors(db, 'image:m@1')), []);
+  } finally {
+    await db.close();
+  }
 });

@@ -66,9 +66,9 @@ test('a schema-1 database with data upgrades to the current schema with nothing 
     },
     { backends, dbName: uniqueDb(testInfo.title), movies: MOVIES, cooccurrence: COOCCURRENCE },
   );
-  expect(out.version).toBe(4);
+  expect(out.version).toBe(5);
   expect(out.eventIndexes).toEqual(['by-id', 'by-user-item', 'by-user-time']);
-  expect(out.stores).toEqual(['adaptations', 'events', 'items', 'meta', 'models', 'profiles', 'vectors']);
+  expect(out.stores).toEqual(['adaptations', 'events', 'items', 'meta', 'models', 'profiles', 'vector-snapshots', 'vectors']);
   expect(out.history).toEqual([
     { itemId: 'heat', type: 'dislike', at: 300 },
     { itemId: 'up', type: 'rate', value: 5, at: 200 },

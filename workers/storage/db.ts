@@ -8,13 +8,15 @@
  *  3 — adaptations: a user's fine-tuned sequence-model weights (adapt()).
  *  4 — events get a unique, sparse by-id index: an event with an `id` is stored
  *      at most once, so retrying a timed-out track() is a no-op.
+ *  5 — vector-snapshots: one record per content model holding every cached
+ *      vector of that model as one matrix, so a start reads it in one piece.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { TastebudError, isDomException, toTastebudError } from '../../common/errors';
 import type { EventType, JsonValue, StorageMode } from '../../common/types';
 import { useMemoryIndexedDb } from './memory';
 
-export const DB_VERSION = 4;
+export const DB_VERSION = 5;
 
 const MEMORY_HINT = "To run without persistence (history lost when the page closes), pass storage: 'memory' to createRecommender().";
 
@@ -55,6 +57,19 @@ export interface VectorRecord {
   vector: Float32Array;
 }
 
+/**
+ * Every cached vector of one content model, columnar: row i of `matrix` is item `itemIds[i]`,
+ * computed from content `contentHashes[i]`. Derived from the vectors store; any write to
+ * that store for this model (or any item removal) deletes it, and the next read rebuilds it.
+ */
+export interface VectorSnapshotRecord {
+  model: string;
+  dim: number;
+  itemIds: string[];
+  contentHashes: string[];
+  matrix: Float32Array;
+}
+
 export interface ModelRecord {
   /** The manifest URL it was loaded from. */
   url: string;
@@ -87,6 +102,7 @@ export interface TastebudSchema extends DBSchema {
   models: { key: string; value: ModelRecord };
   meta: { key: string; value: { key: string; value: JsonValue } };
   adaptations: { key: [string, string]; value: AdaptationRecord };
+  'vector-snapshots': { key: string; value: VectorSnapshotRecord };
 }
 
 export type TastebudDb = IDBPDatabase<TastebudSchema>;
@@ -102,6 +118,7 @@ const REQUIRED: ReadonlyArray<readonly [StoreNames<TastebudSchema>, string?]> = 
   ['models'],
   ['meta'],
   ['adaptations'],
+  ['vector-snapshots'],
 ];
 
 function upgrade(
@@ -128,6 +145,9 @@ function upgrade(
   if (oldVersion < 4) {
     // Records without an id (older ones, imports of old exports) are simply not in the index.
     tx.objectStore('events').createIndex('by-id', 'id', { unique: true });
+  }
+  if (oldVersion < 5) {
+    db.createObjectStore('vector-snapshots', { keyPath: 'model' });
   }
 }
 

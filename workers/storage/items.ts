@@ -36,7 +36,7 @@ export async function putItems(database: Database, items: Item[], now = Date.now
 /** Removes items and their cached vectors; returns how many existed. */
 export async function deleteItems(database: Database, ids: string[]): Promise<number> {
   return database.run(async (db) => {
-    const tx = db.transaction(['items', 'vectors'], 'readwrite');
+    const tx = db.transaction(['items', 'vectors', 'vector-snapshots'], 'readwrite');
     let removed = 0;
     await commit(tx, `removing ${ids.length} item(s)`, async () => {
       const items = tx.objectStore('items');
@@ -50,6 +50,8 @@ export async function deleteItems(database: Database, ids: string[]): Promise<nu
           cursor = await cursor.continue();
         }
       }
+      // The snapshots may hold rows of the removed items: the next read rebuilds them.
+      queued(tx.objectStore('vector-snapshots').clear());
     });
     return removed;
   });
