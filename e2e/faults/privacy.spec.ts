@@ -79,7 +79,16 @@ test('forget() leaves no record of the user in any store; the only requests are 
   expect(out.after.history).toEqual([]);
   expect(out.after.info.counts.userEvents).toBe(0);
   expect(out.after.other).toHaveLength(2);
-  expect(Object.keys(out.stores).sort()).toEqual(['adaptations', 'events', 'items', 'meta', 'models', 'profiles', 'vectors']);
+  expect(Object.keys(out.stores).sort()).toEqual([
+    'adaptations',
+    'events',
+    'items',
+    'meta',
+    'models',
+    'profiles',
+    'vector-snapshots',
+    'vectors',
+  ]);
   expect(out.stores.adaptations!.records).toBe(0);
   for (const [name, store] of Object.entries(out.stores)) expect(store.mentionsUser, `records of ${USER} left in "${name}"`).toBe(0);
   expect(out.stores.events!.mentionsOther).toBe(2);
