@@ -5,21 +5,10 @@
  */
 import { test, expect, uniqueDb, MOVIES } from '../fixtures';
 import { recordFaults } from './fault-log';
+import { ERROR_CODES as ALL_ERROR_CODES } from '../../common/errors';
 
-const ERROR_CODES = [
-  'invalid-argument',
-  'not-found',
-  'timeout',
-  'worker-crashed',
-  'disposed',
-  'aborted',
-  'quota',
-  'storage-unavailable',
-  'backend-unavailable',
-  'model-integrity',
-  'model-load',
-  'unsupported',
-];
+/** Every documented code a caller may see; `internal` would mean a tastebud bug. */
+const ERROR_CODES: readonly string[] = ALL_ERROR_CODES.filter((code) => code !== 'internal');
 
 test('a track() / importData() that outlasts timeoutMs may commit later; retrying with the same event ids stores each event once', async ({
   harness,
