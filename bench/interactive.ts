@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { preview } from 'vite';
 import { summarize } from './stats';
+import { loadOrRefuse } from './idle';
 
 const root = join(import.meta.dirname, '..');
 const arg = (name: string, fallback: string): string => {
@@ -20,11 +21,7 @@ const arg = (name: string, fallback: string): string => {
 const backend = arg('backend', 'wasm');
 const calls = Number(arg('calls', '60'));
 const posters = Number(arg('posters', '48'));
-const loadBefore = loadavg()[0]!;
-if (loadBefore > 1 && !process.argv.includes('--allow-busy')) {
-  console.error(`Load average ${loadBefore.toFixed(2)} > 1: other work shares the cores. Wait, or pass --allow-busy.`);
-  process.exit(2);
-}
+const loadBefore = loadOrRefuse(process.argv.includes('--allow-busy'));
 
 const server = await preview({
   configFile: false,

@@ -23,6 +23,7 @@ import { indexedDbPlan, planFor, type Mode } from './plan';
 import { renderTable, replaceBetweenMarkers, type BrowserResults, type IndexedDbResult, type TopkEntry } from './report';
 import { measureBundles, measureModels } from './sizes';
 import { round, summarize } from './stats';
+import { loadOrRefuse, MAX_IDLE_LOAD } from './idle';
 import { runTopk } from './topk-merge';
 import { probeWorkerHeap } from './worker-heap';
 
@@ -47,12 +48,6 @@ const BACKEND_ARGS: Record<string, string[]> = {
 /** Here WebGPU and WebGL run on SwiftShader: their rows say so, and never stand for a GPU's speed. */
 const EMULATED = new Set<string>(['webgpu', 'webgl']);
 
-/**
- * Figures taken while other work shares the cores are several times too high: a run
- * that starts above this one-minute load average stops unless --allow-busy is given.
- */
-const MAX_IDLE_LOAD = 1.0;
-
 /** The document whose table, between the bench markers, every run rewrites. */
 const PERFORMANCE_DOC = join(root, 'docs/performance.md');
 
@@ -67,13 +62,7 @@ function arg(name: string): string | undefined {
 
 const mode: Mode = process.argv.includes('--quick') ? 'quick' : 'full';
 const backends = (arg('backends') ?? 'webgpu,webgl,wasm,cpu').split(',') as BackendName[];
-const loadBefore = loadavg()[0]!;
-if (loadBefore > MAX_IDLE_LOAD && !process.argv.includes('--allow-busy') && !process.argv.includes('--render')) {
-  console.error(
-    `The one-minute load average is ${loadBefore.toFixed(2)} (> ${MAX_IDLE_LOAD}): other work shares the cores, so the figures would be too high. Wait, or pass --allow-busy to record them flagged.`,
-  );
-  process.exit(2);
-}
+const loadBefore = loadOrRefuse(process.argv.includes('--allow-busy') || process.argv.includes('--render'));
 const topkMode = arg('topk') ?? 'run';
 const port = Number(arg('port') ?? 4311);
 const memoryCalls = arg('memory-calls') === undefined ? undefined : Number(arg('memory-calls'));
